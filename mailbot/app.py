@@ -1,0 +1,51 @@
+"""Everything a command needs, built once from the config: database, clock, renderer, rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+from mailbot.clock import Clock
+from mailbot.config import Config
+from mailbot.outbox import Sender
+from mailbot.policy import Policy, load_policy
+from mailbot.render import Renderer
+from mailbot.store.db import Database
+from mailbot.workdays import WorkCalendar, load_calendar
+
+
+@dataclass
+class App:
+    config: Config
+    clock: Clock
+    db: Database
+
+    @classmethod
+    def open(cls, config: Config, clock: Clock, *, migrate: bool = True) -> App:
+        return cls(config=config, clock=clock, db=Database(config.database_url, migrate=migrate))
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.config.rules_dir / "policy.toml")
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        settings = self.config.calendar
+        rules_file = self.config.resolve(settings.rules_file) if settings.rules_file else None
+        return load_calendar(settings.kind, rules_file=rules_file, country=settings.country or None)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.config.templates_dir)
+
+    @cached_property
+    def sender(self) -> Sender:
+        return Sender(address=self.config.bot.address.lower(), name=self.config.bot.name)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Today in the organisation's time zone: the day every rule counts from."""
+        return self.clock.now().astimezone(self.config.tz).date()

@@ -1,0 +1,146 @@
+"""Which kind of mail this is: an ordered chain of small named rules, data-driven by rules/routing.toml.
+
+Each rule looks at the mail and either names an intent (with the reason, for the record) or
+passes. The order is the policy: machines are recognised before anything could answer them,
+our own threads before content guessing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from mailbot.message import InboundMail
+
+Intent = Literal["ignore", "agenda", "minutes", "reply", "command", "unknown"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    intent: Intent
+    reason: str
+
+
+@dataclass(frozen=True)
+class Routing:
+    agenda_tags: tuple[str, ...]
+    minutes_tags: tuple[str, ...]
+    auto_reply_subjects: tuple[str, ...]
+    precedence: tuple[str, ...]
+    machine_senders: tuple[str, ...]
+
+
+@cache
+def load_routing(path: Path) -> Routing:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    tags, machine = raw["subject_tags"], raw["machine"]
+
+    def lower(values: Sequence[str]) -> tuple[str, ...]:
+        return tuple(v.lower() for v in values)
+
+    return Routing(
+        agenda_tags=lower(tags["agenda"]),
+        minutes_tags=lower(tags["minutes"]),
+        auto_reply_subjects=lower(machine["auto_reply_subjects"]),
+        precedence=lower(machine["precedence"]),
+        machine_senders=lower(machine["machine_senders"]),
+    )
+
+
+@dataclass(frozen=True)
+class ClassifyContext:
+    routing: Routing
+    bot_address: str
+    # Is this Message-ID one the bot sent? (looked up in the outbox)
+    is_our_message: Callable[[str], bool]
+    command_words: frozenset[str]
+
+
+Rule = Callable[[InboundMail, ClassifyContext], Classification | None]
+
+
+def own_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    if mail.headers.get("x-mailbot-kind"):
+        return Classification("ignore", "carries the bot's own X-Mailbot-Kind header")
+    if mail.sender and mail.sender.address == ctx.bot_address:
+        return Classification("ignore", "sent from the bot's own address")
+    local, _, _ = ctx.bot_address.partition("@")
+    if mail.sender and mail.sender.address.split("@")[0].split("+")[0] == local and "+" in mail.sender.address:
+        return Classification("ignore", "sent from one of the bot's plus-addresses")
+    return None
+
+
+def machine_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    headers = mail.headers
+    auto = headers.get("auto-submitted", "").strip().lower()
+    if auto and auto != "no":
+        return Classification("ignore", f"Auto-Submitted: {auto}")
+    if mail.content_type == "multipart/report":
+        return Classification("ignore", "delivery status report (bounce)")
+    for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress"):
+        if name in headers:
+            return Classification("ignore", f"{name} header present")
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in ctx.routing.precedence:
+        return Classification("ignore", f"Precedence: {precedence}")
+    if "list-id" in headers or "list-unsubscribe" in headers:
+        return Classification("ignore", "mailing-list traffic")
+    if mail.sender is None:
+        return Classification("ignore", "no From address")
+    if mail.sender.address.split("@")[0] in ctx.routing.machine_senders:
+        return Classification("ignore", f"machine sender {mail.sender.address}")
+    subject = mail.subject.lower()
+    for marker in ctx.routing.auto_reply_subjects:
+        if marker in subject:
+            return Classification("ignore", f"automatic-reply subject ({marker})")
+    return None
+
+
+def subject_tag(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    subject = mail.subject.lower()
+    if any(tag in subject for tag in ctx.routing.minutes_tags):
+        return Classification("minutes", "minutes tag in the subject")
+    if any(tag in subject for tag in ctx.routing.agenda_tags):
+        return Classification("agenda", "agenda tag in the subject")
+    return None
+
+
+def reply_to_us(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    for ref in (*mail.in_reply_to, *mail.references):
+        if ctx.is_our_message(ref):
+            return Classification("reply", f"answers our message <{ref}>")
+    local, _, domain = ctx.bot_address.partition("@")
+    for recipient in (*mail.to, *mail.cc):
+        if recipient.address.startswith(local + "+") and recipient.address.endswith("@" + domain):
+            return Classification("reply", "sent to a reply address with a token")
+    return None
+
+
+def command_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    first = next((line.strip() for line in mail.body_text.splitlines() if line.strip()), "")
+    word = first.strip(" .。!！:：").lower()
+    if word in ctx.command_words or mail.subject.strip().lower() in ctx.command_words:
+        return Classification("command", f"command {word or mail.subject.strip()!r}")
+    return None
+
+
+CHAIN: tuple[tuple[str, Rule], ...] = (
+    ("own_mail", own_mail),
+    ("machine_mail", machine_mail),
+    ("subject_tag", subject_tag),
+    ("reply_to_us", reply_to_us),
+    ("command_mail", command_mail),
+)
+
+
+def classify(mail: InboundMail, ctx: ClassifyContext) -> Classification:
+    """The first rule that names an intent wins; content-based detection is left to the caller."""
+    for _name, rule in CHAIN:
+        found = rule(mail, ctx)
+        if found is not None:
+            return found
+    return Classification("unknown", "no rule matched")

@@ -1,0 +1,298 @@
+"""The `mailbot` command: `mailbot [--config PATH] [--now ISO-DATETIME] COMMAND`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.clock import Clock, FixedClock, SystemClock
+from mailbot.config import Config, default_config_text, load_config
+from mailbot.errors import MailbotError
+from mailbot.outbox import flush
+from mailbot.pipeline import process
+from mailbot.queries import action_rows, find_action, meeting_rows, outbox_rows, show_action
+from mailbot.sources.maildir import MaildirSource
+
+log = logging.getLogger("mailbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except MailbotError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="mailbot", description="Meeting follow-up by email.")
+    top.add_argument("--config", type=Path, default=None, help="config file (default: $MAILBOT_CONFIG or ./config.toml)")
+    top.add_argument("--now", default=None, help="pretend it is this instant (ISO 8601; without zone: the bot's zone)")
+    top.add_argument("-v", "--verbose", action="store_true", help="log each mail and each delivery")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="write a working config and folders for the embedded default")
+    init.add_argument("dir", type=Path)
+    init.add_argument("--address", default="minutes@corp.example", help="the bot's own address")
+    init.set_defaults(func=cmd_init)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    ingest = sub.add_parser("ingest", help="process mail files, or '-' for one mail on stdin (as an MTA pipes it)")
+    ingest.add_argument("files", nargs="+")
+    ingest.add_argument("--no-flush", action="store_true", help="leave the answers in the outbox")
+    ingest.set_defaults(func=cmd_ingest)
+
+    run = sub.add_parser("run", help="poll the mailbox, process mail, deliver the outbox")
+    run.add_argument("--once", action="store_true", help="one pass, then exit")
+    run.add_argument("--interval", type=float, default=30.0, help="seconds between polls")
+    run.set_defaults(func=cmd_run)
+
+    meetings = sub.add_parser("meetings", help="list meetings")
+    meetings.add_argument("--json", action="store_true")
+    meetings.set_defaults(func=cmd_meetings)
+
+    actions = sub.add_parser("actions", help="list action items")
+    actions.add_argument("--owner")
+    actions.add_argument("--status")
+    actions.add_argument("--overdue", action="store_true")
+    actions.add_argument("--json", action="store_true")
+    actions.set_defaults(func=cmd_actions)
+
+    show = sub.add_parser("show", help="one action (A-12) with its history, or a meeting (M-3)")
+    show.add_argument("ref")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+
+    outbox = sub.add_parser("outbox", help="mails decided, sent or pending")
+    outbox.add_argument("--status", choices=("pending", "sent", "failed"))
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(func=cmd_outbox)
+    return top
+
+
+def load(args: argparse.Namespace) -> Config:
+    path = args.config or Path(os.environ.get("MAILBOT_CONFIG", "config.toml"))
+    return load_config(path)
+
+
+def make_clock(args: argparse.Namespace, config: Config) -> Clock:
+    if not args.now:
+        return SystemClock()
+    try:
+        instant = datetime.fromisoformat(args.now)
+    except ValueError:
+        raise MailbotError(f"--now: {args.now!r} is not an ISO 8601 date or datetime") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=config.tz)
+    return FixedClock(instant)
+
+
+def open_app(args: argparse.Namespace) -> App:
+    config = load(args)
+    return App.open(config, make_clock(args, config))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target: Path = args.dir
+    config_path = target / "config.toml"
+    if config_path.exists():
+        raise MailbotError(f"{config_path} exists already; not overwritten")
+    for folder in ("inbox/new", "inbox/cur", "inbox/tmp", "sent/new", "sent/cur", "sent/tmp"):
+        (target / folder).mkdir(parents=True, exist_ok=True)
+    config_path.write_text(default_config_text(args.address), encoding="utf-8")
+    config_path.chmod(0o600)  # it holds the token key
+    config = load_config(config_path)
+    App.open(config, SystemClock()).db.dispose()
+    print(f"wrote {config_path}; drop mail into {target / 'inbox/new'}; sent mail appears in {target / 'sent/new'}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    print(f"database at {app.config.database_url.split('@')[-1]} is up to date")
+    return 0
+
+
+def delivery_for(app: App):  # type: ignore[no-untyped-def]
+    config = app.config
+    if config.delivery.kind == "smtp":
+        from mailbot.delivery.smtp import SmtpDelivery
+
+        smtp = config.delivery.smtp
+        assert smtp is not None
+        return SmtpDelivery(
+            smtp.host, smtp.port, security=smtp.security, username=smtp.username,
+            password=config.secret(smtp.password, smtp.password_env), envelope_from=config.bot.address,
+            timeout=smtp.timeout_seconds,
+        )  # fmt: skip
+    from mailbot.delivery.maildir import MaildirDelivery
+
+    return MaildirDelivery(config.resolve(config.delivery.maildir.path))
+
+
+def source_for(app: App) -> MaildirSource:
+    config = app.config
+    if config.source.kind != "maildir":
+        raise MailbotError(f"{config.origin}: source.kind = {config.source.kind!r} is not available in this version")
+    return MaildirSource(config.resolve(config.source.maildir.path))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    failed = 0
+    for name in args.files:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        result = process(app, raw)
+        failed += result.outcome == "failed"
+        print(f"{name}: {result.kind} {result.outcome}" + (f" ({result.error})" if result.error else ""))
+    if not args.no_flush:
+        report_flush(app)
+    return 1 if failed else 0
+
+
+def report_flush(app: App) -> None:
+    counts = flush(app.db, delivery_for(app), app.sender, app.clock)
+    where = app.config.delivery.kind
+    if where == "maildir":
+        where = str(app.config.resolve(app.config.delivery.maildir.path) / "new")
+    print(f"sent {counts['sent']} mail(s) to {where}; {counts['retry']} to retry, {counts['failed']} failed")
+
+
+def run_once(app: App) -> dict[str, int]:
+    source = source_for(app)
+    counts: dict[str, int] = {}
+    try:
+        for fetched in source.fetch_new():
+            result = process(app, fetched.raw, source_key=fetched.key)
+            source.mark_done(fetched.key, result.status)
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    finally:
+        source.close()
+    return counts
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    stop = {"now": False}
+
+    def request_stop(_signum: int, _frame: Any) -> None:
+        stop["now"] = True  # finish the mail in hand, then leave
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    while True:
+        counts = run_once(app)
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
+        print(f"processed: {summary}")
+        report_flush(app)
+        if args.once or stop["now"]:
+            return 0
+        deadline = time.monotonic() + args.interval
+        while not stop["now"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if stop["now"]:
+            return 0
+
+
+def print_json(value: Any) -> None:
+    def default(obj: Any) -> str:
+        if isinstance(obj, date | datetime):
+            return obj.isoformat()
+        raise TypeError(type(obj).__name__)
+
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=default))
+
+
+def print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    cells = [[str(row.get(c) if row.get(c) is not None else "") for c in columns] for row in rows]
+    widths = [max(display_width(c), *(display_width(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(pad(c, w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(pad(v, w) for v, w in zip(row, widths, strict=True)))
+
+
+def display_width(text: str) -> int:
+    # CJK characters take two terminal columns; a table of Chinese names must still line up.
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    with app.db.session() as session:
+        rows = meeting_rows(session)
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ("ref", "date", "status", "title", "actions", "confirm_by"))
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    with app.db.session() as session:
+        rows = action_rows(session, owner=args.owner, status=args.status, overdue_on=app.today() if args.overdue else None)
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ("ref", "meeting", "owner_name", "owner", "due", "status", "description"))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    with app.db.session() as session:
+        if find_action(session, args.ref) is None:
+            raise MailbotError(f"no action {args.ref!r} (refs look like A-12)")
+        detail = show_action(session, args.ref)
+    if args.json:
+        print_json(detail)
+        return 0
+    action = detail["action"]
+    for key in ("ref", "meeting", "description", "owner_name", "owner", "department", "support", "due", "deliverable",
+                "status", "consent", "confirm_by"):  # fmt: skip
+        print(f"{key:>12}: {action.get(key) if action.get(key) is not None else ''}")
+    print("history:")
+    for event in detail["history"]:
+        print(f"  {event['at']}  {event['what']:<22} {event['actor'] or '-':<28} mail #{event['mail'] or '-'}")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    with app.db.session() as session:
+        rows = outbox_rows(session, status=args.status)
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ("id", "status", "kind", "to", "subject"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Configuration: one TOML file read with tomllib into frozen dataclasses, validated at start.
+
+An unknown key, a missing key or a wrong type stops the program with one line naming the key
+and the file, because a typo silently ignored is a bot that quietly does the wrong thing.
+Relative paths are resolved against the config file's folder, so the bot runs from anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailbot.errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BotSection:
+    address: str
+    name: str = "Mailbot"
+    admin: str = ""
+    language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    # Who may send agendas and minutes: addresses or "*@domain"; empty list = anyone.
+    allowed_senders: list[str] = field(default_factory=list)
+    docs_url: str = ""
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    url: str = "sqlite:///mailbot.db"
+
+
+@dataclass(frozen=True)
+class MaildirSourceSection:
+    path: str = "inbox"
+
+
+@dataclass(frozen=True)
+class ImapSection:
+    host: str
+    username: str
+    port: int = 993
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    password: str = ""
+    password_env: str = "MAILBOT_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    processed_folder: str = "Mailbot/Processed"
+    failed_folder: str = "Mailbot/Failed"
+
+
+@dataclass(frozen=True)
+class SourceSection:
+    kind: Literal["maildir", "imap"] = "maildir"
+    maildir: MaildirSourceSection = field(default_factory=MaildirSourceSection)
+    imap: ImapSection | None = None
+    max_message_bytes: int = 25_000_000
+
+
+@dataclass(frozen=True)
+class SmtpSection:
+    host: str
+    port: int = 465
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str = ""
+    password: str = ""
+    password_env: str = "MAILBOT_SMTP_PASSWORD"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class MaildirDeliverySection:
+    path: str = "sent"
+
+
+@dataclass(frozen=True)
+class DeliverySection:
+    kind: Literal["maildir", "smtp"] = "maildir"
+    maildir: MaildirDeliverySection = field(default_factory=MaildirDeliverySection)
+    smtp: SmtpSection | None = None
+
+
+@dataclass(frozen=True)
+class SecuritySection:
+    # The reply-token key; prefer the environment variable in production.
+    token_key: str = ""
+    token_key_env: str = "MAILBOT_TOKEN_KEY"
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    kind: Literal["cn", "country", "custom"] = "cn"
+    country: str = ""
+    rules_file: str = ""
+
+
+@dataclass(frozen=True)
+class PathsSection:
+    rules: str = ""
+    templates: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotSection
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    source: SourceSection = field(default_factory=SourceSection)
+    delivery: DeliverySection = field(default_factory=DeliverySection)
+    security: SecuritySection = field(default_factory=SecuritySection)
+    calendar: CalendarSection = field(default_factory=CalendarSection)
+    paths: PathsSection = field(default_factory=PathsSection)
+    # The folder relative paths are resolved against (the config file's folder).
+    base_dir: Path = Path(".")
+    origin: str = "<defaults>"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot.timezone)
+
+    def resolve(self, path: str) -> Path:
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.base_dir / candidate)
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.resolve(self.paths.rules) if self.paths.rules else PACKAGE_ROOT / "rules"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.resolve(self.paths.templates) if self.paths.templates else PACKAGE_ROOT / "templates"
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.resolve(url[len(prefix) :]))
+        return url
+
+    def secret(self, value: str, env_name: str) -> str:
+        return os.environ.get(env_name, "") or value
+
+    @property
+    def token_key(self) -> bytes:
+        key = self.secret(self.security.token_key, self.security.token_key_env)
+        if not key:
+            raise ConfigError(
+                f"{self.origin}: security.token_key is empty and ${self.security.token_key_env} is not set"
+            )
+        return key.encode()
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (create one with `mailbot init DIR`)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values = build_dataclass(Config, raw, path, prefix="", skip={"base_dir", "origin"})
+    config = Config(**values, base_dir=path.resolve().parent, origin=str(path))
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    origin = config.origin
+    try:
+        ZoneInfo(config.bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{origin}: bot.timezone: unknown time zone {config.bot.timezone!r}") from None
+    if "@" not in config.bot.address:
+        raise ConfigError(f"{origin}: bot.address: {config.bot.address!r} is not an email address")
+    if config.source.kind == "imap" and config.source.imap is None:
+        raise ConfigError(f"{origin}: source.imap: missing section [source.imap] for source.kind = 'imap'")
+    if config.delivery.kind == "smtp" and config.delivery.smtp is None:
+        raise ConfigError(f"{origin}: delivery.smtp: missing section [delivery.smtp] for delivery.kind = 'smtp'")
+    if config.calendar.kind == "country" and not config.calendar.country:
+        raise ConfigError(f"{origin}: calendar.country: required when calendar.kind = 'country'")
+
+
+def build_dataclass(cls: type, raw: Any, path: Path, prefix: str, skip: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {prefix.rstrip('.') or 'top level'}: expected a table")
+    hints = get_type_hints(cls)
+    known = {f.name: f for f in fields(cls) if f.name not in skip}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{path}: {prefix}{key}: unknown key")
+    values: dict[str, Any] = {}
+    for name, spec in known.items():
+        key = prefix + name
+        if name not in raw:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                raise ConfigError(f"{path}: {key}: missing key")
+            continue
+        values[name] = _coerce(hints[name], raw[name], path, key)
+    return values
+
+
+def _coerce(hint: Any, value: Any, path: Path, key: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        return _coerce(options[0], value, path, key)
+    if is_dataclass(hint):
+        return hint(**build_dataclass(hint, value, path, key + "."))
+    if origin is Literal:
+        allowed = get_args(hint)
+        if value not in allowed:
+            choices = ", ".join(repr(a) for a in allowed)
+            raise ConfigError(f"{path}: {key}: {value!r} is not one of {choices}")
+        return value
+    if origin is list:
+        (item,) = get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise ConfigError(f"{path}: {key}: expected a list of {item.__name__}")
+        return list(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+        raise ConfigError(f"{path}: {key}: expected {hint.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def default_config_text(bot_address: str = "minutes@corp.example") -> str:
+    """The config `mailbot init` writes: the embedded default (SQLite, Maildir in and out)."""
+    return f"""\
+# Mailbot configuration. Every key is documented in config.example.toml.
+[bot]
+address = "{bot_address}"
+name = "Mailbot"
+admin = ""
+language = "zh"              # default language of mails: "zh" or "en"
+timezone = "Asia/Shanghai"
+allowed_senders = []         # e.g. ["*@corp.example"]; empty = anyone may send agendas/minutes
+
+[database]
+url = "sqlite:///mailbot.db"
+
+[source]
+kind = "maildir"
+
+[source.maildir]
+path = "inbox"
+
+[delivery]
+kind = "maildir"
+
+[delivery.maildir]
+path = "sent"
+
+[security]
+# Set the key with the environment variable MAILBOT_TOKEN_KEY in production.
+token_key = "{os.urandom(16).hex()}"
+"""

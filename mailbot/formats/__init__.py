@@ -1,0 +1,1 @@
+"""The structured mail format: fields, sections, action items, people and dates (see docs/)."""

@@ -1,0 +1,1 @@
+"""One module per intent; each takes a HandlerContext and returns an Outcome."""

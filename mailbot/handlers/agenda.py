@@ -1,0 +1,94 @@
+"""An agenda: store the meeting as `scheduled` and tell the sender what the bot understood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailbot.formats.model import ParsedMeeting, Problem
+from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.meetings import find_meeting, match_key, meeting_view
+from mailbot.store.models import Meeting, Topic
+
+
+def problem_view(problem: Problem) -> dict[str, Any]:
+    return {"code": problem.code, "line": problem.line, "detail": problem.detail, "section": problem.section}
+
+
+def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
+    errors = list(parsed.errors)
+    if not parsed.title:
+        errors.append(Problem("missing_field", line="", detail="title", section="fields"))
+    if parsed.date is None:
+        errors.append(Problem("missing_field", line="", detail="date", section="fields"))
+    if errors:
+        ctx.answer(
+            kind="agenda_rejected",
+            context={"problems": [problem_view(p) for p in errors], "sections": sorted({p.section for p in errors})},
+            rate_limited=True,
+        )
+        ctx.event("agenda.rejected", detail={"problems": [p.code for p in errors]})
+        return Outcome("rejected", "agenda", error="; ".join(f"{p.code}: {p.line or p.detail}" for p in errors))
+    assert parsed.title and parsed.date  # checked above
+
+    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, parsed.date)
+    created = meeting is None
+    if meeting is None:
+        meeting = Meeting(
+            title=parsed.title, match_key="", status="scheduled", meeting_date=parsed.date,
+            created_at=ctx.now, updated_at=ctx.now,
+        )  # fmt: skip
+        ctx.session.add(meeting)
+    meeting.title = parsed.title
+    meeting.meeting_date = parsed.date
+    meeting.match_key = match_key(parsed.title, parsed.date)
+    meeting.project = parsed.project or meeting.project
+    meeting.start_time, meeting.end_time = parsed.start_time, parsed.end_time
+    meeting.place = parsed.place
+    meeting.host_address = parsed.host.address if parsed.host else meeting.host_address
+    meeting.recorder_address = parsed.recorder.address if parsed.recorder else ctx.sender_address
+    meeting.goal = parsed.goal
+    meeting.attendees = [p.address for p in parsed.attendees]
+    meeting.attendees_text = parsed.attendees_text
+    meeting.absent_text = parsed.absent_text
+    meeting.updated_at = ctx.now
+    meeting.topics.clear()
+    for position, topic in enumerate(parsed.topics):
+        meeting.topics.append(
+            Topic(
+                position=position, number=topic.number, name=topic.name, owner_text=topic.owner_text,
+                planned_minutes=topic.planned_minutes, actual_minutes=topic.actual_minutes,
+                discussion=topic.discussion,
+            )
+        )  # fmt: skip
+    ctx.session.flush()
+
+    warnings = [problem_view(p) for p in parsed.warnings]
+    notice = short_notice(ctx, parsed)
+    if notice:
+        warnings.append(notice)
+    ctx.event("meeting.scheduled" if created else "meeting.updated", meeting_id=meeting.id)
+    ctx.answer(
+        kind="agenda_ack",
+        context={"meeting": meeting_view(meeting), "warnings": warnings, "updated": not created},
+        token_for=meeting.ref,
+        meeting_id=meeting.id,
+    )
+    return Outcome("processed", "agenda", meeting_id=meeting.id)
+
+
+def short_notice(ctx: HandlerContext, parsed: ParsedMeeting) -> dict[str, Any] | None:
+    """Seeds: notify 3 days ahead, and at least 1 working day ahead; either shortfall is worth saying."""
+    assert parsed.date is not None
+    rule = ctx.app.policy.agenda
+    today = ctx.app.today()
+    days = (parsed.date - today).days
+    working = ctx.app.calendar.workdays_between(today, parsed.date)
+    if days >= rule.notice_days and working >= rule.notice_working_days:
+        return None
+    return {
+        "code": "short_notice",
+        "line": "",
+        "detail": {"days": days, "working_days": working, "rule_days": rule.notice_days,
+                   "rule_working_days": rule.notice_working_days},
+        "section": "fields",
+    }  # fmt: skip

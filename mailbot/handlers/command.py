@@ -1,0 +1,38 @@
+"""Mails that ask something of the bot: `status`/`我的任务` (my open actions), `help`/`帮助`,
+and anything the bot could not place, which gets the help text once (rate-limited)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.meetings import action_view
+from mailbot.store.models import ActionItem
+
+OPEN_STATUSES = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed", "done")
+STATUS_WORDS = frozenset({"status", "状态", "我的任务", "my actions"})
+HELP_WORDS = frozenset({"help", "帮助", "?", "？"})
+COMMAND_WORDS = STATUS_WORDS | HELP_WORDS
+
+
+def handle_command(ctx: HandlerContext) -> Outcome:
+    first = next((line.strip() for line in ctx.mail.body_text.splitlines() if line.strip()), "")
+    word = first.strip(" .。!！:：").lower()
+    if word not in COMMAND_WORDS:
+        word = ctx.mail.subject.strip().lower()
+    if word in STATUS_WORDS:
+        actions = ctx.session.scalars(
+            select(ActionItem)
+            .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN_STATUSES))
+            .order_by(ActionItem.due, ActionItem.id)
+        ).all()
+        ctx.answer(kind="status", context={"actions": [action_view(a) for a in actions], "today": ctx.app.today()})
+        return Outcome("answered", "command")
+    ctx.answer(kind="help", context={"reason": None})
+    return Outcome("answered", "command")
+
+
+def handle_unknown(ctx: HandlerContext, reason: str) -> Outcome:
+    """Recorded and answered once with the help text, within the per-address hourly limit."""
+    sent = ctx.answer(kind="help", context={"reason": reason}, rate_limited=True)
+    return Outcome("answered" if sent else "ignored", "unknown", error=reason)

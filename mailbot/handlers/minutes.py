@@ -1,0 +1,219 @@
+"""A minutes draft: validate it whole; store the meeting, its version and actions; open the
+confirmation round (one request per owner, the minutes to every other party)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from sqlalchemy import func, select
+
+from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
+from mailbot.handlers.agenda import problem_view
+from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
+from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
+
+OPEN_BEFORE_CONFIRMATION = ("proposed", "awaiting_confirmation", "objected")
+
+
+def validation_errors(parsed: ParsedMeeting) -> list[Problem]:
+    errors = list(parsed.errors)
+    if not parsed.title:
+        errors.append(Problem("missing_field", line="", detail="title", section="fields"))
+    if not parsed.actions and not parsed.actions_explicitly_none and not any(p.code == "no_actions" for p in errors):
+        errors.append(Problem("no_actions", line="", detail="", section="actions"))
+    return errors
+
+
+def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
+    day = parsed.date or ctx.app.today()
+    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, day)
+    if meeting is None and parsed.title:
+        meeting = Meeting(
+            title=parsed.title, match_key=match_key(parsed.title, day), status="minutes_pending",
+            meeting_date=day, created_at=ctx.now, updated_at=ctx.now,
+        )  # fmt: skip
+        ctx.session.add(meeting)
+        ctx.session.flush()
+        ctx.event("meeting.created", meeting_id=meeting.id)
+
+    errors = validation_errors(parsed)
+    if meeting is None or errors:
+        return reject(ctx, meeting, errors)
+
+    update_meeting(ctx, meeting, parsed, day)
+    version = new_version(ctx, meeting, status="active", problems=[])
+    superseded = supersede_previous(ctx, meeting, version)
+    confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(ctx.app.today(), ctx.app.policy.consent.working_days)
+    meeting.status = "in_review"
+    meeting.confirm_by = confirm_by
+    actions = store_actions(ctx, meeting, version, parsed.actions, superseded, confirm_by)
+    ctx.session.flush()
+    ctx.event("minutes.accepted", meeting_id=meeting.id, detail={"version": version.number, "actions": len(actions)})
+
+    view = meeting_view(meeting)
+    action_views = [action_view(a) for a in actions]
+    ctx.answer(
+        kind="minutes_ack",
+        context={
+            "meeting": view, "actions": action_views, "version": version.number,
+            "warnings": [problem_view(p) for p in parsed.warnings], "provisional": parsed.provisional_calendar,
+        },
+        token_for=meeting.ref, meeting_id=meeting.id,
+    )  # fmt: skip
+    notify_parties(ctx, meeting, version, actions, view, action_views)
+    return Outcome("processed", "minutes", meeting_id=meeting.id)
+
+
+def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem]) -> Outcome:
+    """Nothing becomes active; the draft is kept as a rejected version when its meeting is known."""
+    if meeting is not None:
+        new_version(ctx, meeting, status="rejected", problems=[problem_view(p) for p in errors])
+    ctx.event("minutes.rejected", meeting_id=meeting.id if meeting else None, detail={"problems": [p.code for p in errors]})
+    ctx.answer(
+        kind="minutes_rejected",
+        context={
+            "problems": [problem_view(p) for p in errors],
+            "sections": sorted({p.section for p in errors}),
+            "meeting": meeting_view(meeting) if meeting is not None else None,
+        },
+        token_for=meeting.ref if meeting is not None else None,
+        meeting_id=meeting.id if meeting is not None else None,
+        rate_limited=True,
+    )
+    return Outcome(
+        "rejected", "minutes", error="; ".join(f"{p.code}: {p.line or p.detail}" for p in errors),
+        meeting_id=meeting.id if meeting else None,
+    )  # fmt: skip
+
+
+def update_meeting(ctx: HandlerContext, meeting: Meeting, parsed: ParsedMeeting, day: date) -> None:
+    meeting.title = parsed.title or meeting.title
+    meeting.meeting_date = day
+    meeting.match_key = match_key(meeting.title, day)
+    meeting.project = parsed.project or meeting.project
+    meeting.start_time = parsed.start_time or meeting.start_time
+    meeting.end_time = parsed.end_time or meeting.end_time
+    meeting.place = parsed.place or meeting.place
+    if parsed.host:
+        meeting.host_address = parsed.host.address
+    meeting.recorder_address = parsed.recorder.address if parsed.recorder else ctx.sender_address
+    meeting.goal = parsed.goal or meeting.goal
+    if parsed.attendees:
+        meeting.attendees = [p.address for p in parsed.attendees]
+        meeting.attendees_text = parsed.attendees_text
+    meeting.absent_text = parsed.absent_text or meeting.absent_text
+    meeting.updated_at = ctx.now
+    meeting.decisions.clear()
+    for position, text in enumerate(parsed.decisions):
+        meeting.decisions.append(Decision(position=position, text=text))
+
+
+def new_version(ctx: HandlerContext, meeting: Meeting, *, status: str, problems: list[dict]) -> MinutesVersion:  # type: ignore[type-arg]
+    last = ctx.session.scalar(select(func.max(MinutesVersion.number)).where(MinutesVersion.meeting_id == meeting.id))
+    version = MinutesVersion(
+        meeting_id=meeting.id, number=(last or 0) + 1, inbound_mail_id=ctx.record.id, status=status,
+        problems=problems, created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(version)
+    ctx.session.flush()
+    return version
+
+
+def supersede_previous(ctx: HandlerContext, meeting: Meeting, version: MinutesVersion) -> dict[str, ActionItem]:
+    """Older active versions give way; their still-open actions are returned by description so a
+    corrected resend keeps the refs people have already seen."""
+    open_actions: dict[str, ActionItem] = {}
+    for old in ctx.session.scalars(
+        select(MinutesVersion).where(
+            MinutesVersion.meeting_id == meeting.id, MinutesVersion.status == "active", MinutesVersion.id != version.id
+        )
+    ):
+        old.status = "superseded"
+        ctx.event("minutes.superseded", meeting_id=meeting.id, detail={"version": old.number, "by": version.number})
+    for action in meeting.actions:
+        if action.status in OPEN_BEFORE_CONFIRMATION:
+            open_actions.setdefault(fold(action.description), action)
+    return open_actions
+
+
+def fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def store_actions(
+    ctx: HandlerContext,
+    meeting: Meeting,
+    version: MinutesVersion,
+    parsed_actions: tuple[ParsedAction, ...],
+    previous: dict[str, ActionItem],
+    confirm_by: date,
+) -> list[ActionItem]:
+    stored: list[ActionItem] = []
+    for parsed in parsed_actions:
+        assert parsed.owner is not None and parsed.due is not None  # a draft with errors never gets here
+        action = previous.pop(fold(parsed.description), None)
+        if action is None:
+            action = ActionItem(meeting_id=meeting.id, created_at=ctx.now, description=parsed.description)
+            ctx.session.add(action)
+        action.version_id = version.id
+        action.number = parsed.number
+        action.owner_address = parsed.owner.address
+        action.owner_name = parsed.owner.name
+        action.department = parsed.owner.department
+        action.support = parsed.support
+        action.due = parsed.due
+        action.due_text = parsed.due_text
+        action.due_provisional = parsed.due_provisional
+        action.deliverable = parsed.deliverable
+        action.notes = parsed.notes
+        action.status = "awaiting_confirmation"
+        action.consent = None
+        action.confirm_by = confirm_by
+        action.source_line = parsed.line
+        action.updated_at = ctx.now
+        stored.append(action)
+    ctx.session.flush()
+    for action in stored:
+        ctx.event("action.proposed", meeting_id=meeting.id, action_id=action.id, detail={"version": version.number})
+    for dropped in previous.values():
+        dropped.status = "cancelled"
+        dropped.updated_at = ctx.now
+        ctx.event("action.cancelled", meeting_id=meeting.id, action_id=dropped.id, detail={"reason": "superseded"})
+    return stored
+
+
+def notify_parties(
+    ctx: HandlerContext,
+    meeting: Meeting,
+    version: MinutesVersion,
+    actions: list[ActionItem],
+    view: dict,  # type: ignore[type-arg]
+    action_views: list[dict],  # type: ignore[type-arg]
+) -> None:
+    """Owners get one request for their own actions (with the whole minutes below it); every other
+    party gets the minutes with the consent notice. One mail per person, never two."""
+    bot = ctx.app.sender.address
+    by_owner: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for action, action_data in zip(actions, action_views, strict=True):
+        by_owner.setdefault(action.owner_address, []).append(action_data)
+    for owner, mine in by_owner.items():
+        ctx.send(
+            key=f"confirm_request:{meeting.ref}:v{version.number}:{owner}",
+            kind="confirm_request", to=owner,
+            context={"meeting": view, "mine": mine, "actions": action_views},
+            token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
+        )  # fmt: skip
+    parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address]
+    seen = set(by_owner) | {bot, ""}
+    for party in parties:
+        if not party or party in seen:
+            continue
+        seen.add(party)
+        ctx.send(
+            key=f"minutes_notice:{meeting.ref}:v{version.number}:{party}",
+            kind="minutes_notice", to=party,
+            context={"meeting": view, "actions": action_views},
+            token_for=meeting.ref, meeting_id=meeting.id,
+        )  # fmt: skip

@@ -1,0 +1,84 @@
+"""Finding the meeting a mail is about, and turning stored rows into what templates show."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.message import InboundMail
+from mailbot.store.models import ActionItem, Meeting, OutboxMail
+
+MEETING_REF = re.compile(r"\bM-(\d{1,9})\b")
+
+
+def match_key(title: str, day: date) -> str:
+    """Title and date, folded: a resend with different spacing or full-width letters still matches."""
+    folded = unicodedata.normalize("NFKC", title).lower()
+    folded = re.sub(r"[\s\W_]+", "", folded)
+    return f"{day.isoformat()}|{folded}"
+
+
+def find_meeting(session: Session, mail: InboundMail, title: str | None, day: date | None) -> Meeting | None:
+    """The meeting this mail continues: named by ref in the subject, by thread, or by title and date."""
+    ref = MEETING_REF.search(mail.subject)
+    if ref:
+        meeting = session.get(Meeting, int(ref.group(1)))
+        if meeting is not None:
+            return meeting
+    for message_id in (*mail.in_reply_to, *mail.references):
+        meeting_id = session.scalar(
+            select(OutboxMail.meeting_id).where(OutboxMail.message_id == message_id, OutboxMail.meeting_id.is_not(None))
+        )
+        if meeting_id is not None:
+            return session.get(Meeting, meeting_id)
+    if title and day:
+        return session.scalar(
+            select(Meeting).where(Meeting.match_key == match_key(title, day)).order_by(Meeting.id.desc()).limit(1)
+        )
+    return None
+
+
+def meeting_view(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "ref": meeting.ref,
+        "title": meeting.title,
+        "project": meeting.project,
+        "date": meeting.meeting_date,
+        "start_time": meeting.start_time.strftime("%H:%M") if meeting.start_time else None,
+        "end_time": meeting.end_time.strftime("%H:%M") if meeting.end_time else None,
+        "place": meeting.place,
+        "host": meeting.host_address,
+        "recorder": meeting.recorder_address,
+        "goal": meeting.goal,
+        "attendees": list(meeting.attendees or []),
+        "attendees_text": meeting.attendees_text,
+        "confirm_by": meeting.confirm_by,
+        "status": meeting.status,
+        "topics": [
+            {"number": t.number, "name": t.name, "owner": t.owner_text, "planned": t.planned_minutes}
+            for t in meeting.topics
+        ],
+        "decisions": [d.text for d in meeting.decisions],
+    }
+
+
+def action_view(action: ActionItem) -> dict[str, Any]:
+    return {
+        "ref": action.ref,
+        "description": action.description,
+        "owner": action.owner_address,
+        "owner_name": action.owner_name,
+        "department": action.department,
+        "support": action.support,
+        "due": action.due,
+        "due_text": action.due_text,
+        "due_provisional": action.due_provisional,
+        "deliverable": action.deliverable,
+        "status": action.status,
+        "consent": action.consent,
+    }

@@ -1,0 +1,187 @@
+"""The transactional outbox: decide a mail (a row with a unique key), later deliver it.
+
+`enqueue` runs inside the caller's transaction, next to the state change that caused the mail,
+and renders the mail there, so what is stored is exactly what will be sent. A second `enqueue`
+with the same key inserts nothing: that is how "nothing is sent twice" holds across re-runs,
+restarts and two daemons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from mailbot.clock import Clock
+from mailbot.render import Renderer
+from mailbot.store.db import Database
+from mailbot.store.models import OutboxMail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The bot's own identity on outgoing mail."""
+
+    address: str
+    name: str
+
+    @property
+    def domain(self) -> str:
+        return self.address.partition("@")[2] or "localhost"
+
+
+def message_id_for(key: str, domain: str) -> str:
+    # Derived from the unique key: the same decision always carries the same Message-ID.
+    return f"{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain}"
+
+
+def enqueue(
+    session: Session,
+    renderer: Renderer,
+    sender: Sender,
+    *,
+    key: str,
+    kind: str,
+    to_address: str,
+    to_name: str | None,
+    language: str,
+    context: dict[str, Any],
+    now: datetime,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    reply_token: str | None = None,
+    auto_submitted: str = "auto-generated",
+    meeting_id: int | None = None,
+    inbound_mail_id: int | None = None,
+) -> bool:
+    """Insert the mail unless its key exists; True when a new row was written."""
+    mail = renderer.render(kind, language, context)
+    values = {
+        "key": key,
+        "kind": kind,
+        "language": language,
+        "to_address": to_address.lower(),
+        "to_name": to_name,
+        "subject": mail.subject,
+        "body_text": mail.text,
+        "body_html": mail.html,
+        "message_id": message_id_for(key, sender.domain),
+        "in_reply_to": in_reply_to,
+        "references": " ".join(f"<{ref}>" for ref in references) or None,
+        "reply_token": reply_token,
+        "auto_submitted": auto_submitted,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "meeting_id": meeting_id,
+        "inbound_mail_id": inbound_mail_id,
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail)
+        result = session.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["key"]))
+        return bool(result.rowcount)
+    if session.scalar(select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
+        return False
+    session.add(OutboxMail(**values))
+    session.flush()
+    return True
+
+
+def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMessage:
+    """Headers through the `email` package only: no value reaches a header by concatenation."""
+    message = EmailMessage()
+    message["From"] = Address(display_name=sender.name, addr_spec=sender.address)
+    message["To"] = Address(display_name=row.to_name or "", addr_spec=row.to_address)
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = f"<{row.message_id}>"
+    if row.in_reply_to:
+        message["In-Reply-To"] = f"<{row.in_reply_to}>"
+    if row.references:
+        message["References"] = row.references
+    if row.reply_token:
+        local, _, domain = sender.address.partition("@")
+        message["Reply-To"] = Address(display_name=sender.name, addr_spec=f"{local}+{row.reply_token}@{domain}")
+    message["Auto-Submitted"] = row.auto_submitted
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Mailbot-Kind"] = row.kind
+    message.set_content(row.body_text)
+    message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+class TemporaryDeliveryError(Exception):
+    """Try again later (4xx, connection lost)."""
+
+
+class PermanentDeliveryError(Exception):
+    """Will never succeed for this recipient (5xx)."""
+
+
+class Delivery(Protocol):
+    def send(self, message: EmailMessage, recipient: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def flush(db: Database, delivery: Delivery, sender: Sender, clock: Clock, *, limit: int = 500) -> dict[str, int]:
+    """Deliver due pending rows. A crash after a send but before its commit re-sends that one
+    mail on restart: the only duplicate the outbox allows, and it is documented in the README."""
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    now = clock.now()
+    with db.transaction() as session:
+        query = (
+            select(OutboxMail)
+            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(session.scalars(query))
+        for row in rows:
+            try:
+                delivery.send(build_message(row, sender, now), row.to_address)
+            except TemporaryDeliveryError as exc:
+                row.attempts += 1
+                row.last_error = str(exc)[:1000]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = "failed"
+                    counts["failed"] += 1
+                else:
+                    row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
+                    counts["retry"] += 1
+                log.warning("delivery to %s deferred: %s", row.to_address, exc)
+                continue
+            except PermanentDeliveryError as exc:
+                row.attempts += 1
+                row.status = "failed"
+                row.last_error = str(exc)[:1000]
+                counts["failed"] += 1
+                log.error("delivery to %s failed: %s", row.to_address, exc)
+                continue
+            row.attempts += 1
+            row.status = "sent"
+            row.sent_at = now
+            counts["sent"] += 1
+            # Commit per mail: a crash loses at most the mail in hand, not the batch's bookkeeping.
+            session.commit()
+            session.begin()
+    delivery.close()
+    return counts

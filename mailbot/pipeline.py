@@ -1,0 +1,171 @@
+"""One path for every mail: record → classify → read → handle, all in ONE transaction.
+
+The source is told a mail is done only after this commits. A crash inside a handler rolls the
+transaction back and records the mail as failed (raw kept, error noted, sender told), so a bad
+mail is never retried forever and never stops the loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot import people
+from mailbot.app import App
+from mailbot.classify import ClassifyContext, classify, load_routing
+from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
+from mailbot.handlers.agenda import handle_agenda
+from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.handlers.command import COMMAND_WORDS, handle_command, handle_unknown
+from mailbot.handlers.minutes import handle_minutes
+from mailbot.message import InboundMail
+from mailbot.store.models import InboundMail as InboundRecord
+from mailbot.store.models import OutboxMail
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Processed:
+    inbound_id: int | None
+    outcome: str  # processed | rejected | ignored | answered | failed | duplicate
+    kind: str
+    error: str | None = None
+
+    @property
+    def status(self) -> Literal["done", "failed"]:
+        return "failed" if self.outcome == "failed" else "done"
+
+
+def process(app: App, raw: bytes, *, source_key: str | None = None) -> Processed:
+    content_hash = hashlib.sha256(raw).hexdigest()
+    with app.db.transaction() as session:
+        earlier = find_earlier(session, content_hash, source_key)
+        if earlier is not None:
+            return Processed(earlier.id, "duplicate", earlier.kind)
+    try:
+        mail = InboundMail.from_bytes(raw)
+    except Exception as exc:  # an unreadable mail is still kept
+        return record_failure(app, raw, content_hash, source_key, None, exc)
+    try:
+        with app.db.transaction() as session:
+            if mail.message_id and is_duplicate_message(session, mail):
+                record = new_record(app, session, raw, content_hash, source_key, mail)
+                record.outcome, record.kind = "duplicate", "duplicate"
+                return Processed(record.id, "duplicate", "duplicate")
+            record = new_record(app, session, raw, content_hash, source_key, mail)
+            ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
+            outcome = route(ctx)
+            record.kind, record.outcome, record.error = outcome.kind, outcome.outcome, outcome.error
+            record.meeting_id = outcome.meeting_id
+            log.info("mail %s from %s: %s %s", mail.message_id, ctx.sender_address, outcome.kind, outcome.outcome)
+            return Processed(record.id, outcome.outcome, outcome.kind, outcome.error)
+    except Exception as exc:
+        log.exception("handler failed on mail %s", mail.message_id)
+        return record_failure(app, raw, content_hash, source_key, mail, exc)
+
+
+def route(ctx: HandlerContext) -> Outcome:
+    app, mail, session = ctx.app, ctx.mail, ctx.session
+    found = classify(
+        mail,
+        ClassifyContext(
+            routing=load_routing(app.config.rules_dir / "routing.toml"),
+            bot_address=app.sender.address,
+            is_our_message=lambda mid: session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid))
+            is not None,
+            command_words=COMMAND_WORDS,
+        ),
+    )
+    if found.intent == "ignore":
+        ctx.event("mail.ignored", detail={"reason": found.reason})
+        return Outcome("ignored", "machine", error=found.reason)
+    people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address)
+    if found.intent == "command":
+        return handle_command(ctx)
+    if found.intent == "reply":
+        # Replies are read by the reply handler (issue 3); until then they are kept and answered with help.
+        return handle_unknown(ctx, found.reason)
+    parsed = read_meeting(
+        mail.body_text if not mail.html else mail.text,
+        mail.html,
+        ctx=ReadContext(
+            calendar=app.calendar,
+            anchor=(mail.date or ctx.now).astimezone(app.config.tz).date(),
+            header_people=[(a.name, a.address) for a in mail.people()],
+            directory=people.directory_lookup(session),
+        ),
+    )
+    intent = found.intent if found.intent != "unknown" else detect_kind(parsed)
+    if intent in ("agenda", "minutes") and not sender_allowed(app, ctx.sender_address):
+        ctx.answer(kind="help", context={"reason": "not_allowed"}, rate_limited=True)
+        return Outcome("rejected", str(intent), error=f"{ctx.sender_address} may not send {intent}")
+    if intent == "agenda":
+        return handle_agenda(ctx, parsed)
+    if intent == "minutes":
+        return handle_minutes(ctx, parsed)
+    return handle_unknown(ctx, found.reason)
+
+
+def sender_allowed(app: App, address: str) -> bool:
+    allowed = app.config.bot.allowed_senders
+    if not allowed:
+        return True
+    domain = address.partition("@")[2]
+    return any(entry.lower() in (address, f"*@{domain}") for entry in allowed)
+
+
+def find_earlier(session: Session, content_hash: str, source_key: str | None) -> InboundRecord | None:
+    found = session.scalar(select(InboundRecord).where(InboundRecord.content_hash == content_hash))
+    if found is None and source_key:
+        found = session.scalar(select(InboundRecord).where(InboundRecord.source_key == source_key))
+    return found
+
+
+def is_duplicate_message(session: Session, mail: InboundMail) -> bool:
+    """The same Message-ID from the same sender, arrived by another route (Cc and To, a resend by the MTA)."""
+    sender = mail.sender.address if mail.sender else None
+    query = select(InboundRecord.id).where(
+        InboundRecord.message_id == mail.message_id,
+        InboundRecord.sender == sender,
+        InboundRecord.outcome != "duplicate",
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def new_record(
+    app: App, session: Session, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None
+) -> InboundRecord:
+    record = InboundRecord(
+        message_id=mail.message_id if mail else None,
+        content_hash=content_hash,
+        source_key=source_key,
+        received_at=app.now(),
+        sender=mail.sender.address if mail and mail.sender else None,
+        subject=mail.subject if mail else "",
+        raw=raw,
+        kind="unknown",
+        outcome="failed",
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def record_failure(
+    app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None, exc: Exception
+) -> Processed:
+    error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    with app.db.transaction() as session:
+        record = new_record(app, session, raw, content_hash, source_key, mail)
+        record.error = error
+        if mail is not None and mail.sender is not None:
+            ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
+            ctx.answer(kind="processing_error", context={"error": error}, rate_limited=True)
+        return Processed(record.id, "failed", "unknown", error)

@@ -1,0 +1,43 @@
+"""rules/policy.toml: the organisation's deadlines and limits, as validated frozen data."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mailbot.config import build_dataclass
+from mailbot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class AgendaPolicy:
+    notice_days: int = 3
+    notice_working_days: int = 1
+
+
+@dataclass(frozen=True)
+class ConsentPolicy:
+    working_days: int = 2
+
+
+@dataclass(frozen=True)
+class AnswersPolicy:
+    error_answers_per_hour: int = 3
+
+
+@dataclass(frozen=True)
+class Policy:
+    agenda: AgendaPolicy = field(default_factory=AgendaPolicy)
+    consent: ConsentPolicy = field(default_factory=ConsentPolicy)
+    answers: AnswersPolicy = field(default_factory=AnswersPolicy)
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Policy()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return Policy(**build_dataclass(Policy, raw, path, prefix=""))

@@ -1,0 +1,244 @@
+"""SQLAlchemy 2.0 typed models: every table the bot keeps.
+
+Times are stored in UTC (timezone-aware columns); calendar dates (meeting day, due dates) are
+plain dates in the organisation's time zone, because that is how people wrote them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back an aware datetime, on SQLite (which keeps no zone) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}  # noqa: RUF012
+
+
+class Person(Base):
+    """Someone the bot writes to: from the directory, or learnt from a mail's headers."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(50))  # e.g. "head" of their department, "admin"
+    language: Mapped[str | None] = mapped_column(String(5))
+    proxy_address: Mapped[str | None] = mapped_column(String(320))
+    bouncing: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20), default="directory")  # directory | headers
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_people_name", "name"),)
+
+
+class InboundMail(Base):
+    """Every mail that reached the bot, with what became of it. Never deleted."""
+
+    __tablename__ = "inbound_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where it came from, e.g. "imap:INBOX:1700000000:42" or "maildir:<key>"; unique when present.
+    source_key: Mapped[str | None] = mapped_column(String(500), unique=True)
+    received_at: Mapped[datetime]
+    sender: Mapped[str | None] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    kind: Mapped[str] = mapped_column(String(30), default="unknown")
+    # processed | rejected | ignored | answered | failed
+    outcome: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    # Normalised title + date: how a resend of the same meeting's agenda or minutes is recognised.
+    match_key: Mapped[str] = mapped_column(String(600), index=True)
+    project: Mapped[str | None] = mapped_column(String(300), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    meeting_date: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str | None] = mapped_column(String(500))
+    host_address: Mapped[str | None] = mapped_column(String(320))
+    recorder_address: Mapped[str | None] = mapped_column(String(320))
+    goal: Mapped[str | None] = mapped_column(Text)
+    attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attendees_text: Mapped[str] = mapped_column(Text, default="")
+    absent_text: Mapped[str] = mapped_column(Text, default="")
+    confirm_by: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    versions: Mapped[list[MinutesVersion]] = relationship(back_populates="meeting", order_by="MinutesVersion.number")
+    actions: Mapped[list[ActionItem]] = relationship(back_populates="meeting", order_by="ActionItem.id")
+    topics: Mapped[list[Topic]] = relationship(order_by="Topic.position", cascade="all, delete-orphan")
+    decisions: Mapped[list[Decision]] = relationship(order_by="Decision.position", cascade="all, delete-orphan")
+
+    @property
+    def ref(self) -> str:
+        return f"M-{self.id}"
+
+
+class MinutesVersion(Base):
+    """Each minutes draft received for a meeting, accepted or not: versions are kept."""
+
+    __tablename__ = "minutes_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mails.id"))
+    # active | rejected | superseded
+    status: Mapped[str] = mapped_column(String(20))
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="versions")
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Text)
+    owner_text: Mapped[str] = mapped_column(String(300), default="")
+    planned_minutes: Mapped[int | None] = mapped_column(Integer)
+    actual_minutes: Mapped[int | None] = mapped_column(Integer)
+    discussion: Mapped[str] = mapped_column(Text, default="")
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ActionItem(Base):
+    __tablename__ = "action_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("minutes_versions.id"))
+    number: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    owner_address: Mapped[str] = mapped_column(String(320), index=True)
+    owner_name: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    support: Mapped[str] = mapped_column(String(500), default="")
+    due: Mapped[date] = mapped_column(Date, index=True)
+    due_text: Mapped[str] = mapped_column(String(200), default="")
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    deliverable: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # proposed | awaiting_confirmation | accepted | in_progress | done | verified | objected | delayed | cancelled
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    # explicit | silent, once accepted
+    consent: Mapped[str | None] = mapped_column(String(10))
+    confirm_by: Mapped[date | None] = mapped_column(Date)
+    delay_reason: Mapped[str | None] = mapped_column(Text)
+    source_line: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="actions")
+
+    @property
+    def ref(self) -> str:
+        return f"A-{self.id}"
+
+    __table_args__ = (Index("ix_action_items_status_due", "status", "due"),)
+
+
+class OutboxMail(Base):
+    """A mail decided on, rendered, waiting to be (or already) delivered.
+
+    Written in the same transaction as the state change that caused it; `key` is unique, so a
+    decision taken twice (a re-run, a second daemon) inserts nothing the second time.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    kind: Mapped[str] = mapped_column(String(50), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    to_address: Mapped[str] = mapped_column(String(320), index=True)
+    to_name: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str | None] = mapped_column(Text)
+    reply_token: Mapped[str | None] = mapped_column(String(100))
+    auto_submitted: Mapped[str] = mapped_column(String(30), default="auto-generated")
+    # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class Event(Base):
+    """The audit trail (过程留痕): who did what, when, from which mail."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(320))
+    what: Mapped[str] = mapped_column(String(50))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"), index=True)
+    inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
