@@ -94,8 +94,8 @@ def enqueue(
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail)
-        result = session.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["key"]))
-        return bool(result.rowcount)
+        statement = insert.values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.id)
+        return session.execute(statement).scalar() is not None
     if session.scalar(select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
         return False
     session.add(OutboxMail(**values))
@@ -141,47 +141,55 @@ class Delivery(Protocol):
 
 
 def flush(db: Database, delivery: Delivery, sender: Sender, clock: Clock, *, limit: int = 500) -> dict[str, int]:
-    """Deliver due pending rows. A crash after a send but before its commit re-sends that one
-    mail on restart: the only duplicate the outbox allows, and it is documented in the README."""
+    """Deliver due pending rows, each in its own transaction holding that row's lock.
+
+    On PostgreSQL the row is claimed with FOR UPDATE SKIP LOCKED, so two daemons never send the
+    same row. A crash after a send but before its commit re-sends that one mail on restart: the
+    only duplicate the outbox allows (documented in the README).
+    """
     counts = {"sent": 0, "retry": 0, "failed": 0}
     now = clock.now()
     with db.transaction() as session:
-        query = (
-            select(OutboxMail)
-            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
-            .order_by(OutboxMail.id)
-            .limit(limit)
+        due = list(
+            session.scalars(
+                select(OutboxMail.id)
+                .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
+                .order_by(OutboxMail.id)
+                .limit(limit)
+            )
         )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
-        for row in rows:
-            try:
-                delivery.send(build_message(row, sender, now), row.to_address)
-            except TemporaryDeliveryError as exc:
-                row.attempts += 1
-                row.last_error = str(exc)[:1000]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.status = "failed"
-                    counts["failed"] += 1
-                else:
-                    row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
-                    counts["retry"] += 1
-                log.warning("delivery to %s deferred: %s", row.to_address, exc)
-                continue
-            except PermanentDeliveryError as exc:
-                row.attempts += 1
-                row.status = "failed"
-                row.last_error = str(exc)[:1000]
-                counts["failed"] += 1
-                log.error("delivery to %s failed: %s", row.to_address, exc)
-                continue
-            row.attempts += 1
-            row.status = "sent"
-            row.sent_at = now
-            counts["sent"] += 1
-            # Commit per mail: a crash loses at most the mail in hand, not the batch's bookkeeping.
-            session.commit()
-            session.begin()
-    delivery.close()
+    try:
+        for row_id in due:
+            with db.transaction() as session:
+                query = select(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "pending")
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                row = session.scalar(query)
+                if row is not None:
+                    counts[deliver_one(row, delivery, sender, now)] += 1
+    finally:
+        delivery.close()
     return counts
+
+
+def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, now: datetime) -> str:
+    row.attempts += 1
+    try:
+        delivery.send(build_message(row, sender, now), row.to_address)
+    except TemporaryDeliveryError as exc:
+        row.last_error = str(exc)[:1000]
+        log.warning("delivery to %s deferred: %s", row.to_address, exc)
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            return "failed"
+        row.next_attempt_at = now + timedelta(minutes=2**row.attempts)
+        return "retry"
+    except PermanentDeliveryError as exc:
+        row.status = "failed"
+        row.last_error = str(exc)[:1000]
+        log.error("delivery to %s failed: %s", row.to_address, exc)
+        return "failed"
+    row.status = "sent"
+    row.sent_at = now
+    log.info("sent %s to %s", row.kind, row.to_address)
+    return "sent"

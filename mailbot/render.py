@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
 
 from mailbot.errors import MailbotError
 
@@ -48,15 +48,31 @@ class Renderer:
             keep_trailing_newline=True,
         )
 
+        self._compiled: dict[str, tuple[Template, Template]] = {}
+
     def render(self, kind: str, language: str, context: dict[str, Any]) -> RenderedMail:
         values = {**context, "lang": language}
         self.env.filters["day"] = lambda value: format_day(value, language)
         try:
-            text = self.env.get_template(f"{kind}.{language}.txt").render(values)
+            subject_template, body_template = self._text_templates(f"{kind}.{language}.txt")
             html = self.env.get_template(f"{kind}.{language}.html").render(values)
-        except OSError as exc:  # a missing template is a deployment error, named plainly
+        except TemplateNotFound as exc:  # a missing template is a deployment error, named plainly
             raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
-        subject, _, body = text.partition("\n")
-        # A subject is one line, whatever the data said: no header injection through a title.
-        subject = " ".join(subject.split())
-        return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
+        # The subject is rendered on its own and folded to one line, whatever the data held:
+        # a title with a line break can neither spill into the body nor inject a header.
+        subject = " ".join(subject_template.render(values).split())
+        return RenderedMail(subject=subject, text=body_template.render(values).lstrip("\n"), html=html)
+
+    def _text_templates(self, name: str) -> tuple[Template, Template]:
+        """Split a .txt template's source: its first line after the imports is the subject."""
+        if name not in self._compiled:
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            lines = source.split("\n")
+            imports = [line for line in lines if line.startswith("{% import")]
+            rest = [line for line in lines if not line.startswith("{% import")]
+            head = "\n".join(imports)
+            self._compiled[name] = (
+                self.env.from_string(head + "\n" + rest[0]),
+                self.env.from_string(head + "\n" + "\n".join(rest[1:])),
+            )
+        return self._compiled[name]

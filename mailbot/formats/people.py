@@ -26,6 +26,7 @@ _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _DEPT_SUFFIXES = ("事业部", "委员会", "办公室", "中心", "小组", "团队", "部", "组", "科", "处", "室", "院", "所")
 # What the templates put where a name belongs: `市场部*经理`, `XXX`, `某某`, `(姓名+部门…)`.
 _PLACEHOLDER = re.compile(r"[*＊]|[xX×]{2,}|某某|姓名|^某|…")
+_TEMPLATE_HINT = re.compile(r"例[:：]|姓名")
 _PEOPLE_SEPARATORS = re.compile(r"[、，,/／&＆]|\s+and\s+", re.IGNORECASE)
 _GROUP_SEPARATORS = re.compile(r"[；;\n]")
 _PARENTHETICAL = re.compile(r"^(?P<before>[^(（]*)[(（](?P<inside>[^()（）]{1,30})[)）]\s*$")
@@ -43,7 +44,11 @@ class PersonText:
 
     @property
     def is_placeholder(self) -> bool:
-        return self.address is None and bool(_PLACEHOLDER.search(unbold(self.text)))
+        # Only a `**…**` wrapper is markdown; the `*` of `*经理` is the template's blank.
+        text = self.text.strip()
+        if len(text) > 4 and text.startswith("**") and text.endswith("**"):
+            text = text[2:-2]
+        return self.address is None and bool(_PLACEHOLDER.search(text))
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ def parse_people(text: str) -> list[PersonText]:
     A group written `部门：names` lends its department to each name; a bare department
     followed by a name (`市场部/张伟`) is that name's department, not a person.
     """
+    if _TEMPLATE_HINT.search(text) and not find_addresses(text):
+        # The template's own instructions (`（姓名+部门，例：产品部*经理）`) are one placeholder.
+        return [PersonText(text=text.strip(), name=text.strip())]
     people: list[PersonText] = []
     for group in _GROUP_SEPARATORS.split(text):
         group = group.strip()
@@ -183,12 +191,12 @@ def _display_matches(display: str, address: str, name: str) -> bool:
                 return True
             start = shown.find(wanted, start + 1)
         return False
-    tokens = sorted(wanted.split())
-    if len(tokens) > 1 and sorted(_without_brackets(display).split()) == tokens:
+    words = [_letters(w) for w in wanted.split()]
+    if len(words) > 1 and sorted(_without_brackets(display).split()) == sorted(wanted.split()):
         return True  # "Wei Zhang" for "Zhang Wei"
+    # The address itself: zhang.wei@ / wei_zhang@ for "Zhang Wei".
     local = _letters(address.partition("@")[0])
-    squeezed = "".join(tokens)
-    return bool(local) and local in {_letters(wanted), "".join(reversed(wanted.split())), squeezed}
+    return bool(local) and local in {"".join(words), "".join(reversed(words))}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from mailbot.formats.lines import split_colon, strip_marker
-from mailbot.formats.vocabulary import Vocabulary, norm_label
+from mailbot.formats.vocabulary import Vocabulary
 
 SectionKind = Literal["preamble", "info", "agenda", "decisions", "actions", "other"]
 
@@ -131,7 +131,9 @@ def split_sections(lines: list[str], vocab: Vocabulary) -> list[Section]:
         ):
             heading = None
         if heading is not None and _closes(current, heading):
-            sections.append(Section(kind=heading.kind, heading=line.strip(), style=heading.style, inline=heading.inline))
+            sections.append(
+                Section(kind=heading.kind, heading=line.strip(), style=heading.style, inline=heading.inline)
+            )
         else:
             current.lines.append(line)
     return sections

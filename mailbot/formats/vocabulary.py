@@ -6,6 +6,7 @@ the file; the keys stay fixed because the reader's code is written against them.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -25,20 +26,27 @@ TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "fields": frozenset(
             {
-                "title", "date", "time", "place", "host", "recorder", "attendees", "absent", "goal",
-                "project", "confirm_by",
+                "title",
+                "date",
+                "time",
+                "place",
+                "host",
+                "recorder",
+                "attendees",
+                "absent",
+                "goal",
+                "project",
+                "confirm_by",
             }
         ),
         "sections": frozenset({"info", "agenda", "decisions", "actions"}),
         "action_columns": frozenset(
             {"number", "description", "owner", "support", "due", "deliverable", "status", "notes"}
         ),
-        "action_labels": frozenset(
-            {"description", "owner", "support", "due", "deliverable", "status", "notes"}
-        ),
+        "action_labels": frozenset({"description", "owner", "support", "due", "deliverable", "status", "notes"}),
         "topic_columns": frozenset({"number", "name", "discussion", "opinions", "owner", "planned", "actual"}),
         "topic_labels": frozenset({"owner", "planned", "actual"}),
-        "markers": frozenset({"none", "decision_prefixes", "table_header_values"}),
+        "markers": frozenset({"none", "decision_prefixes", "table_header_values", "confirm_phrases"}),
     }
 )
 
@@ -68,8 +76,23 @@ class LabelTable:
         for key, labels in entries.items():
             for label in labels:
                 self._by_label[norm_label(label)] = key
-        # Longest first, so that "配合部门" is tried before "配合" when scanning text.
-        self.sorted_labels: tuple[str, ...] = tuple(sorted(self._by_label, key=len, reverse=True))
+        self._pattern: re.Pattern[str] | None = None
+
+    def inline_pattern(self) -> re.Pattern[str]:
+        """Finds `label:` inside a line (`…；负责人：张伟；截止：9月15日`), group "label".
+
+        A label counts only at the start or after a separator or space, so 完成任务： is not
+        the label 任务. Longest labels first, so 配合部门 wins over 配合. The pattern is an
+        alternation of literals with no nested repetition: linear time.
+        """
+        if self._pattern is None:
+            raw = sorted({lab for labels in self.labels.values() for lab in labels}, key=len, reverse=True)
+            alternation = "|".join(r"\s*".join(re.escape(part) for part in lab.split()) for lab in raw)
+            self._pattern = re.compile(
+                rf"(?:^|(?<=[\s；;|，,、\-—(（*]))(?:\*\*)?(?P<label>{alternation})[ \t]*(?:\*\*)?[ \t]*[:：]",
+                re.IGNORECASE,
+            )
+        return self._pattern
 
     def key_of(self, label: str) -> str | None:
         """The key a label means, or None; `label` may be raw text (it is normalised here)."""
@@ -93,7 +116,12 @@ class Vocabulary:
     none_markers: frozenset[str]
     decision_prefixes: LabelTable
     table_header_values: frozenset[str]
+    confirm_phrases: tuple[str, ...] = ()  # case-folded
     source: Path | None = None
+
+    def has_confirm_phrase(self, line: str) -> bool:
+        folded = line.casefold()
+        return any(phrase in folded for phrase in self.confirm_phrases)
 
     def is_none_marker(self, text: str) -> bool:
         normed = norm_label(text).rstrip("。.!！")
@@ -132,9 +160,7 @@ def _table(path: Path, data: Mapping[str, Any], name: str) -> dict[str, tuple[st
             normed = norm_label(label)
             other = seen.setdefault(normed, key)
             if other != key:
-                raise ConfigError(
-                    f"{path}: [{name}] label {label!r} is listed under both {other!r} and {key!r}"
-                )
+                raise ConfigError(f"{path}: [{name}] label {label!r} is listed under both {other!r} and {key!r}")
     return entries
 
 
@@ -155,6 +181,7 @@ def vocabulary_from_data(data: Mapping[str, Any], path: Path) -> Vocabulary:
         none_markers=frozenset(norm_label(m) for m in markers["none"]),
         decision_prefixes=LabelTable("decision_prefixes", {"decision": markers["decision_prefixes"]}),
         table_header_values=frozenset(norm_label(m) for m in markers["table_header_values"]),
+        confirm_phrases=tuple(m.casefold() for m in markers["confirm_phrases"]),
         source=path,
     )
 

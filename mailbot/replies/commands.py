@@ -67,7 +67,7 @@ class CommandVocabulary:
     ref_re: re.Pattern[str]
     refs_re: re.Pattern[str]
     filler_re: re.Pattern[str]
-    courtesy: frozenset[str]
+    courtesy: tuple[tuple[str, ...], ...]  # token sequences, longest first
     reason_re: re.Pattern[str]
     date_intro_re: re.Pattern[str]
     target_intro_re: re.Pattern[str]
@@ -137,7 +137,9 @@ def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
         ref_re=re.compile(ref, re.IGNORECASE),
         refs_re=re.compile(rf"{ref}(?:\s*(?:[,、/&]|and|和)\s*{ref})*", re.IGNORECASE),
         filler_re=re.compile(rf"(?:{_word_alternation(_string_list(data, 'fillers'))})[\s,.!、，。！]+", re.IGNORECASE),
-        courtesy=frozenset(_key(w) for w in _string_list(data, "courtesy")),
+        courtesy=tuple(
+            sorted({tuple(_key(w).split()) for w in _string_list(data, "courtesy")}, key=len, reverse=True)
+        ),
         reason_re=re.compile(_word_alternation(_string_list(data, "reason_intro")), re.IGNORECASE),
         date_intro_re=re.compile(_word_alternation(_string_list(data, "date_intro")), re.IGNORECASE),
         target_intro_re=re.compile(_word_alternation(_string_list(data, "target_intro")), re.IGNORECASE),
@@ -180,14 +182,18 @@ def _strip_intro(text: str, intro: re.Pattern[str]) -> str:
 
 
 def _is_bare_tail(text: str, vocab: CommandVocabulary) -> bool:
-    """Nothing left but punctuation and courtesy words."""
-    for piece in re.split(r"[\s,.!?、。，；;！？~]+", text):
-        if piece and _key(piece) not in vocab.courtesy:
+    """Nothing left but punctuation and courtesy words ("", "!", ", thanks", "，谢谢。")."""
+    tokens = _key(re.sub(r"[\s,.!?、。，；;！？~:-]+", " ", text)).split()
+    i = 0
+    while i < len(tokens):
+        for phrase in vocab.courtesy:
+            size = len(phrase)
+            if tuple(tokens[i : i + size]) == phrase:
+                i += size
+                break
+        else:
             return False
-    # "thank you" is two pieces; also accept the multi-word courtesy as a whole.
-    return True if text.strip(_SEP) == "" else _key(text.strip(_SEP)) in vocab.courtesy or all(
-        _key(p) in vocab.courtesy for p in re.split(r"[\s,.!?、。，；;！？~]+", text) if p
-    )
+    return True
 
 
 def _split_date_reason(text: str, vocab: CommandVocabulary) -> tuple[str, str]:

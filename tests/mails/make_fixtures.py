@@ -24,6 +24,11 @@ HERE = Path(__file__).resolve().parent
 # --- encoding helpers -----------------------------------------------------------------------
 
 
+def folded(words: str) -> str:
+    """Fold a header between encoded words, as clients do past ~76 columns."""
+    return words.replace(" =?", "\n\t=?")
+
+
 def ew(text: str, label: str, codec: str | None = None, limit: int = 45) -> str:
     """RFC 2047 B-words as clients write them: the label as given, split on character boundaries.
 
@@ -163,13 +168,15 @@ def make_foxmail_agenda() -> None:
     headers = head(
         [
             "Return-Path: <li.na@corp.example>",
-            "Received: from NB-LINA (unknown [10.20.3.41])\n\tby smtp.corp.example (Postfix) with ESMTPA id 4Zk3pQ1xYbz9sWm;"
+            "Received: from NB-LINA (unknown [10.20.3.41])\n\tby smtp.corp.example (Postfix) with ESMTPA id "
+            "4Zk3pQ1xYbz9sWm;"
             "\n\tMon, 30 Nov 2026 09:15:23 +0800 (CST)",
             "Date: Mon, 30 Nov 2026 09:15:22 +0800",
             f'From: "{ew("李娜", "gb2312", "gbk")}" <li.na@corp.example>',
-            "To: " + addr_quoted([ZHANG_WEI, CHEN_ZHE, LIU_YANG, ZHAO_MIN, SUN_LEI, ZHOU_TING, ZHU_RONG], "gb2312", "gbk"),
+            "To: "
+            + addr_quoted([ZHANG_WEI, CHEN_ZHE, LIU_YANG, ZHAO_MIN, SUN_LEI, ZHOU_TING, ZHU_RONG], "gb2312", "gbk"),
             "Cc: " + addr_quoted([WANG_FANG], "gb2312", "gbk"),
-            "Subject: " + ew("[议程] Q1 新品上市跨部门协作会 12月2日", "gb2312", "gbk", limit=30).replace(" =?", "\n\t=?"),
+            "Subject: " + folded(ew("[议程] Q1 新品上市跨部门协作会 12月2日", "gb2312", "gbk", limit=30)),
             "X-Priority: 3",
             "X-GUID: 8A5C1E2F-3B4D-4E6F-9A1B-2C3D4E5F6A7B",
             "X-Has-Attach: yes",
@@ -181,19 +188,19 @@ def make_foxmail_agenda() -> None:
     )
     body = (
         crlf("\nThis is a multi-part message in MIME format.\n\n").encode()
-        + f"--{outer}\r\nContent-Type: multipart/alternative;\r\n\tboundary=\"{inner}\"\r\n\r\n\r\n".encode()
-        + f"--{inner}\r\nContent-Type: text/plain;\r\n\tcharset=\"GB2312\"\r\n"
+        + f'--{outer}\r\nContent-Type: multipart/alternative;\r\n\tboundary="{inner}"\r\n\r\n\r\n'.encode()
+        + f'--{inner}\r\nContent-Type: text/plain;\r\n\tcharset="GB2312"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(crlf(text).encode("gbk"))
         + b"\r\n"
-        + f"--{inner}\r\nContent-Type: text/html;\r\n\tcharset=\"GB2312\"\r\n"
+        + f'--{inner}\r\nContent-Type: text/html;\r\n\tcharset="GB2312"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(crlf(html).encode("gbk"))
         + b"\r\n"
         + f"--{inner}--\r\n\r\n".encode()
-        + f"--{outer}\r\nContent-Type: application/octet-stream;\r\n\tname=\"{att_name}\"\r\n"
+        + f'--{outer}\r\nContent-Type: application/octet-stream;\r\n\tname="{att_name}"\r\n'
         "Content-Transfer-Encoding: base64\r\n"
-        f"Content-Disposition: attachment;\r\n\tfilename=\"{att_name}\"\r\n\r\n".encode()
+        f'Content-Disposition: attachment;\r\n\tfilename="{att_name}"\r\n\r\n'.encode()
         + b64(pdf)
         + b"\r\n"
         + f"--{outer}--\r\n\r\n\r\n".encode()
@@ -244,7 +251,7 @@ def word_p(text: str, bold: bool = False, font: str = "微软雅黑") -> str:
     # Word wraps the ASCII runs in lang=EN-US spans and autolinks addresses.
     for _, address in [LI_NA, WANG_FANG, ZHANG_WEI, CHEN_ZHE, ZHU_RONG]:
         esc = esc.replace(address, f'<a href="mailto:{address}"><span lang=EN-US>{address}</span></a>')
-    inner = f"<span style='font-family:\"{font}\",sans-serif;mso-bidi-font-family:\"Times New Roman\"'>{esc}"
+    inner = f'<span style=\'font-family:"{font}",sans-serif;mso-bidi-font-family:"Times New Roman"\'>{esc}'
     inner += "<span lang=EN-US><o:p></o:p></span></span>"
     if bold:
         inner = f"<b>{inner}</b>"
@@ -258,15 +265,21 @@ def word_table(rows: list[tuple[str, ...]], widths: list[int]) -> str:
         "5.4pt'>\n"
     ]
     for r, row in enumerate(rows):
-        attrs = "mso-yfti-irow:%d" % r + (";mso-yfti-firstrow:yes" if r == 0 else "")
+        attrs = f"mso-yfti-irow:{r}" + (";mso-yfti-firstrow:yes" if r == 0 else "")
         attrs += ";mso-yfti-lastrow:yes" if r == len(rows) - 1 else ""
         out.append(f"<tr style='{attrs}'>")
         for c, cell in enumerate(row):
-            border = "border:solid windowtext 1.0pt" if r == 0 and c == 0 else (
-                "border:solid windowtext 1.0pt;border-left:none" if r == 0 else
-                "border:solid windowtext 1.0pt;border-top:none" if c == 0 else
-                "border-top:none;border-left:none;border-bottom:solid windowtext 1.0pt;"
-                "border-right:solid windowtext 1.0pt"
+            border = (
+                "border:solid windowtext 1.0pt"
+                if r == 0 and c == 0
+                else (
+                    "border:solid windowtext 1.0pt;border-left:none"
+                    if r == 0
+                    else "border:solid windowtext 1.0pt;border-top:none"
+                    if c == 0
+                    else "border-top:none;border-left:none;border-bottom:solid windowtext 1.0pt;"
+                    "border-right:solid windowtext 1.0pt"
+                )
             )
             w = widths[c]
             out.append(
@@ -350,7 +363,12 @@ def m1_minutes_html() -> str:
 
 def m1_minutes_text() -> str:
     """Outlook's own text/plain rendering of the same mail: table cells separated by tabs."""
-    lines = ["各位好：", "", "以下为12月2日 Q1 新品上市跨部门协作会的会议纪要初稿，请审阅。如有异议请于12月4日前回复。", ""]
+    lines = [
+        "各位好：",
+        "",
+        "以下为12月2日 Q1 新品上市跨部门协作会的会议纪要初稿，请审阅。如有异议请于12月4日前回复。",
+        "",
+    ]
     lines += ["\t".join(row) for row in M1_INFO]
     lines += ["", "一、议程", *M1_AGENDA_LINES, "", "二、决议事项", *M1_DECISIONS, "", "三、行动项"]
     lines += ["\t".join(row) for row in [M1_ACTION_HEADER, *M1_ACTIONS]]
@@ -368,7 +386,7 @@ def make_outlook_minutes() -> None:
             " 4Zm8Lk2RwHz1xQp;\n\tWed,  2 Dec 2026 17:32:11 +0800 (CST)",
             "From: " + addr_outlook([WANG_FANG]),
             "To: " + addr_outlook(to),
-            "Subject: " + ew("【纪要】Q1 新品上市跨部门协作会（2026-12-02）", "gb2312", "gbk", limit=33).replace(" =?", "\n\t=?"),
+            "Subject: " + folded(ew("【纪要】Q1 新品上市跨部门协作会（2026-12-02）", "gb2312", "gbk", limit=33)),
             "Date: Wed, 2 Dec 2026 17:32:10 +0800",
             "Message-ID: <001101db64a8$3c5e9f40$b51bddc0$@corp.example>",
             "MIME-Version: 1.0",
@@ -380,11 +398,11 @@ def make_outlook_minutes() -> None:
     )
     body = (
         crlf("\nThis is a multipart message in MIME format.\n\n").encode()
-        + f"--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset=\"gb2312\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset="gb2312"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
         + qp(crlf(m1_minutes_text()).encode("gbk"))
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/html;\r\n\tcharset=\"gb2312\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/html;\r\n\tcharset="gb2312"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
         + qp(crlf(m1_minutes_html()).encode("gbk"))
         + b"\r\n"
@@ -417,15 +435,20 @@ M2_TEXT = """各位好，
 2. 返点比例由财务部核算后报销售部审批。
 
 三、行动项
-- 输出新品推广活动方案初稿；负责人：市场部 张伟 <zhang.wei@corp.example>；配合：研发部；截止：2026-12-15；交付：方案初稿 PDF
-- 输出华东区渠道价格调整方案；负责人：销售部 赵敏 <zhao.min@corp.example>；配合：财务部；截止：2026-12-15；交付：价格调整方案 PDF
+{a1}
+{a2}
 - 核算渠道返点成本；负责人：财务部 周婷 <zhou.ting@corp.example>；配合：销售部；截止：2026/12/10；交付：成本核算表
 - 提供新品渠道版本技术规格; 负责人: 研发部 刘洋; 配合: 无; 截止: 12月11日; 交付: 规格说明
 - 更新经销商培训材料 | 负责人：孙磊 | 配合：市场部 | 截止：12月18日前 | 交付：培训 PPT
 
 孙磊
 销售部 华东区
-"""
+""".format(
+    a1="- 输出新品推广活动方案初稿；负责人：市场部 张伟 <zhang.wei@corp.example>；配合：研发部；"
+    "截止：2026-12-15；交付：方案初稿 PDF",
+    a2="- 输出华东区渠道价格调整方案；负责人：销售部 赵敏 <zhao.min@corp.example>；配合：财务部；"
+    "截止：2026-12-15；交付：价格调整方案 PDF",
+)
 
 
 def qq_html(text: str) -> str:
@@ -449,8 +472,7 @@ def make_qq_minutes() -> None:
             "X-QQ-Originating-IP: 9MyF3kK0o5zk2cE3RvQnYw1Pq2M0ZgQm7dVQy9m5Ucg=",
             "Received: from NB-SUNLEI ( [10.20.7.33])\n\tby bizesmtp.qq.com (ESMTP) with SMTP id 0;"
             "\n\tThu, 03 Dec 2026 18:05:21 +0800 (CST)",
-            "X-QQ-SSF: 00400000000000F0\n"
-            "X-QQ-FEAT: 3+Ah7vEqv7Kk9mT+oF2y0rRzL9BQ8bW1t4aT5Xj1m9o=",
+            "X-QQ-SSF: 00400000000000F0\nX-QQ-FEAT: 3+Ah7vEqv7Kk9mT+oF2y0rRzL9BQ8bW1t4aT5Xj1m9o=",
             "X-QQ-GoodBg: 0",
             "X-BIZMAIL-ID: 6512873309187642431",
             f'From: "{ew("孙磊", "utf-8")}" <sun.lei@corp.example>',
@@ -470,11 +492,11 @@ def make_qq_minutes() -> None:
     )
     body = (
         crlf("\nThis is a multi-part message in MIME format.\n\n").encode()
-        + f"--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset=\"utf-8\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset="utf-8"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(crlf(M2_TEXT).encode("utf-8"))
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/html;\r\n\tcharset=\"utf-8\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/html;\r\n\tcharset="utf-8"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(qq_html(M2_TEXT).encode("utf-8"))
         + b"\r\n"
@@ -541,7 +563,7 @@ def make_apple_agenda() -> None:
             "Return-Path: <zhou.ting@corp.example>",
             "Received: from smtpclient.apple (unknown [10.20.9.12])\n\tby smtp.corp.example (Postfix) with ESMTPSA id "
             "4Zn1Qx7bKpz5vLt;\n\tThu,  3 Dec 2026 21:40:05 +0800 (CST)",
-            f"Content-Type: multipart/mixed;\n\tboundary=\"{boundary}\"",
+            f'Content-Type: multipart/mixed;\n\tboundary="{boundary}"',
             "Mime-Version: 1.0 (Mac OS X Mail 16.0 \\(3826.300.87.4.3\\))",
             "Subject: [Agenda] Q1 Launch Budget Review, Mon 7 Dec",
             "From: Zhou Ting <zhou.ting@corp.example>",
@@ -560,7 +582,7 @@ def make_apple_agenda() -> None:
         + b"\r\n"
         + f"--{boundary}\r\nContent-Disposition: attachment;\r\n\tfilename=Q1-cost-summary.xlsx\r\n"
         "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;\r\n"
-        "\tx-unix-mode=0644;\r\n\tname=\"Q1-cost-summary.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
+        '\tx-unix-mode=0644;\r\n\tname="Q1-cost-summary.xlsx"\r\nContent-Transfer-Encoding: base64\r\n\r\n'.encode()
         + b64(xlsx)
         + f"--{boundary}--\r\n".encode()
     )
@@ -593,13 +615,16 @@ Absent: Sun Lei (customer visit)
 | No. | Action | Owner | Support | Due | Deliverable |
 |---|---|---|---|---|---|
 | 1 | Final promotion budget sheet | Zhou Ting <zhou.ting@corp.example> | Marketing | 2026-12-14 | Budget sheet (xlsx) |
-| 2 | Commission model with three scenarios | Zhao Min <zhao.min@corp.example> | Finance | Dec 16 | Model + one-page summary |
+{row2}
 | 3 | R&D support cost estimate | Chen Zhe | Finance | within 3 working days | Cost estimate |
 | 4 | Update the launch plan with the agreed budget | Zhang Wei | Sales, R&D | end of month | Launch plan v2 |
 
 Thanks,
 Li Na
-"""
+""".format(
+    row2="| 2 | Commission model with three scenarios | Zhao Min <zhao.min@corp.example> | Finance | Dec 16 "
+    "| Model + one-page summary |"
+)
 
 
 def gmail_html(text: str) -> str:
@@ -642,11 +667,11 @@ def make_gmail_minutes() -> None:
     )
     body = (
         b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/plain; charset="UTF-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
         + qp(crlf(M3_MINUTES_TEXT).encode("utf-8"))
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/html; charset=\"UTF-8\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/html; charset="UTF-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
         + qp(crlf(gmail_html(M3_MINUTES_TEXT)).encode("utf-8"))
         + b"\r\n"
@@ -746,11 +771,9 @@ def make_netease_minutes() -> None:
     )
     body = (
         b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/plain; charset=GBK\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Type: text/plain; charset=GBK\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(crlf(M4_TEXT).encode("gbk"))
-        + f"--{boundary}\r\nContent-Type: text/html; charset=GBK\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Type: text/html; charset=GBK\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(netease_html(M4_TEXT).encode("gbk"))
         + f"--{boundary}--\r\n".encode()
     )
@@ -795,9 +818,9 @@ def make_outlook_en_tsv() -> None:
             "Return-Path: <wang.fang@corp.example>",
             "Received: from PC-WANGFANG (unknown [10.20.5.17])\n\tby smtp.corp.example (Postfix) with ESMTPSA id"
             " 4Zq2Tb6MvNz3kWr;\n\tWed,  9 Dec 2026 16:05:44 +0800 (CST)",
-            "From: \"Wang Fang\" <wang.fang@corp.example>",
-            "To: \"Chen Zhe\" <chen.zhe@corp.example>,\n\t\"Zhang Wei\" <zhang.wei@corp.example>,\n"
-            "\t\"Liu Yang\" <liu.yang@corp.example>,\n\t\"Zhou Ting\" <zhou.ting@corp.example>",
+            'From: "Wang Fang" <wang.fang@corp.example>',
+            'To: "Chen Zhe" <chen.zhe@corp.example>,\n\t"Zhang Wei" <zhang.wei@corp.example>,\n'
+            '\t"Liu Yang" <liu.yang@corp.example>,\n\t"Zhou Ting" <zhou.ting@corp.example>',
             "Subject: [Minutes] Customer Complaint Escalation Review",
             "Date: Wed, 9 Dec 2026 16:05:43 +0800",
             "Message-ID: <002701db6b2e$91a4c6d0$b4ee5470$@corp.example>",
@@ -810,13 +833,13 @@ def make_outlook_en_tsv() -> None:
     )
     body = (
         crlf("\nThis is a multipart message in MIME format.\n\n").encode()
-        + f"--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset=\"us-ascii\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/plain;\r\n\tcharset="us-ascii"\r\n'
         "Content-Transfer-Encoding: 7bit\r\n\r\n".encode()
         + crlf(M6_TEXT).encode("ascii")
         + b"\r\n"
         + f"--{boundary}\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;\r\n"
-        "\tname=\"complaint-log-2026-11.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n"
-        "Content-Disposition: attachment;\r\n\tfilename=\"complaint-log-2026-11.xlsx\"\r\n\r\n".encode()
+        '\tname="complaint-log-2026-11.xlsx"\r\nContent-Transfer-Encoding: base64\r\n'
+        'Content-Disposition: attachment;\r\n\tfilename="complaint-log-2026-11.xlsx"\r\n\r\n'.encode()
         + b64(xlsx)
         + b"\r\n"
         + f"--{boundary}--\r\n\r\n".encode()
@@ -845,7 +868,7 @@ M5_LOGICAL = """各位好：
 1. 下季度活动预算审批流程由市场部牵头优化。
 
 三、行动项
-- 整理活动数据复盘报告；负责人：市场部 张伟 <zhang.wei@corp.example>；截止：2026-12-15；交付：复盘报告
+- 整理活动数据复盘报告；负责人：市场部 张伟 <zhang.wei@corp.example>；截止：2026-12-15；交付：复盘报告（含渠道数据）
 - 补充渠道反馈意见；配合：销售部；截止：12月20日
 - 优化活动预算审批流程；负责人：市场部*经理；截止：本月底前
 - 输出下季度活动排期；负责人：研发部 陈喆；截止：X月X日
@@ -854,10 +877,10 @@ M5_LOGICAL = """各位好：
 
 请在 12 月 10 日前回复确认，逾期视为默认。如有行动项的负责人或截止日期需要调整，请直接在本邮件中回复说明，谢谢。
 
--- 
+--
 王芳
 行政部
-"""
+""".replace("\n--\n", "\n-- \n")  # the signature separator's trailing space is part of the format
 
 
 def thunderbird_flow(text: str, width: int = 72) -> str:
@@ -883,7 +906,8 @@ def make_problems() -> None:
             "MIME-Version: 1.0",
             "User-Agent: Mozilla Thunderbird",
             "Content-Language: zh-CN",
-            "To: " + ",\n ".join(f"{ew(n, 'UTF-8')} <{a}>" for n, a in [LI_NA, ZHANG_WEI, CHEN_ZHE, LIU_YANG, ZHOU_TING]),
+            "To: "
+            + ",\n ".join(f"{ew(n, 'UTF-8')} <{a}>" for n, a in [LI_NA, ZHANG_WEI, CHEN_ZHE, LIU_YANG, ZHOU_TING]),
             "From: " + f"{ew('王芳', 'UTF-8')} <wang.fang@corp.example>",
             "Subject: " + ew("【纪要】12月营销活动复盘会（初稿）", "UTF-8"),
             "Content-Type: text/plain; charset=UTF-8; format=flowed",
@@ -923,11 +947,12 @@ def make_broken() -> None:
             ]
         )
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n".encode()
+        + b"Content-Transfer-Encoding: base64\r\n\r\n"
         + b64(crlf(BROKEN_AGENDA).encode("utf-8"))
         + f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".encode()
         + ("<p>" + BROKEN_AGENDA.strip().replace("\n", "<br>") + "</p>\r\n").encode("utf-8")
-        + f"--{boundary}--\r\n".encode()
+        + f"--{boundary}--\r\n".encode(),
     )
 
     # A size-limiting relay cut the mail off mid-line inside the base64 text part.
@@ -941,8 +966,8 @@ def make_broken() -> None:
         "broken_truncated_base64.eml",
         head(
             [
-                "From: \"Li Na\" <li.na@corp.example>",
-                "To: \"Zhang Wei\" <zhang.wei@corp.example>",
+                'From: "Li Na" <li.na@corp.example>',
+                'To: "Zhang Wei" <zhang.wei@corp.example>',
                 "Subject: " + ew("[议程] Q1 新品上市跨部门协作会", "utf-8"),
                 "Date: Mon, 30 Nov 2026 09:20:00 +0800",
                 "Message-ID: <truncated-1@corp.example>",
@@ -951,7 +976,7 @@ def make_broken() -> None:
             ]
         )
         + b"\r\n--b1_trunc\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + cut
+        + cut,
     )
 
     # An ERP notification script on a Chinese Windows box: no MIME headers, raw GBK bytes in
@@ -965,7 +990,9 @@ def make_broken() -> None:
         + "Subject: 会议室预订确认：总部3楼第一会议室\r\n".encode("gbk")
         + b"Date: Thu, 10 Dec 2026 08:00:01 +0800\r\n"
         b"Message-ID: <erp.20261210080001.4711@erp.corp.example>\r\n\r\n"
-        + crlf("王芳 您好：\n\n您预订的总部3楼第一会议室（12月10日 10:00-11:00）已确认。\n预订人：行政部 王芳\n").encode("gbk")
+        + crlf(
+            "王芳 您好：\n\n您预订的总部3楼第一会议室（12月10日 10:00-11:00）已确认。\n预订人：行政部 王芳\n"
+        ).encode("gbk"),
     )
 
     # A display name whose encoded word carries CRLF (seen from address-book exports).
@@ -973,11 +1000,13 @@ def make_broken() -> None:
         "broken_display_name_linebreak.eml",
         head(
             [
-                "From: \"=?utf-8?B?" + base64.b64encode("张伟\r\n(市场部)".encode()).decode() + "?=\""
+                'From: "=?utf-8?B?' + base64.b64encode("张伟\r\n(市场部)".encode()).decode() + '?="'
                 " <Zhang.Wei@Corp.Example>",
-                "To: \"=?utf-8?B?" + base64.b64encode("李娜\n市场部 总监".encode()).decode() + "?=\""
+                'To: "=?utf-8?B?' + base64.b64encode("李娜\n市场部 总监".encode()).decode() + '?="'
                 " <li.na@corp.example>",
-                "Subject: =?utf-8?B?" + base64.b64encode("Re: 【纪要】Q1 新品上市跨部门协作会\r\n".encode()).decode() + "?=",
+                "Subject: =?utf-8?B?"
+                + base64.b64encode("Re: 【纪要】Q1 新品上市跨部门协作会\r\n".encode()).decode()
+                + "?=",
                 "Date: Thu, 3 Dec 2026 09:01:00 +0800",
                 "Message-ID: <name-break-1@corp.example>",
                 "In-Reply-To: <001101db64a8$3c5e9f40$b51bddc0$@corp.example>",
@@ -988,12 +1017,12 @@ def make_broken() -> None:
             ]
         )
         + b"\r\n"
-        + crlf("A-12 确认\n\n张伟\n").encode("utf-8")
+        + crlf("A-12 确认\n\n张伟\n").encode("utf-8"),
     )
 
     # HTML only: an OA system forwarding minutes that were written in its rich-text editor.
     html = (
-        "<html><head><meta charset=\"utf-8\"><title>会议纪要</title><style>td{border:1px solid #ccc}</style>"
+        '<html><head><meta charset="utf-8"><title>会议纪要</title><style>td{border:1px solid #ccc}</style>'
         "<script>window.track&&track('mail')</script></head><body>"
         "<p>各位好：</p><p>以下为 Q1 新品上市跨部门协作会纪要（OA 系统转发）。</p>"
         "<table><tbody><tr><th>项目</th><th>内容</th></tr>"
@@ -1017,12 +1046,12 @@ def make_broken() -> None:
                 "Date: Wed, 2 Dec 2026 18:00:00 +0800",
                 "Message-ID: <oa-20261202180000-9913@oa.corp.example>",
                 "MIME-Version: 1.0",
-                "Content-Type: text/html; charset=\"utf-8\"",
+                'Content-Type: text/html; charset="utf-8"',
                 "Content-Transfer-Encoding: base64",
             ]
         )
         + b"\r\n"
-        + b64(html.encode("utf-8"))
+        + b64(html.encode("utf-8")),
     )
 
 
@@ -1038,7 +1067,7 @@ def make_auto() -> None:
             [
                 "From: " + ew("赵敏", "gb2312", "gbk") + " <zhao.min@corp.example>",
                 "To: mailbot@corp.example",
-                "Subject: " + ew("自动答复: 【纪要】Q1 新品上市跨部门协作会", "gb2312", "gbk", limit=36).replace(" =?", "\n\t=?"),
+                "Subject: " + folded(ew("自动答复: 【纪要】Q1 新品上市跨部门协作会", "gb2312", "gbk", limit=36)),
                 "Date: Mon, 7 Dec 2026 09:00:12 +0800",
                 "Message-ID: <TYAPR01MB5869A1B2C3D4E5F6A7B8C9D0@TYAPR01MB5869.jpnprd01.prod.outlook.com>",
                 "Auto-Submitted: auto-replied",
@@ -1051,16 +1080,20 @@ def make_auto() -> None:
             ]
         )
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/plain; charset=\"gb2312\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/plain; charset="gb2312"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode()
         + b64(crlf(text).encode("gbk"))
         + b"\r\n"
-        + f"--{boundary}\r\nContent-Type: text/html; charset=\"gb2312\"\r\n"
+        + f'--{boundary}\r\nContent-Type: text/html; charset="gb2312"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
-        + qp(("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head><body>"
-              f"<div>{text.replace(chr(10), '<br>')}</div></body></html>").encode("gbk"))
+        + qp(
+            (
+                '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>'
+                f"<div>{text.replace(chr(10), '<br>')}</div></body></html>"
+            ).encode("gbk")
+        )
         + b"\r\n"
-        + f"--{boundary}--\r\n".encode()
+        + f"--{boundary}--\r\n".encode(),
     )
 
     boundary = "4Zs8Vb2MnQz6pRt.1765327202/smtp.corp.example"
@@ -1093,24 +1126,29 @@ def make_auto() -> None:
             ]
         )
         + b"\r\nThis is a MIME-encapsulated message.\r\n\r\n"
-        + f"--{boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Description: Notification\r\n".encode()
+        + b"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
         + crlf(
             "This is the mail system at host smtp.corp.example.\n\nI'm sorry to have to inform you that your message"
             " could not\nbe delivered to one or more recipients. It's attached below.\n\n"
             "<former.employee@corp.example>: host mx.corp.example[10.20.0.5] said: 550 5.1.1\n"
             "    <former.employee@corp.example>: Recipient address rejected: User unknown\n\n"
         ).encode()
-        + f"--{boundary}\r\nContent-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Description: Delivery report\r\n".encode()
+        + b"Content-Type: message/delivery-status\r\n\r\n"
         + crlf(
             "Reporting-MTA: dns; smtp.corp.example\nX-Postfix-Queue-ID: 4Zs8Vb2MnQz6pRt\n"
             "Arrival-Date: Thu, 10 Dec 2026 08:40:00 +0800 (CST)\n\n"
-            "Final-Recipient: rfc822; former.employee@corp.example\nOriginal-Recipient: rfc822;former.employee@corp.example\n"
+            "Final-Recipient: rfc822; former.employee@corp.example\n"
+            "Original-Recipient: rfc822;former.employee@corp.example\n"
             "Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.corp.example\n"
-            "Diagnostic-Code: smtp; 550 5.1.1 <former.employee@corp.example>: Recipient\n    address rejected: User unknown\n\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 <former.employee@corp.example>: Recipient\n"
+            "    address rejected: User unknown\n\n"
         ).encode()
-        + f"--{boundary}\r\nContent-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\n\r\n".encode()
+        + f"--{boundary}\r\nContent-Description: Undelivered Message Headers\r\n".encode()
+        + b"Content-Type: text/rfc822-headers\r\n\r\n"
         + original
-        + f"\r\n--{boundary}--\r\n".encode()
+        + f"\r\n--{boundary}--\r\n".encode(),
     )
 
 

@@ -1,0 +1,233 @@
+"""Action items in their three shapes, then checked: owner resolved, due date read, nothing missing.
+
+1. Table: rows of an action table (see tables.py), one action per row.
+2. Line: `- 输出活动方案初稿；负责人：市场部 张伟 <zhang.wei@corp.example>；截止：2024-09-15`.
+3. Block: an item line followed by `label: value` lines (indented or bulleted).
+
+Each action keeps the source line as written (trimmed) so an error answer can quote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from mailbot.formats.dates import read_date
+from mailbot.formats.lines import has_cjk, strip_marker, unbold
+from mailbot.formats.model import ParsedAction, PersonRef, Problem
+from mailbot.formats.people import PersonText, Resolution, parse_people
+from mailbot.formats.tables import Table
+from mailbot.formats.vocabulary import Vocabulary
+from mailbot.workdays import WorkCalendar
+
+_VALUE_TRIM = " \t;；|，,*"
+_LEAD_TRIM = " \t;；|，,*:：-—–(（"
+_RULE = re.compile(r"^[-=_*~—]{3,}$")
+
+
+@dataclass
+class RawAction:
+    """An action as written, before any checking."""
+
+    line: str
+    number: str | None = None
+    description: str = ""
+    fields: dict[str, str] = field(default_factory=dict)  # key -> value (owner, due, support, …)
+    continuation: bool = False  # an item line that has not yet had a label line under it
+
+
+@dataclass
+class ActionLines:
+    actions: list[RawAction] = field(default_factory=list)
+    explicitly_none: bool = False
+
+
+def _trim_value(value: str) -> str:
+    """A label's value without separators, markdown bold, or the `)` closing `(owner: …, due: …)`."""
+    value = value.strip(_VALUE_TRIM)
+    while value.endswith((")", "）")) and "(" not in value and "（" not in value:
+        value = value[:-1].strip(_VALUE_TRIM)
+    return value
+
+
+def _add(raw: RawAction, key: str, value: str) -> None:
+    value = _trim_value(value)
+    if key == "description":
+        if not raw.description:
+            raw.description = value
+        return
+    if raw.fields.get(key):
+        if key == "notes" and value:
+            raw.fields[key] = f"{raw.fields[key]}; {value}"
+        return
+    raw.fields[key] = value
+
+
+def _labelled(content: str, vocab: Vocabulary) -> tuple[str, list[tuple[str, str]]]:
+    """Split `lead；label：value；label：value` into the lead text and (key, value) pairs."""
+    matches = list(vocab.action_labels.inline_pattern().finditer(content))
+    if not matches:
+        return content, []
+    pairs: list[tuple[str, str]] = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(content)
+        key = vocab.action_labels.key_of(m.group("label"))
+        if key is not None:
+            pairs.append((key, content[m.end() : end]))
+    return content[: matches[0].start()].strip(_LEAD_TRIM), pairs
+
+
+def actions_from_lines(lines: Sequence[str], vocab: Vocabulary, *, labelled_only: bool = False) -> ActionLines:
+    """Line- and block-shaped actions from the action section's lines.
+
+    `labelled_only`: the section already has an action table, so an unlabelled line after it is
+    prose (`请各部门于9月6日前反馈确认意见`), not one more action missing its owner.
+    """
+    out = ActionLines()
+    current: RawAction | None = None
+    current_indent = 0
+    for raw_line in lines:
+        if not raw_line.strip():
+            continue
+        line = raw_line.rstrip()
+        indent = len(line) - len(line.lstrip())
+        marked = strip_marker(line)
+        content = marked.content
+        if not content or _RULE.match(content):
+            continue
+        lead, pairs = _labelled(content, vocab)
+        if not pairs:
+            if vocab.is_none_marker(content):
+                out.explicitly_none = True
+                continue
+            if labelled_only:
+                continue
+            if current is not None and current.continuation and indent > current_indent and marked.number is None:
+                # A wrapped description line under an item that has no labels yet.
+                current.description = f"{current.description} {content}".strip()
+                continue
+            if content.endswith((":", "：")) and marked.number is None and not marked.bulleted:
+                continue  # a lead-in such as "以下行动项请各负责人确认："
+            current = RawAction(line=line.strip(), number=marked.number, description=content, continuation=True)
+            current_indent = indent
+            out.actions.append(current)
+            continue
+        first_key = pairs[0][0]
+        if lead or first_key == "description":
+            if not lead and vocab.is_none_marker(_trim_value(pairs[0][1])) and len(pairs) == 1:
+                out.explicitly_none = True  # "行动项：无"
+                continue
+            current = RawAction(line=line.strip(), number=marked.number, description=lead)
+            current_indent = indent
+            out.actions.append(current)
+        elif current is None or (marked.number is not None and indent <= current_indent):
+            # A label line with nothing to attach to: an action without a description.
+            current = RawAction(line=line.strip(), number=marked.number)
+            current_indent = indent
+            out.actions.append(current)
+        current.continuation = False
+        for key, value in pairs:
+            _add(current, key, value)
+    return out
+
+
+def actions_from_table(table: Table) -> list[RawAction]:
+    actions: list[RawAction] = []
+    for row in table.rows:
+        rec = table.record(row)
+        filled = {k: v for k, v in rec.items() if v and k != "number"}
+        if not filled:
+            continue  # an empty template row (only its number)
+        cells = list(row)
+        while cells and not cells[-1]:
+            cells.pop()
+        raw = RawAction(line=" | ".join(cells), number=rec.get("number") or None)
+        raw.description = unbold(rec.get("description", ""))
+        for key in ("owner", "support", "due", "deliverable", "status", "notes"):
+            if unbold(rec.get(key, "")):
+                raw.fields[key] = unbold(rec[key])
+        actions.append(raw)
+    return actions
+
+
+@dataclass(frozen=True)
+class CheckedAction:
+    action: ParsedAction
+    problems: tuple[Problem, ...]
+
+
+Resolve = Callable[[PersonText], Resolution]
+
+
+def _owner(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Problem], str]:
+    """The owner (the first person named) and the note about any co-owners."""
+    text = raw.fields.get("owner", "").strip()
+    if not text:
+        return None, [Problem("missing_owner", raw.line, section="actions")], ""
+    people = parse_people(text)
+    if not people:
+        return None, [Problem("missing_owner", raw.line, section="actions")], ""
+    problems: list[Problem] = []
+    extra = ""
+    if len(people) > 1:
+        # Decision: one action has one owner who confirms it; co-owners are kept in the notes
+        # and the writer is warned, instead of silently dropping them.
+        others = "、".join(p.text for p in people[1:])
+        extra = f"{'共同负责' if has_cjk(others) else 'co-owners'}: {others}"
+        problems.append(Problem("multiple_owners", raw.line, detail=others, section="people", severity="warning"))
+    result = resolve(people[0])
+    if result.outcome == "ok":
+        return result.person, problems, extra
+    code = {
+        "placeholder": "placeholder_person",
+        "ambiguous": "ambiguous_owner",
+        "empty": "missing_owner",
+    }.get(result.outcome, "unresolved_owner")
+    detail = people[0].text if result.outcome != "ambiguous" else f"{people[0].text}: {', '.join(result.candidates)}"
+    section = "actions" if code == "missing_owner" else "people"
+    problems.insert(0, Problem(code, raw.line, detail=detail, section=section))
+    return None, problems, extra
+
+
+def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, resolve: Resolve) -> CheckedAction:
+    problems: list[Problem] = []
+    description = raw.description.strip()
+    if not description:
+        problems.append(Problem("missing_description", raw.line, section="actions"))
+    owner, owner_problems, co_owners = _owner(raw, resolve)
+    problems.extend(owner_problems)
+    due_text = raw.fields.get("due", "").strip()
+    due: date | None = None
+    provisional = False
+    if not due_text:
+        problems.append(Problem("missing_due", raw.line, section="actions"))
+    else:
+        reading = read_date(due_text, meeting_date, calendar)
+        if reading.error is not None or reading.value is None:
+            problems.append(
+                Problem(
+                    "unreadable_date", raw.line, detail=f"{reading.error or 'unreadable'}: {due_text}", section="dates"
+                )
+            )
+        else:
+            due, provisional = reading.value, reading.provisional
+            if due < meeting_date:
+                problems.append(Problem("past_due", raw.line, detail=f"{due.isoformat()}: {due_text}", section="dates"))
+    notes = "; ".join(n for n in (raw.fields.get("notes", ""), co_owners) if n)
+    action = ParsedAction(
+        description=description,
+        owner=owner,
+        owner_text=raw.fields.get("owner", "").strip(),
+        due=due,
+        due_text=due_text,
+        line=raw.line,
+        number=raw.number,
+        support=raw.fields.get("support", "").strip(),
+        deliverable=raw.fields.get("deliverable", "").strip(),
+        status_text=raw.fields.get("status", "").strip(),
+        notes=notes,
+        due_provisional=provisional,
+    )
+    return CheckedAction(action, tuple(problems))

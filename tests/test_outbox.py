@@ -1,0 +1,98 @@
+"""The outbox: a decision is a row with a unique key; delivery writes real mail with safe headers."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.delivery.maildir import MaildirDelivery
+from mailbot.outbox import PermanentDeliveryError, TemporaryDeliveryError, enqueue, flush
+from mailbot.store.models import OutboxMail
+
+HELP_CONTEXT = {"reason": None, "original_subject": "你好", "token": None, "bot_name": "Mailbot",
+                "bot_address": "minutes@corp.example", "docs_url": ""}  # fmt: skip
+
+
+def put(app: App, key: str, *, subject: str = "你好", to: str = "zhang.wei@corp.example", **extra: object) -> bool:
+    with app.db.transaction() as session:
+        return enqueue(
+            session, app.renderer, app.sender, key=key, kind="help", to_address=to, to_name="张伟",
+            language="zh", context={**HELP_CONTEXT, "original_subject": subject}, now=app.now(), **extra,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+
+def test_the_same_key_twice_is_one_row(app: App) -> None:
+    assert put(app, "help:1") is True
+    assert put(app, "help:1") is False
+    with app.db.session() as session:
+        assert session.scalar(select(func.count(OutboxMail.id))) == 1
+
+
+def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, tmp_path: Path) -> None:
+    put(app, "help:2", in_reply_to="orig@client.example", references=["a@x", "orig@client.example"],
+        auto_submitted="auto-replied", reply_token="M3.abcdefghij")  # fmt: skip
+    box = tmp_path / "sent"
+    assert flush(app.db, MaildirDelivery(box), app.sender, app.clock) == {"sent": 1, "retry": 0, "failed": 0}
+    assert flush(app.db, MaildirDelivery(box), app.sender, app.clock)["sent"] == 0
+    (only,) = list(mailbox.Maildir(str(box)))
+    message = email.message_from_bytes(only.as_bytes(), policy=policy.default)
+    assert message["To"] == "张伟 <zhang.wei@corp.example>"
+    assert message["Delivered-To"] == "zhang.wei@corp.example"
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["X-Auto-Response-Suppress"] == "All"
+    assert message["In-Reply-To"] == "<orig@client.example>"
+    assert message["References"] == "<a@x> <orig@client.example>"
+    assert message["Reply-To"] == "Mailbot <minutes+M3.abcdefghij@corp.example>"
+    assert message["Subject"].startswith("Re: 你好")
+    assert message.get_body(("plain",)).get_content().startswith("—— 请在此线以上回复")
+    assert message.get_body(("html",)) is not None
+    with app.db.session() as session:
+        row = session.scalar(select(OutboxMail))
+        assert row is not None and row.status == "sent" and row.sent_at == app.now()
+        assert message["Message-ID"] == f"<{row.message_id}>"
+
+
+def test_a_subject_with_line_breaks_cannot_inject_headers(app: App, tmp_path: Path) -> None:
+    put(app, "help:3", subject="hi\r\nBcc: victim@evil.example")
+    flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.clock)
+    (only,) = list(mailbox.Maildir(str(tmp_path / "sent")))
+    message = email.message_from_bytes(only.as_bytes(), policy=policy.default)
+    assert message["Bcc"] is None
+    assert "victim@evil.example" in message["Subject"]
+
+
+class FlakyDelivery:
+    def __init__(self, errors: list[Exception | None]) -> None:
+        self.errors = errors
+        self.sent: list[str] = []
+
+    def send(self, message: object, recipient: str) -> None:
+        error = self.errors.pop(0)
+        if error is not None:
+            raise error
+        self.sent.append(recipient)
+
+    def close(self) -> None:
+        pass
+
+
+def test_temporary_failures_are_retried_with_backoff_and_permanent_ones_marked(app: App, clock: FixedClock) -> None:
+    put(app, "help:4", to="a@corp.example")
+    put(app, "help:5", to="b@corp.example")
+    delivery = FlakyDelivery([TemporaryDeliveryError("451 try later"), PermanentDeliveryError("550 no such user")])
+    assert flush(app.db, delivery, app.sender, clock) == {"sent": 0, "retry": 1, "failed": 1}
+    delivery.errors = [None]
+    assert flush(app.db, delivery, app.sender, clock)["sent"] == 0  # not due yet: backoff
+    clock.advance(timedelta(minutes=3))
+    assert flush(app.db, delivery, app.sender, clock)["sent"] == 1
+    assert delivery.sent == ["a@corp.example"]
+    with app.db.session() as session:
+        failed = session.scalar(select(OutboxMail).where(OutboxMail.to_address == "b@corp.example"))
+        assert failed is not None and failed.status == "failed" and failed.last_error == "550 no such user"
