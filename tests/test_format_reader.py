@@ -202,7 +202,13 @@ def test_the_seed_minutes_pasted_as_plain_text() -> None:
         ("3", "核算推广费用占比", PersonRef("chen.jing@corp.example", "陈静", "财务部"), None, "销售部", "成本核算表"),
     ]
     assert parsed.problems == (
-        Problem("placeholder_person", "记录人 行政部*专员", detail="recorder: 行政部*专员", section="people", severity="warning"),
+        Problem(
+            "placeholder_person",
+            "记录人 行政部*专员",
+            detail="recorder: 行政部*专员",
+            section="people",
+            severity="warning",
+        ),
         Problem(
             "unresolved_person",
             "参会部门及人员 市场部：张伟、李娜；研发部：王强；财务部：陈静；销售部：经理",
@@ -353,15 +359,22 @@ def test_missing_meeting_date_falls_back_to_the_arrival_day_with_a_warning() -> 
 
 def test_template_values_left_in_place_are_flagged_not_used() -> None:
     parsed = read_meeting(
-        "会议名称\t例：项目Q3启动会\n会议日期\tYYYY年MM月DD日\n会议时间\t2024年9月2日 14:00-16:00\n主持人\t(姓名+部门，例：产品部*经理)\n",
+        "会议名称\t例：项目Q3启动会\n会议日期\tYYYY年MM月DD日\n"
+        "会议时间\t2024年9月2日 14:00-16:00\n主持人\t(姓名+部门，例：产品部*经理)\n",
         ctx=CTX,
     )
     assert (parsed.title, parsed.date, parsed.host) == (None, date(2024, 9, 2), None)
     assert parsed.problems == (
-        Problem("placeholder_field", "会议名称\t例：项目Q3启动会", detail="title", section="fields", severity="warning"),
+        Problem(
+            "placeholder_field", "会议名称\t例：项目Q3启动会", detail="title", section="fields", severity="warning"
+        ),
         Problem("placeholder_field", "会议日期\tYYYY年MM月DD日", detail="date", section="fields", severity="warning"),
         Problem(
-            "placeholder_field", "主持人\t(姓名+部门，例：产品部*经理)", detail="host", section="fields", severity="warning"
+            "placeholder_field",
+            "主持人\t(姓名+部门，例：产品部*经理)",
+            detail="host",
+            section="fields",
+            severity="warning",
         ),
     )
 
@@ -410,6 +423,9 @@ def test_hostile_garbage_never_raises() -> None:
     [
         "行动项：\n" + "- 任务；负责人：" + "a" * 200_000 + "\n",
         "行动项：\n" + ("负责人：" * 20_000) + "\n",
+        "行动项：\n- 任务；负责人：" + "张" * 200_000 + "\n",
+        "行动项：\n- 任务；负责人：a" + " " * 200_000 + "b；截止：" + " " * 100_000 + "9月\n",
+        "主持人：" + "(" * 50_000 + "张伟" + ")" * 50_000 + "\n",
         "行动项\n" + "序号\t任务\t负责人\t截止\n" + "1\t写\t张伟\t9月15日\n" * 5_000,
         "议程\n" + "1. 议题（" * 20_000 + "\n",
         "会议名称" + "\t" * 100_000 + "x\n",
@@ -423,3 +439,27 @@ def test_hostile_sizes_read_in_linear_time(body: str) -> None:
     started = clock.perf_counter()
     read_meeting(body, ctx=CTX)
     assert clock.perf_counter() - started < 5.0
+
+
+def test_the_templates_confirm_sentence_left_unfilled_is_flagged() -> None:
+    parsed = read_meeting("会议日期：2024-09-02\n请各部门于X月X日前反馈确认意见，逾期视为默认。\n", ctx=CTX)
+    assert parsed.confirm_by is None
+    assert parsed.problems == (
+        Problem(
+            "unreadable_date",
+            "请各部门于X月X日前反馈确认意见，逾期视为默认。",
+            detail="placeholder: 请各部门于X月X日前反馈确认意见，逾期视为默认。",
+            section="dates",
+            severity="warning",
+        ),
+    )
+
+
+def test_labels_inside_an_action_block_are_not_meeting_fields() -> None:
+    body = "Action items:\n- Draft plan\n  Owner: Li Na\n  Due date: Sep 20\n  Date: Sep 19\nConfirm by: Sep 6\n"
+    parsed = read_meeting(body, ctx=CTX)
+    assert parsed.date == date(2024, 9, 3)  # not "Date: Sep 19" from inside the block
+    assert parsed.confirm_by == date(2024, 9, 6)
+    assert [(a.description, a.due, a.notes) for a in parsed.actions] == [
+        ("Draft plan", date(2024, 9, 20), "Date: Sep 19")
+    ]

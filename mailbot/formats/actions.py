@@ -104,9 +104,13 @@ def actions_from_lines(lines: Sequence[str], vocab: Vocabulary, *, labelled_only
                 continue
             if labelled_only:
                 continue
-            if current is not None and current.continuation and indent > current_indent and marked.number is None:
-                # A wrapped description line under an item that has no labels yet.
-                current.description = f"{current.description} {content}".strip()
+            if current is not None and indent > current_indent and marked.number is None and not marked.bulleted:
+                # Indented text under an item belongs to it: a wrapped description while the
+                # item has no labels yet, afterwards a remark kept in the notes.
+                if current.continuation:
+                    current.description = f"{current.description} {content}".strip()
+                else:
+                    _add(current, "notes", content)
                 continue
             if content.endswith((":", "：")) and marked.number is None and not marked.bulleted:
                 continue  # a lead-in such as "以下行动项请各负责人确认："

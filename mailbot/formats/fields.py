@@ -91,9 +91,17 @@ class FieldCollector:
                 self._set(key, cells[1], " | ".join(c for c in cells if c))
 
     def add_lines(
-        self, lines: Sequence[str], *, skip: set[int] | frozenset[int] = frozenset(), pending_ok: bool = True
+        self,
+        lines: Sequence[str],
+        *,
+        skip: set[int] | frozenset[int] = frozenset(),
+        pending_ok: bool = True,
+        only: frozenset[str] | None = None,
     ) -> set[int]:
-        """Read field lines; returns the indices consumed, so other readers can ignore them."""
+        """Read field lines; returns the indices consumed, so other readers can ignore them.
+
+        `only` limits the keys read: inside an action block, `Date: Sep 15` is not the meeting's date.
+        """
         used: set[int] = set()
         pending: tuple[str, str, list[str], list[int]] | None = None  # key, label line, values, indices
 
@@ -116,6 +124,8 @@ class FieldCollector:
                     flush()
                 continue
             parsed = parse_field_line(line, self.vocab)
+            if parsed is not None and only is not None and parsed[0] not in only:
+                parsed = None
             if parsed is not None:
                 flush()
                 key, value = parsed

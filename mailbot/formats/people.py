@@ -91,7 +91,7 @@ def _is_department(token: str) -> bool:
 def _split_glued(text: str) -> tuple[str | None, str]:
     """`市场部张伟` -> (`市场部`, `张伟`): split after the last department suffix when what
     follows is a plausible Chinese name (2–4 ideographs)."""
-    if not all(is_cjk(ch) for ch in text):
+    if len(text) > 20 or not all(is_cjk(ch) for ch in text):
         return None, text
     for cut in range(len(text) - 2, 1, -1):
         head, tail = text[:cut], text[cut:]
@@ -142,7 +142,8 @@ def parse_people(text: str) -> list[PersonText]:
         return [PersonText(text=text.strip(), name=text.strip())]
     people: list[PersonText] = []
     for group in _GROUP_SEPARATORS.split(text):
-        group = group.strip()
+        # Collapsed first so that the `\s+and\s+` split never rescans a long run of spaces.
+        group = " ".join(group.split())
         if not group:
             continue
         group_dept: str | None = None

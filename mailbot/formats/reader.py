@@ -154,6 +154,10 @@ def _take_table(table: Table, reading: _Reading) -> None:
         reading.topics.extend(topics_from_table(table))
 
 
+# Fields that may follow the action list (`确认截止：9月6日`); other labels there belong to items.
+_ITEM_SECTION_FIELDS = frozenset({"confirm_by"})
+
+
 def _read_section(section: Section, reading: _Reading, vocab: Vocabulary, html_kinds: set[str]) -> None:
     lines = section.lines
     tables = find_text_tables(lines, _specs(vocab), flat=section.kind in ("actions", "agenda", "info", "preamble"))
@@ -162,8 +166,9 @@ def _read_section(section: Section, reading: _Reading, vocab: Vocabulary, html_k
         in_tables |= table.lines
         if table.kind not in html_kinds:  # the HTML already gave this table cell by cell
             _take_table(table, reading)
+    inside_items = section.kind in ("actions", "decisions")
     field_lines = reading.fields.add_lines(
-        lines, skip=in_tables, pending_ok=section.kind not in ("actions", "decisions")
+        lines, skip=in_tables, pending_ok=not inside_items, only=_ITEM_SECTION_FIELDS if inside_items else None
     )
     rest = [line for i, line in enumerate(lines) if i not in in_tables and i not in field_lines]
     if section.kind == "agenda":

@@ -11,7 +11,15 @@ from mailbot.store.models import Meeting, Topic
 
 
 def problem_view(problem: Problem) -> dict[str, Any]:
-    return {"code": problem.code, "line": problem.line, "detail": problem.detail, "section": problem.section}
+    """The reader writes details as "qualifier: text" (e.g. "vague: 尽快", "host: 市场部*经理");
+    templates want the two halves apart."""
+    qualifier, separator, text = problem.detail.partition(": ")
+    if not separator:
+        qualifier, text = "", problem.detail
+    return {
+        "code": problem.code, "line": problem.line, "detail": problem.detail, "qualifier": qualifier,
+        "text": text, "section": problem.section,
+    }  # fmt: skip
 
 
 def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
