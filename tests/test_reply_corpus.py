@@ -101,9 +101,7 @@ def _cases() -> list[object]:
         pytest.param(
             name,
             id=name,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name])]
-            if name in KNOWN_DIFFERENCES
-            else [],
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name])] if name in KNOWN_DIFFERENCES else [],
         )
         for name in NAMES
     ]

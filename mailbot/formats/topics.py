@@ -59,23 +59,37 @@ class _Draft:
 
 def _start(number: str | None, content: str, vocab: Vocabulary) -> _Draft:
     draft = _Draft(number=number, name=content)
+    m = _TRAILING_PAREN.search(content)
+    if m and _apply_bracket(draft, m.group("inside"), vocab):
+        # `（市场部 张伟，30分钟）` or `（负责人：李娜，计划30分钟，实际35分钟）`: details, not part of the name.
+        draft.name = content[: m.start()].strip()
+        return draft
     labelled = list(vocab.topic_labels.inline_pattern().finditer(content))
     if labelled:
         draft.name = content[: labelled[0].start()].strip(" -—–;；,，|")
         _apply_labels(draft, content, labelled, vocab)
-    m = _TRAILING_PAREN.search(draft.name)
-    if m:
-        # `（市场部 张伟，30分钟）`: the duration is the planned time, the rest names the owner.
-        details = [p.strip() for p in _DETAIL_SPLIT.split(m.group("inside")) if p.strip()]
-        durations = [p for p in details if minutes_in(p) is not None]
-        others = [p for p in details if minutes_in(p) is None]
-        if durations and draft.planned is None:
-            draft.planned = minutes_in(durations[0])
-        if others and not draft.owner_text and (durations or len(others) == 1):
-            draft.owner_text = others[0]
-        if durations or others:
-            draft.name = draft.name[: m.start()].strip()
     return draft
+
+
+def _apply_bracket(draft: _Draft, inside: str, vocab: Vocabulary) -> bool:
+    """Read owner and durations from a trailing bracket; False when it holds neither (part of the name)."""
+    pattern = vocab.topic_labels.inline_pattern()
+    details = [p.strip() for p in _DETAIL_SPLIT.split(inside) if p.strip()]
+    found = False
+    for detail in details:
+        label = pattern.match(detail)
+        key = vocab.topic_labels.key_of(label.group("label")) if label else None
+        value = detail[label.end() :].strip() if label else detail
+        duration = minutes_in(value)
+        if key == "actual" and duration is not None:
+            draft.actual, found = duration, True
+        elif duration is not None and (key in (None, "planned")) and draft.planned is None:
+            draft.planned, found = duration, True
+        elif key == "owner" or (key is None and duration is None and len(details) > 1 and not draft.owner_text):
+            draft.owner_text, found = value, True
+    if not found and len(details) == 1 and pattern.match(details[0]) is None and minutes_in(details[0]) is None:
+        return False
+    return found
 
 
 def _apply_labels(draft: _Draft, text: str, matches: Sequence[re.Match[str]], vocab: Vocabulary) -> None:

@@ -15,6 +15,7 @@ Decisions (the rules file repeats them for whoever edits the words):
   * A command word must be a whole word in English ("confirmation" is not "confirm"); in Chinese
     an argument may follow the word directly ("转交张伟", "延期至12月30日"), a bare command
     must end or be followed by punctuation ("完成时限" is not "完成").
+  * A command word followed by "?" is a question, not a command ("Done? Not yet.").
   * Several refs may share one line ("A-12、A-13 确认"); each gets its own Command.
   * Error codes for a command with missing parts (stable, they name template texts):
     object_needs_reason, delay_needs_date, delay_needs_reason, delegate_needs_target,
@@ -137,9 +138,7 @@ def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
         ref_re=re.compile(ref, re.IGNORECASE),
         refs_re=re.compile(rf"{ref}(?:\s*(?:[,、/&]|and|和)\s*{ref})*", re.IGNORECASE),
         filler_re=re.compile(rf"(?:{_word_alternation(_string_list(data, 'fillers'))})[\s,.!、，。！]+", re.IGNORECASE),
-        courtesy=tuple(
-            sorted({tuple(_key(w).split()) for w in _string_list(data, "courtesy")}, key=len, reverse=True)
-        ),
+        courtesy=tuple(sorted({tuple(_key(w).split()) for w in _string_list(data, "courtesy")}, key=len, reverse=True)),
         reason_re=re.compile(_word_alternation(_string_list(data, "reason_intro")), re.IGNORECASE),
         date_intro_re=re.compile(_word_alternation(_string_list(data, "date_intro")), re.IGNORECASE),
         target_intro_re=re.compile(_word_alternation(_string_list(data, "target_intro")), re.IGNORECASE),
@@ -218,8 +217,12 @@ def _tail_text(text: str) -> str:
 
 def _decision(
     decision: str, rest: str, line: str, refs: list[str | None], vocab: CommandVocabulary
-) -> list[Command]:
+) -> list[Command] | None:
     reason, date_text, target, error = "", "", decision, None
+    head = rest.lstrip(" \t")
+    if decision in ("withdraw", "overrule") and head and head[0] not in _SEP and not vocab.reason_re.match(head):
+        # "cancel the meeting" is prose; "withdraw, budget cut" / "撤销 因为…" carry a reason.
+        return None
     if decision == "reassign":
         who = _tail_text(_strip_intro(rest, vocab.target_intro_re))
         target = f"reassign:{who}" if who else "reassign"
@@ -233,8 +236,7 @@ def _decision(
         if reason and _is_bare_tail(reason, vocab):
             reason = ""
     return [
-        Command("resolve", line, ref, reason=reason, date_text=date_text, target=target, error=error)
-        for ref in refs
+        Command("resolve", line, ref, reason=reason, date_text=date_text, target=target, error=error) for ref in refs
     ]
 
 
@@ -253,7 +255,9 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
     if not m:
         return None
     kind = vocab.words[_key(m.group(0))]
-    word, rest = m.group(0), text[m.end() :]
+    rest = text[m.end() :]
+    if kind != "help" and rest.lstrip().startswith(("?", "？")):
+        return None  # "Done? Not yet." / "确认？" ask, they do not tell
     # A bare Chinese command must not run into more text: "完成时限" is not "完成".
     runs_on = bool(rest) and rest[0] not in _SEP and not rest[0].isspace()
     if not refs:
@@ -275,8 +279,6 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
         return [Command("resolve", line, ref, error="resolve_needs_decision") for ref in targets]
     if kind.startswith("decision:"):
         decision = kind.split(":", 1)[1]
-        if decision in ("withdraw", "overrule") and runs_on and _is_cjk(word[-1]):
-            return None
         return _decision(decision, rest, line, targets, vocab)
 
     if kind in _BARE:
@@ -302,18 +304,14 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
             error = "delay_needs_date"
         elif not reason:
             error = "delay_needs_reason"
-        return [
-            Command("delay", line, ref, reason=reason, date_text=date_text, error=error) for ref in targets
-        ]
+        return [Command("delay", line, ref, reason=reason, date_text=date_text, error=error) for ref in targets]
     # delegate
     who = _tail_text(_strip_intro(rest, vocab.target_intro_re))
     error = None if who else "delegate_needs_target"
     return [Command("delegate", line, ref, target=who, error=error) for ref in targets]
 
 
-def read_commands(
-    text: str, vocabulary: CommandVocabulary | None = None
-) -> tuple[list[Command], list[str]]:
+def read_commands(text: str, vocabulary: CommandVocabulary | None = None) -> tuple[list[Command], list[str]]:
     """Commands in `text`, one per line, and the non-empty lines that are not commands."""
     vocab = vocabulary or _default_vocabulary()
     commands: list[Command] = []

@@ -937,8 +937,8 @@ def make_broken() -> None:
         "broken_multipart_no_boundary.eml",
         head(
             [
-                "From: =?utf-8?B?6ZmI5Zad?= <chen.zhe@corp.example>",
-                "To: =?utf-8?B?5YiY5rSL?= <liu.yang@corp.example>",
+                "From: " + ew("陈喆", "utf-8") + " <chen.zhe@corp.example>",
+                "To: " + ew("刘洋", "utf-8") + " <liu.yang@corp.example>",
                 "Subject: " + ew("[议程] 研发排期对齐会", "utf-8"),
                 "Date: Mon, 7 Dec 2026 09:00:00 +0800",
                 "Message-ID: <no-boundary-1@corp.example>",

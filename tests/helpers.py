@@ -1,0 +1,54 @@
+"""Small readers for what the bot stored and what it would send, used by the handler tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.pipeline import Processed, process
+from mailbot.store.models import ActionItem, InboundMail, Meeting, OutboxMail
+
+MAILS = Path(__file__).resolve().parent / "mails"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(clock: FixedClock, text: str) -> None:
+    """Set the clock to a Shanghai wall-clock time, e.g. "2026-12-02 18:00"."""
+    clock.set(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI))
+
+
+def feed(app: App, name: str) -> Processed:
+    return process(app, (MAILS / name).read_bytes())
+
+
+def outbox(app: App, kind: str | None = None) -> list[OutboxMail]:
+    with app.db.session() as session:
+        query = select(OutboxMail).order_by(OutboxMail.id)
+        if kind:
+            query = query.where(OutboxMail.kind == kind)
+        return list(session.scalars(query))
+
+
+def actions(app: App) -> list[ActionItem]:
+    with app.db.session() as session:
+        return list(session.scalars(select(ActionItem).order_by(ActionItem.id)))
+
+
+def meetings(app: App) -> list[Meeting]:
+    with app.db.session() as session:
+        return list(
+            session.scalars(
+                select(Meeting).options(selectinload(Meeting.topics), selectinload(Meeting.decisions)).order_by(Meeting.id)
+            )
+        )
+
+
+def inbound(app: App) -> list[InboundMail]:
+    with app.db.session() as session:
+        return list(session.scalars(select(InboundMail).order_by(InboundMail.id)))

@@ -1,0 +1,103 @@
+"""From an .eml file as a client wrote it to the stored rows and the exact outgoing mails."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from tests.helpers import actions, at, feed, inbound, meetings, outbox
+
+Q1 = "Q1 新品上市跨部门协作会"
+
+
+def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_warning(
+    app: App, clock: FixedClock
+) -> None:
+    at(clock, "2026-11-30 09:20")
+    result = feed(app, "foxmail_zh_agenda_gbk.eml")
+    assert (result.kind, result.outcome) == ("agenda", "processed")
+    (meeting,) = meetings(app)
+    assert meeting.title == Q1
+    assert meeting.status == "scheduled"
+    assert meeting.meeting_date == date(2026, 12, 2)
+    assert meeting.host_address == "li.na@corp.example"
+    assert meeting.recorder_address == "wang.fang@corp.example"
+    assert [t.name for t in meeting.topics][:2] == ["产品推广与技术支持协作流程", "销售提成预算分配方案"]
+    (ack,) = outbox(app)
+    assert ack.kind == "agenda_ack"
+    assert ack.to_address == "li.na@corp.example"  # the host sent it from Foxmail
+    assert ack.language == "zh"
+    assert "M-1" in ack.subject
+    assert "会议名称：Q1 新品上市跨部门协作会" in ack.body_text
+    assert "2026年12月2日（周三） 14:00-16:00" in ack.body_text
+    # Sent on Monday for Wednesday: 2 days' notice against the seeds' 3.
+    assert "会议通知提前量不足：距会议还有 2 天（2 个工作日），规则要求提前 3 天且至少 1 个工作日" in ack.body_text
+    assert ack.in_reply_to and ack.auto_submitted == "auto-replied"
+
+
+def test_outlook_minutes_open_the_confirmation_round(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    at(clock, "2026-12-02 18:00")
+    result = feed(app, "outlook_zh_minutes_gbk_html.eml")
+    assert (result.kind, result.outcome) == ("minutes", "processed"), result.error
+
+    (meeting,) = meetings(app)  # the minutes continue the agenda's meeting
+    assert meeting.status == "in_review"
+    # Wednesday + 2 working days = Friday.
+    assert meeting.confirm_by == date(2026, 12, 4)
+    stored = actions(app)
+    assert [(a.ref, a.owner_address, a.due, a.status) for a in stored] == [
+        ("A-1", "zhang.wei@corp.example", date(2026, 12, 15), "awaiting_confirmation"),
+        ("A-2", "chen.zhe@corp.example", date(2026, 12, 10), "awaiting_confirmation"),
+        ("A-3", "zhao.min@corp.example", date(2026, 12, 18), "awaiting_confirmation"),
+        ("A-4", "zhu.rong@corp.example", date(2026, 12, 31), "awaiting_confirmation"),
+    ]
+    assert stored[3].owner_name == "朱镕"  # 镕 is outside GB2312: the lying charset label was read as GBK
+    assert stored[0].deliverable == "方案初稿 PDF"
+
+    ack = next(m for m in outbox(app, "minutes_ack"))
+    assert ack.to_address == "wang.fang@corp.example"
+    for ref in ("A-1", "A-2", "A-3", "A-4"):
+        assert ref in ack.body_text
+    assert "请于 2026年12月4日（周五） 前反馈确认意见，逾期视为默认。" in ack.body_text
+
+    requests = outbox(app, "confirm_request")
+    assert sorted(r.to_address for r in requests) == [
+        "chen.zhe@corp.example", "zhang.wei@corp.example", "zhao.min@corp.example", "zhu.rong@corp.example",
+    ]  # fmt: skip
+    to_zhang = next(r for r in requests if r.to_address == "zhang.wei@corp.example")
+    assert "输出新品推广活动方案初稿" in to_zhang.body_text
+    assert to_zhang.reply_token and to_zhang.reply_token.startswith("A1.")
+    assert "2026年12月4日（周五）前回复" in to_zhang.subject
+
+    notices = outbox(app, "minutes_notice")
+    # Parties who own nothing: the host, the other attendees; never the owners twice, never the bot.
+    assert sorted(n.to_address for n in notices) == [
+        "li.na@corp.example", "liu.yang@corp.example", "sun.lei@corp.example", "wang.fang@corp.example",
+        "zhou.ting@corp.example",
+    ]  # fmt: skip
+    assert all("逾期视为默认" in n.body_text for n in notices)
+
+
+def test_a_draft_with_problems_is_kept_and_answered_once_with_every_problem_quoted(
+    app: App, clock: FixedClock
+) -> None:
+    at(clock, "2026-12-08 18:00")
+    result = feed(app, "minutes_with_problems_zh.eml")
+    assert (result.kind, result.outcome) == ("minutes", "rejected")
+    assert actions(app) == []
+    (answer,) = outbox(app)
+    assert answer.kind == "minutes_rejected"
+    body = answer.body_text
+    assert "原文：- 补充渠道反馈意见；配合：销售部；截止：12月20日" in body
+    assert "行动项缺少负责人" in body
+    assert "“市场部*经理”是模板里的占位写法" in body
+    assert "读不懂日期“X月X日”" in body
+    assert "读不懂日期“尽快”" in body
+    assert "早于会议日期" in body and "2026-11-20" in body
+    assert "正确写法示例" in body  # the template section the sender got wrong
+    (record,) = inbound(app)
+    assert record.outcome == "rejected" and record.raw.startswith(b"")
+    assert "missing_owner" in (record.error or "")
