@@ -43,6 +43,16 @@ class App:
     def sender(self) -> Sender:
         return Sender(address=self.config.bot.address.lower(), name=self.config.bot.name)
 
+    @cached_property
+    def reply_markers(self) -> tuple[str, ...]:
+        """The "reply above this line" lines our mails carry; the reply reader cuts at them."""
+        lines = []
+        for language in ("zh", "en"):
+            path = self.config.templates_dir / f"_marker.{language}.txt"
+            if path.exists():
+                lines += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return tuple(dict.fromkeys(lines))
+
     def now(self) -> datetime:
         return self.clock.now()
 

@@ -7,6 +7,7 @@ our own threads before content guessing.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,7 +101,17 @@ def machine_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | No
     return None
 
 
+REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|fw|fwd|回复|答复|回覆|转发)\s*[:：]\s*)+", re.IGNORECASE)
+
+
+def is_reply_like(mail: InboundMail) -> bool:
+    """A reply or forward: its subject tag and its quoted content belong to someone else's mail."""
+    return bool(mail.in_reply_to) or REPLY_PREFIX.match(mail.subject) is not None
+
+
 def subject_tag(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    if is_reply_like(mail):
+        return None  # "Re: 【纪要】…" answers a minutes mail; it is not a new draft
     subject = mail.subject.lower()
     if any(tag in subject for tag in ctx.routing.minutes_tags):
         return Classification("minutes", "minutes tag in the subject")
@@ -131,14 +142,15 @@ def command_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | No
 CHAIN: tuple[tuple[str, Rule], ...] = (
     ("own_mail", own_mail),
     ("machine_mail", machine_mail),
-    ("subject_tag", subject_tag),
     ("reply_to_us", reply_to_us),
+    ("subject_tag", subject_tag),
     ("command_mail", command_mail),
 )
 
 
 def classify(mail: InboundMail, ctx: ClassifyContext) -> Classification:
-    """The first rule that names an intent wins; content-based detection is left to the caller."""
+    """The first rule that names an intent wins; content-based detection is left to the caller,
+    and only for mails that are not replies (a reply quoting minutes is not a minutes draft)."""
     for _name, rule in CHAIN:
         found = rule(mail, ctx)
         if found is not None:

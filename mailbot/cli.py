@@ -14,8 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from mailbot.app import App
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
@@ -40,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mailbot", description="Meeting follow-up by email.")
-    top.add_argument("--config", type=Path, default=None, help="config file (default: $MAILBOT_CONFIG or ./config.toml)")
+    top.add_argument(
+        "--config", type=Path, default=None, help="config file (default: $MAILBOT_CONFIG or ./config.toml)"
+    )
     top.add_argument("--now", default=None, help="pretend it is this instant (ISO 8601; without zone: the bot's zone)")
     top.add_argument("-v", "--verbose", action="store_true", help="log each mail and each delivery")
     sub = top.add_subparsers(dest="command", required=True)
@@ -256,7 +256,9 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 def cmd_actions(args: argparse.Namespace) -> int:
     app = open_app(args)
     with app.db.session() as session:
-        rows = action_rows(session, owner=args.owner, status=args.status, overdue_on=app.today() if args.overdue else None)
+        rows = action_rows(
+            session, owner=args.owner, status=args.status, overdue_on=app.today() if args.overdue else None
+        )
     if args.json:
         print_json(rows)
     else:

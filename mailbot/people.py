@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.formats.model import PersonRef
 from mailbot.message import Address
-from mailbot.store.models import Person
+from mailbot.store.models import Person, PersonName
 
 
 def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str) -> None:
@@ -21,20 +21,31 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
             continue
         known = session.scalar(select(Person).where(Person.address == person.address))
         if known is None:
-            session.add(Person(address=person.address, name=person.name or None, source="headers", created_at=now))
+            known = Person(address=person.address, name=person.name or None, source="headers", created_at=now)
+            session.add(known)
             session.flush()
         elif known.source == "headers" and person.name and not known.name:
             known.name = person.name
+        name = person.name.strip()
+        if name and "@" not in name and len(name) <= 200:
+            seen = session.scalar(
+                select(PersonName.id).where(PersonName.person_id == known.id, PersonName.name == name)
+            )
+            if seen is None:
+                session.add(PersonName(person_id=known.id, name=name))
 
 
 def directory_lookup(session: Session):  # type: ignore[no-untyped-def]
     """A lookup by name (and department when given) over the directory, for the format reader."""
 
     def lookup(name: str, department: str | None) -> Sequence[PersonRef]:
-        query = select(Person).where(Person.name == name.strip())
+        wanted = name.strip()
+        by_alias = select(PersonName.person_id).where(PersonName.name == wanted)
+        query = select(Person).where((Person.name == wanted) | Person.id.in_(by_alias))
         if department:
             query = query.where(Person.department == department.strip())
-        return [PersonRef(address=p.address, name=p.name, department=p.department) for p in session.scalars(query)]
+        # The name as the draft wrote it: the team's own way of naming the person.
+        return [PersonRef(address=p.address, name=wanted, department=p.department) for p in session.scalars(query)]
 
     return lookup
 

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from mailbot import people
 from mailbot.app import App
-from mailbot.classify import ClassifyContext, classify, load_routing
+from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like, load_routing
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import COMMAND_WORDS, handle_command, handle_unknown
 from mailbot.handlers.minutes import handle_minutes
 from mailbot.message import InboundMail
+from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
@@ -78,8 +79,9 @@ def route(ctx: HandlerContext) -> Outcome:
         ClassifyContext(
             routing=load_routing(app.config.rules_dir / "routing.toml"),
             bot_address=app.sender.address,
-            is_our_message=lambda mid: session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid))
-            is not None,
+            is_our_message=lambda mid: (
+                session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
+            ),
             command_words=COMMAND_WORDS,
         ),
     )
@@ -90,11 +92,19 @@ def route(ctx: HandlerContext) -> Outcome:
     if found.intent == "command":
         return handle_command(ctx)
     if found.intent == "reply":
-        # Replies are read by the reply handler (issue 3); until then they are kept and answered with help.
-        return handle_unknown(ctx, found.reason)
+        resent = resend_kind(session, mail)
+        if resent is None:
+            # Replies are read by the reply handler (issue 3); until then they are kept and answered with help.
+            return handle_unknown(ctx, found.reason)
+        found = Classification(resent, f"corrected {resent} sent in reply to our rejection")
+    text, html = mail.text, mail.html
+    if found.intent in ("agenda", "minutes") and is_reply_like(mail):
+        # A corrected draft sent as a reply: read only what the person wrote, never our quoted
+        # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
+        text, html = strip_reply(mail.body_text, markers=app.reply_markers), ""
     parsed = read_meeting(
-        mail.body_text if not mail.html else mail.text,
-        mail.html,
+        text,
+        html,
         ctx=ReadContext(
             calendar=app.calendar,
             anchor=(mail.date or ctx.now).astimezone(app.config.tz).date(),
@@ -102,7 +112,7 @@ def route(ctx: HandlerContext) -> Outcome:
             directory=people.directory_lookup(session),
         ),
     )
-    intent = found.intent if found.intent != "unknown" else detect_kind(parsed)
+    intent = found.intent if found.intent != "unknown" or is_reply_like(mail) else detect_kind(parsed)
     if intent in ("agenda", "minutes") and not sender_allowed(app, ctx.sender_address):
         ctx.answer(kind="help", context={"reason": "not_allowed"}, rate_limited=True)
         return Outcome("rejected", str(intent), error=f"{ctx.sender_address} may not send {intent}")
@@ -111,6 +121,17 @@ def route(ctx: HandlerContext) -> Outcome:
     if intent == "minutes":
         return handle_minutes(ctx, parsed)
     return handle_unknown(ctx, found.reason)
+
+
+def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minutes"] | None:
+    """A reply to our rejection of a draft is the corrected draft."""
+    for ref in (*mail.in_reply_to, *mail.references):
+        kind = session.scalar(select(OutboxMail.kind).where(OutboxMail.message_id == ref))
+        if kind == "minutes_rejected":
+            return "minutes"
+        if kind == "agenda_rejected":
+            return "agenda"
+    return None
 
 
 def sender_allowed(app: App, address: str) -> bool:

@@ -71,7 +71,7 @@ def test_secrets_come_from_the_environment_first(tmp_path: Path, monkeypatch: py
 def test_an_empty_token_key_is_refused_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MAILBOT_TOKEN_KEY", raising=False)
     config = load_config(write(tmp_path, BASE.replace('token_key = "k"', 'token_key = ""')))
-    with pytest.raises(ConfigError, match="security.token_key is empty"):
+    with pytest.raises(ConfigError, match=r"security\.token_key is empty"):
         _ = config.token_key
 
 

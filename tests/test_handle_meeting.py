@@ -97,6 +97,7 @@ def test_a_draft_with_problems_is_kept_and_answered_once_with_every_problem_quot
     assert "读不懂日期“X月X日”" in body
     assert "读不懂日期“尽快”" in body
     assert "早于会议日期" in body and "2026-11-20" in body
+    assert "纪要未生效，共 5 处需要修改" in answer.subject  # the closing remark and signature are not actions
     assert "正确写法示例" in body  # the template section the sender got wrong
     (record,) = inbound(app)
     assert record.outcome == "rejected" and record.raw.startswith(b"")

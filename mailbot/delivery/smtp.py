@@ -77,4 +77,3 @@ def _classify(code: int, text: bytes | str) -> Exception:
     if 400 <= code < 500:
         return TemporaryDeliveryError(f"{code} {detail}")
     return PermanentDeliveryError(f"{code} {detail}")
-

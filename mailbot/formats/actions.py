@@ -88,9 +88,12 @@ def actions_from_lines(lines: Sequence[str], vocab: Vocabulary, *, labelled_only
     out = ActionLines()
     current: RawAction | None = None
     current_indent = 0
+    list_marked = False  # items so far were bulleted or numbered: an unmarked flush-left line is prose
     for raw_line in lines:
         if not raw_line.strip():
             continue
+        if raw_line.strip() in ("--", "——"):
+            break  # the signature delimiter: nothing below it is an action
         line = raw_line.rstrip()
         indent = len(line) - len(line.lstrip())
         marked = strip_marker(line)
@@ -114,6 +117,9 @@ def actions_from_lines(lines: Sequence[str], vocab: Vocabulary, *, labelled_only
                 continue
             if content.endswith((":", "：")) and marked.number is None and not marked.bulleted:
                 continue  # a lead-in such as "以下行动项请各负责人确认："
+            if list_marked and marked.number is None and not marked.bulleted:
+                continue  # a closing remark after a bulleted list ("请在12月10日前回复确认…")
+            list_marked = list_marked or marked.number is not None or marked.bulleted
             current = RawAction(line=line.strip(), number=marked.number, description=content, continuation=True)
             current_indent = indent
             out.actions.append(current)
@@ -123,6 +129,7 @@ def actions_from_lines(lines: Sequence[str], vocab: Vocabulary, *, labelled_only
             if not lead and vocab.is_none_marker(_trim_value(pairs[0][1])) and len(pairs) == 1:
                 out.explicitly_none = True  # "行动项：无"
                 continue
+            list_marked = list_marked or marked.number is not None or marked.bulleted
             current = RawAction(line=line.strip(), number=marked.number, description=lead)
             current_indent = indent
             out.actions.append(current)

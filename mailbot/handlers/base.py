@@ -136,7 +136,12 @@ class HandlerContext:
         return int(self.session.scalar(query) or 0)
 
     def event(
-        self, what: str, *, meeting_id: int | None = None, action_id: int | None = None, detail: dict[str, Any] | None = None
+        self,
+        what: str,
+        *,
+        meeting_id: int | None = None,
+        action_id: int | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         self.session.add(
             Event(

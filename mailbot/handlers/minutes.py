@@ -45,7 +45,9 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     update_meeting(ctx, meeting, parsed, day)
     version = new_version(ctx, meeting, status="active", problems=[])
     superseded = supersede_previous(ctx, meeting, version)
-    confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(ctx.app.today(), ctx.app.policy.consent.working_days)
+    confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(
+        ctx.app.today(), ctx.app.policy.consent.working_days
+    )
     meeting.status = "in_review"
     meeting.confirm_by = confirm_by
     actions = store_actions(ctx, meeting, version, parsed.actions, superseded, confirm_by)
@@ -70,7 +72,9 @@ def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem]) 
     """Nothing becomes active; the draft is kept as a rejected version when its meeting is known."""
     if meeting is not None:
         new_version(ctx, meeting, status="rejected", problems=[problem_view(p) for p in errors])
-    ctx.event("minutes.rejected", meeting_id=meeting.id if meeting else None, detail={"problems": [p.code for p in errors]})
+    ctx.event(
+        "minutes.rejected", meeting_id=meeting.id if meeting else None, detail={"problems": [p.code for p in errors]}
+    )
     ctx.answer(
         kind="minutes_rejected",
         context={

@@ -70,6 +70,18 @@ class Person(Base):
     __table_args__ = (Index("ix_people_name", "name"),)
 
 
+class PersonName(Base):
+    """Every display name a person's mail has carried ("张伟", "Zhang Wei", "张伟(市场部)"), so a
+    minutes draft naming them resolves even when they are not in its To/Cc."""
+
+    __tablename__ = "person_names"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+
+    __table_args__ = (UniqueConstraint("person_id", "name"),)
+
+
 class InboundMail(Base):
     """Every mail that reached the bot, with what became of it. Never deleted."""
 
