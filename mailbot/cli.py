@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MailbotError as exc:
         print(f"mailbot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `mailbot outbox | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -53,7 +53,12 @@ class HandlerContext:
         return "en" if sample.strip() else self.app.config.bot.language
 
     def language_of(self, address: str) -> str:
-        return people.language_of(self.session, address, self.app.config.bot.language)
+        """The person's registered language; else the language this mail was written in, since
+        the people in a meeting written in English most likely read English."""
+        person = people.find(self.session, address)
+        if person is not None and person.language in ("zh", "en"):
+            return person.language
+        return self.sender_language()
 
     def token(self, obj: str, recipient: str) -> str:
         return tokens.issue(self.app.config.token_key, obj, recipient)
