@@ -1,0 +1,96 @@
+"""The command line as an administrator uses it, on the embedded default."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mailbot.cli import main
+from tests.helpers import MAILS
+
+ACTION_KEYS = {"ref", "meeting", "description", "owner", "owner_name", "department", "support", "due", "deliverable", "status"}
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Path:
+    assert main(["init", str(tmp_path / "bot")]) == 0
+    return tmp_path / "bot" / "config.toml"
+
+
+def run(config: Path, *args: str, now: str = "2026-12-02T18:00") -> int:
+    return main(["--config", str(config), "--now", now, *args])
+
+
+def test_run_once_processes_the_maildir_and_delivers_into_the_sent_maildir(
+    bot: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = bot.parent / "inbox"
+    shutil.copy(MAILS / "outlook_zh_minutes_gbk_html.eml", inbox / "new" / "1700000000.M1.host")
+    shutil.copy(MAILS / "outlook_zh_autoreply.eml", inbox / "new" / "1700000001.M2.host")
+    assert run(bot, "run", "--once") == 0
+    out = capsys.readouterr().out
+    assert "processed: 1 ignored, 1 processed" in out
+    sent_dir = bot.parent / "sent" / "new"
+    assert f"sent 10 mail(s) to {sent_dir}" in out  # ack + 4 requests + 5 notices
+    assert len(list(sent_dir.iterdir())) == 10
+    assert list((inbox / "new").iterdir()) == []
+    assert sorted(p.name.split(":")[0] for p in (inbox / "cur").iterdir()) == ["1700000000.M1.host", "1700000001.M2.host"]
+    # A second pass finds nothing new and sends nothing again.
+    assert run(bot, "run", "--once") == 0
+    assert "processed: no new mail" in capsys.readouterr().out
+    assert len(list(mailbox.Maildir(str(bot.parent / "sent")))) == 10
+
+
+def test_actions_json_carries_the_agreed_fields(bot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(bot, "ingest", str(MAILS / "outlook_zh_minutes_gbk_html.eml")) == 0
+    capsys.readouterr()
+    assert run(bot, "actions", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 4
+    assert ACTION_KEYS <= set(rows[0])
+    first = next(r for r in rows if r["ref"] == "A-1")
+    assert first["owner"] == "zhang.wei@corp.example"
+    assert first["owner_name"] == "张伟"
+    assert first["department"] == "市场部"
+    assert first["due"] == "2026-12-15"
+    assert first["meeting"] == "M-1"
+    assert first["status"] == "awaiting_confirmation"
+
+    assert run(bot, "actions", "--owner", "ZHU.RONG@corp.example", "--json") == 0
+    assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["A-4"]
+    assert run(bot, "actions", "--overdue", "--json", now="2026-12-16T09:00") == 0
+    assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["A-2", "A-1"]
+
+
+def test_listings_print_readable_tables_and_show_prints_the_history(bot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(bot, "ingest", str(MAILS / "outlook_zh_minutes_gbk_html.eml")) == 0
+    capsys.readouterr()
+    assert run(bot, "meetings") == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["ref", "date", "status", "title", "actions", "confirm_by"]
+    assert table[1].split()[:3] == ["M-1", "2026-12-02", "in_review"]
+    assert run(bot, "show", "A-2") == 0
+    shown = capsys.readouterr().out
+    assert "description: 提供产品功能亮点说明" in shown
+    assert "action.proposed" in shown and "mail #1" in shown
+    assert run(bot, "show", "A-99") == 2
+    assert "no action 'A-99'" in capsys.readouterr().err
+
+
+def test_ingest_reads_stdin_as_an_mta_pipes_it(bot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import sys
+
+    raw = (MAILS / "foxmail_zh_agenda_gbk.eml").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    assert run(bot, "ingest", "-", now="2026-11-30T09:20") == 0
+    assert "-: agenda processed" in capsys.readouterr().out
+
+
+def test_now_must_be_iso(bot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(bot, "meetings", now="next tuesday") == 2
+    assert "--now: 'next tuesday' is not an ISO 8601" in capsys.readouterr().err
