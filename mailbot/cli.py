@@ -171,7 +171,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def report_flush(app: App) -> None:
-    counts = flush(app.db, delivery_for(app), app.sender, app.clock)
+    counts = flush(app.db, delivery_for(app), app.sender, app.renderer, app.clock)
     where = app.config.delivery.kind
     if where == "maildir":
         where = str(app.config.resolve(app.config.delivery.maildir.path) / "new")

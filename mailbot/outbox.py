@@ -9,10 +9,11 @@ restarts and two daemons.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -69,16 +70,16 @@ def enqueue(
     inbound_mail_id: int | None = None,
 ) -> bool:
     """Insert the mail unless its key exists; True when a new row was written."""
-    mail = renderer.render(kind, language, context)
+    # JSON now, not at send time: what is stored is exactly what the mail will say.
+    stored_context = json.loads(json.dumps(context, default=_json_value))
     values = {
         "key": key,
         "kind": kind,
         "language": language,
         "to_address": to_address.lower(),
         "to_name": to_name,
-        "subject": mail.subject,
-        "body_text": mail.text,
-        "body_html": mail.html,
+        "subject": renderer.render_subject(kind, language, stored_context),
+        "context": stored_context,
         "message_id": message_id_for(key, sender.domain),
         "in_reply_to": in_reply_to,
         "references": " ".join(f"<{ref}>" for ref in references) or None,
@@ -103,8 +104,21 @@ def enqueue(
     return True
 
 
+def _json_value(value: Any) -> str:
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into an outbox context")
+
+
+def render_row(row: OutboxMail, renderer: Renderer) -> None:
+    """Fill in the bodies from the stored context (once: a retried mail says the same thing)."""
+    if row.body_text is None or row.body_html is None:
+        row.body_text, row.body_html = renderer.render_body(row.kind, row.language, row.context)
+
+
 def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMessage:
     """Headers through the `email` package only: no value reaches a header by concatenation."""
+    assert row.body_text is not None and row.body_html is not None, "render_row first"
     message = EmailMessage()
     message["From"] = Address(display_name=sender.name, addr_spec=sender.address)
     message["To"] = Address(display_name=row.to_name or "", addr_spec=row.to_address)
@@ -140,7 +154,9 @@ class Delivery(Protocol):
     def close(self) -> None: ...
 
 
-def flush(db: Database, delivery: Delivery, sender: Sender, clock: Clock, *, limit: int = 500) -> dict[str, int]:
+def flush(
+    db: Database, delivery: Delivery, sender: Sender, renderer: Renderer, clock: Clock, *, limit: int = 500
+) -> dict[str, int]:
     """Deliver due pending rows, each in its own transaction holding that row's lock.
 
     On PostgreSQL the row is claimed with FOR UPDATE SKIP LOCKED, so two daemons never send the
@@ -166,6 +182,7 @@ def flush(db: Database, delivery: Delivery, sender: Sender, clock: Clock, *, lim
                     query = query.with_for_update(skip_locked=True)
                 row = session.scalar(query)
                 if row is not None:
+                    render_row(row, renderer)
                     counts[deliver_one(row, delivery, sender, now)] += 1
     finally:
         delivery.close()

@@ -52,13 +52,3 @@ def directory_lookup(session: Session):  # type: ignore[no-untyped-def]
 
 def find(session: Session, address: str) -> Person | None:
     return session.scalar(select(Person).where(Person.address == address.lower()))
-
-
-def language_of(session: Session, address: str, default: str) -> str:
-    person = find(session, address)
-    return person.language if person is not None and person.language in ("zh", "en") else default
-
-
-def name_of(session: Session, address: str) -> str | None:
-    person = find(session, address)
-    return person.name if person is not None else None

@@ -11,7 +11,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from mailbot.errors import MailbotError
 
@@ -20,13 +29,21 @@ WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_day(value: date | datetime | None, language: str) -> str:
-    if value is None:
+def format_day(value: date | datetime | str | None, language: str) -> str:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):  # contexts travel through the outbox as JSON: dates as ISO strings
+        value = date.fromisoformat(value[:10])
     day = value.date() if isinstance(value, datetime) else value
     if language == "zh":
         return f"{day.year}年{day.month}月{day.day}日（周{WEEKDAYS_ZH[day.weekday()]}）"
     return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+@pass_context
+def day_filter(context: Context, value: date | datetime | str | None) -> str:
+    """`{{ a.due | day }}` in the mail's own language."""
+    return format_day(value, context.get("lang", "zh"))
 
 
 @dataclass(frozen=True)
@@ -48,25 +65,39 @@ class Renderer:
             keep_trailing_newline=True,
         )
 
+        self.env.filters["day"] = day_filter
         self._compiled: dict[str, tuple[Template, Template]] = {}
 
     def render(self, kind: str, language: str, context: dict[str, Any]) -> RenderedMail:
-        values = {**context, "lang": language}
-        self.env.filters["day"] = lambda value: format_day(value, language)
+        text, html = self.render_body(kind, language, context)
+        return RenderedMail(subject=self.render_subject(kind, language, context), text=text, html=html)
+
+    def render_subject(self, kind: str, language: str, context: dict[str, Any]) -> str:
+        """Rendered on its own and folded to one line, whatever the data held: a title with a
+        line break can neither spill into the body nor inject a header."""
+        subject_template, _ = self._text_templates(kind, language)
+        return " ".join(subject_template.render(self._values(language, context)).split())
+
+    def render_body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+        _, body_template = self._text_templates(kind, language)
+        values = self._values(language, context)
         try:
-            subject_template, body_template = self._text_templates(f"{kind}.{language}.txt")
             html = self.env.get_template(f"{kind}.{language}.html").render(values)
         except TemplateNotFound as exc:  # a missing template is a deployment error, named plainly
             raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
-        # The subject is rendered on its own and folded to one line, whatever the data held:
-        # a title with a line break can neither spill into the body nor inject a header.
-        subject = " ".join(subject_template.render(values).split())
-        return RenderedMail(subject=subject, text=body_template.render(values).lstrip("\n"), html=html)
+        return body_template.render(values).lstrip("\n"), html
 
-    def _text_templates(self, name: str) -> tuple[Template, Template]:
+    def _values(self, language: str, context: dict[str, Any]) -> dict[str, Any]:
+        return {**context, "lang": language}
+
+    def _text_templates(self, kind: str, language: str) -> tuple[Template, Template]:
         """Split a .txt template's source: its first line after the imports is the subject."""
+        name = f"{kind}.{language}.txt"
         if name not in self._compiled:
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            except TemplateNotFound as exc:
+                raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
             lines = source.split("\n")
             imports = [line for line in lines if line.startswith("{% import")]
             rest = [line for line in lines if not line.startswith("{% import")]

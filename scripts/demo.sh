@@ -7,8 +7,8 @@ bash scripts/setup.sh
 
 rm -rf demo
 .venv/bin/mailbot init demo >/dev/null
-# The examples are dated December 2026; run the bot as of the day after the meeting.
-NOW=${MAILBOT_DEMO_NOW:-2026-12-03T09:00:00+08:00}
+# The examples were written in the first week of December 2026: run the bot as of that evening.
+NOW=${MAILBOT_DEMO_NOW:-2026-12-08T20:00:00+08:00}
 for mail in examples/*.eml; do
   cp "$mail" "demo/inbox/new/$(basename "$mail" .eml)"
   touch "demo/inbox/new/$(basename "$mail" .eml)"

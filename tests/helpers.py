@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.outbox import render_row
 from mailbot.pipeline import Processed, process
 from mailbot.store.models import ActionItem, InboundMail, Meeting, OutboxMail
 
@@ -28,11 +29,16 @@ def feed(app: App, name: str) -> Processed:
 
 
 def outbox(app: App, kind: str | None = None) -> list[OutboxMail]:
+    """The decided mails, with their bodies rendered as delivery would render them."""
     with app.db.session() as session:
         query = select(OutboxMail).order_by(OutboxMail.id)
         if kind:
             query = query.where(OutboxMail.kind == kind)
-        return list(session.scalars(query))
+        rows = list(session.scalars(query))
+        for row in rows:
+            render_row(row, app.renderer)
+        session.expunge_all()  # rendered for reading here, not written back
+        return rows
 
 
 def actions(app: App) -> list[ActionItem]:

@@ -39,8 +39,8 @@ def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, t
     put(app, "help:2", in_reply_to="orig@client.example", references=["a@x", "orig@client.example"],
         auto_submitted="auto-replied", reply_token="M3.abcdefghij")  # fmt: skip
     box = tmp_path / "sent"
-    assert flush(app.db, MaildirDelivery(box), app.sender, app.clock) == {"sent": 1, "retry": 0, "failed": 0}
-    assert flush(app.db, MaildirDelivery(box), app.sender, app.clock)["sent"] == 0
+    assert flush(app.db, MaildirDelivery(box), app.sender, app.renderer, app.clock) == {"sent": 1, "retry": 0, "failed": 0}
+    assert flush(app.db, MaildirDelivery(box), app.sender, app.renderer, app.clock)["sent"] == 0
     (only,) = list(mailbox.Maildir(str(box)))
     message = email.message_from_bytes(only.as_bytes(), policy=policy.default)
     assert message["To"] == "张伟 <zhang.wei@corp.example>"
@@ -61,7 +61,7 @@ def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, t
 
 def test_a_subject_with_line_breaks_cannot_inject_headers(app: App, tmp_path: Path) -> None:
     put(app, "help:3", subject="hi\r\nBcc: victim@evil.example")
-    flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.clock)
+    flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock)
     (only,) = list(mailbox.Maildir(str(tmp_path / "sent")))
     message = email.message_from_bytes(only.as_bytes(), policy=policy.default)
     assert message["Bcc"] is None
@@ -87,11 +87,11 @@ def test_temporary_failures_are_retried_with_backoff_and_permanent_ones_marked(a
     put(app, "help:4", to="a@corp.example")
     put(app, "help:5", to="b@corp.example")
     delivery = FlakyDelivery([TemporaryDeliveryError("451 try later"), PermanentDeliveryError("550 no such user")])
-    assert flush(app.db, delivery, app.sender, clock) == {"sent": 0, "retry": 1, "failed": 1}
+    assert flush(app.db, delivery, app.sender, app.renderer, clock) == {"sent": 0, "retry": 1, "failed": 1}
     delivery.errors = [None]
-    assert flush(app.db, delivery, app.sender, clock)["sent"] == 0  # not due yet: backoff
+    assert flush(app.db, delivery, app.sender, app.renderer, clock)["sent"] == 0  # not due yet: backoff
     clock.advance(timedelta(minutes=3))
-    assert flush(app.db, delivery, app.sender, clock)["sent"] == 1
+    assert flush(app.db, delivery, app.sender, app.renderer, clock)["sent"] == 1
     assert delivery.sent == ["a@corp.example"]
     with app.db.session() as session:
         failed = session.scalar(select(OutboxMail).where(OutboxMail.to_address == "b@corp.example"))

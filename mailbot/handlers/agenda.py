@@ -88,7 +88,10 @@ def short_notice(ctx: HandlerContext, parsed: ParsedMeeting) -> dict[str, Any] |
     """Seeds: notify 3 days ahead, and at least 1 working day ahead; either shortfall is worth saying."""
     assert parsed.date is not None
     rule = ctx.app.policy.agenda
-    today = ctx.app.today()
+    # The notice people got runs from when the agenda was sent, not from when the bot read it
+    # (a daemon that was down must not blame the sender); a Date in the future is not believed.
+    sent = ctx.mail.date if ctx.mail.date is not None and ctx.mail.date <= ctx.now else ctx.now
+    today = sent.astimezone(ctx.app.config.tz).date()
     days = (parsed.date - today).days
     working = ctx.app.calendar.workdays_between(today, parsed.date)
     if days >= rule.notice_days and working >= rule.notice_working_days:

@@ -14,7 +14,7 @@ from mailbot import people, tokens
 from mailbot.app import App
 from mailbot.message import InboundMail
 from mailbot.outbox import enqueue
-from mailbot.store.models import Event, OutboxMail
+from mailbot.store.models import Event, OutboxMail, Person
 from mailbot.store.models import InboundMail as InboundRecord
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -37,6 +37,14 @@ class HandlerContext:
     record: InboundRecord
     now: datetime
     sent: list[str] = field(default_factory=list)
+    # Per-mail memo: one lookup per person however many mails go to them.
+    _people: dict[str, Person | None] = field(default_factory=dict)
+    _language: str | None = None
+
+    def person(self, address: str) -> Person | None:
+        if address not in self._people:
+            self._people[address] = people.find(self.session, address)
+        return self._people[address]
 
     @property
     def sender_address(self) -> str:
@@ -44,18 +52,21 @@ class HandlerContext:
 
     def sender_language(self) -> str:
         """The directory's word first; else the language the person just wrote in."""
-        person = people.find(self.session, self.sender_address)
-        if person is not None and person.language in ("zh", "en"):
-            return person.language
-        sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
-        if HAN.search(sample):
-            return "zh"
-        return "en" if sample.strip() else self.app.config.bot.language
+        if self._language is None:
+            person = self.person(self.sender_address)
+            sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
+            if person is not None and person.language in ("zh", "en"):
+                self._language = person.language
+            elif HAN.search(sample):
+                self._language = "zh"
+            else:
+                self._language = "en" if sample.strip() else self.app.config.bot.language
+        return self._language
 
     def language_of(self, address: str) -> str:
         """The person's registered language; else the language this mail was written in, since
         the people in a meeting written in English most likely read English."""
-        person = people.find(self.session, address)
+        person = self.person(address)
         if person is not None and person.language in ("zh", "en"):
             return person.language
         return self.sender_language()
@@ -83,7 +94,7 @@ class HandlerContext:
             key=key,
             kind=kind,
             to_address=to,
-            to_name=people.name_of(self.session, to),
+            to_name=person.name if (person := self.person(to)) is not None else None,
             language=language or self.language_of(to),
             context={**context, "token": token, **self._common()},
             now=self.now,

@@ -26,7 +26,9 @@ def handle_command(ctx: HandlerContext) -> Outcome:
             .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN_STATUSES))
             .order_by(ActionItem.due, ActionItem.id)
         ).all()
-        ctx.answer(kind="status", context={"actions": [action_view(a) for a in actions], "today": ctx.app.today()})
+        today = ctx.app.today()
+        views = [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in actions]
+        ctx.answer(kind="status", context={"actions": views, "today": today})
         return Outcome("answered", "command")
     ctx.answer(kind="help", context={"reason": None})
     return Outcome("answered", "command")

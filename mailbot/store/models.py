@@ -222,8 +222,11 @@ class OutboxMail(Base):
     to_address: Mapped[str] = mapped_column(String(320), index=True)
     to_name: Mapped[str | None] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(Text)
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    # What the templates need, as JSON; the bodies are rendered from it when the mail is sent,
+    # which keeps template work out of the transaction that handles an inbound mail.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     references: Mapped[str | None] = mapped_column(Text)

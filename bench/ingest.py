@@ -1,0 +1,117 @@
+"""Ingest speed on generated minutes mails: mails/s, actions/s and peak memory, beside the raw
+parse rate of the stdlib on the same files.
+
+    .venv/bin/python bench/ingest.py --mails 1000          # prints one line of figures
+    .venv/bin/python bench/ingest.py --mails 1000 5000     # several sizes: memory should stay flat
+
+Each mail has 10 actions and 8 distinct owners; half are Chinese GBK HTML (Word-style tables,
+labelled gb2312 as Outlook does), half English plain text with tab-separated tables. Every mail is
+a new meeting, so each one writes a meeting, 10 actions, events and ~12 rendered outbox mails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import mailbox
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.config import default_config_text, load_config
+from mailbot.pipeline import process
+from mailbot.sources.maildir import MaildirSource
+
+OWNERS = [(f"员工{n}", f"user{n}@corp.example") for n in range(8)]
+
+
+def chinese_html(n: int) -> bytes:
+    rows = "".join(
+        f"<tr><td><p class=MsoNormal>{i}<o:p></o:p></p></td><td><p class=MsoNormal>第{n}次会议的任务{i}：整理材料并提交"
+        f"<o:p></o:p></p></td><td><p class=MsoNormal>市场部 {OWNERS[i % 8][0]} &lt;{OWNERS[i % 8][1]}&gt;</p></td>"
+        f"<td>研发部</td><td>2027-01-{10 + i:02d}</td><td>报告 PDF</td></tr>"
+        for i in range(1, 11)
+    )
+    html = (
+        "<html><body><div class=WordSection1>"
+        f"<p class=MsoNormal>会议名称：跨部门协作会 第{n}次<o:p></o:p></p>"
+        "<p class=MsoNormal>会议日期：2026-12-02</p><p class=MsoNormal>主持人：市场部 李娜 &lt;li.na@corp.example&gt;</p>"
+        "<p class=MsoNormal><b>三、行动项</b></p><table border=1>"
+        "<tr><td>序号</td><td>任务描述</td><td>负责人</td><td>配合部门</td><td>完成时限</td><td>交付标准</td></tr>"
+        f"{rows}</table></div></body></html>"
+    )
+    headers = (
+        f"From: =?gb2312?B?zfW3vA==?= <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\n"
+        f"Subject: =?gb2312?B?ocS8zdKqob8=?= {n}\r\nDate: Wed, 2 Dec 2026 17:32:10 +0800\r\n"
+        f"Message-ID: <bench-zh-{n}@corp.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: text/html; charset="gb2312"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+    )
+    return headers.encode() + html.encode("gbk")
+
+
+def english_plain(n: int) -> bytes:
+    rows = "\r\n".join(
+        f"{i}\tTask {i} of meeting {n}: prepare the figures\t{OWNERS[i % 8][1]}\tFinance\t2027-01-{10 + i:02d}\tSheet"
+        for i in range(1, 11)
+    )
+    body = (
+        f"Meeting: Budget review {n}\r\nDate: 2026-12-02\r\nHost: Li Na <li.na@corp.example>\r\n\r\n"
+        f"Action items:\r\nNo.\tAction\tOwner\tSupport\tDue\tDeliverable\r\n{rows}\r\n"
+    )
+    headers = (
+        f"From: Wang Fang <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\nSubject: [Minutes] Budget review {n}\r\n"
+        f"Date: Wed, 2 Dec 2026 17:32:10 +0800\r\nMessage-ID: <bench-en-{n}@corp.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    )
+    return (headers + body).encode()
+
+
+def measure(count: int, database_url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        inbox = mailbox.Maildir(str(home / "inbox"), create=True)
+        for n in range(count):
+            inbox.add(chinese_html(n) if n % 2 == 0 else english_plain(n))
+        files = [p.read_bytes() for p in (home / "inbox" / "new").iterdir()]
+        started = time.perf_counter()
+        for raw in files:
+            email.message_from_bytes(raw)
+        raw_rate = len(files) / (time.perf_counter() - started)
+        del files
+
+        text = default_config_text()
+        if database_url:
+            text = text.replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
+        (home / "config.toml").write_text(text)
+        app = App.open(load_config(home / "config.toml"), FixedClock(datetime(2026, 12, 2, 10, 0, tzinfo=UTC)))
+        source = MaildirSource(home / "inbox")
+        outcomes: dict[str, int] = {}
+        started = time.perf_counter()
+        for fetched in source.fetch_new():
+            result = process(app, fetched.raw, source_key=fetched.key)
+            source.mark_done(fetched.key, result.status)
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        elapsed = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        app.db.dispose()
+        print(
+            f"mails={count:>6}  ingest {count / elapsed:7.1f} mails/s  {count * 10 / elapsed:8.1f} actions/s  "
+            f"stdlib parse {raw_rate:7.0f} mails/s  peak RSS {peak_mb:6.1f} MB  outcomes {outcomes}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mails", type=int, nargs="+", default=[1000])
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
+    args = parser.parse_args()
+    for count in args.mails:
+        measure(count, args.database_url)
+
+
+if __name__ == "__main__":
+    main()
