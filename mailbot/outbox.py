@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -94,14 +95,20 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail)
-        statement = insert.values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.id)
-        return session.execute(statement).scalar() is not None
+        return session.execute(_insert_unless_known(dialect), values).scalar() is not None
     if session.scalar(select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
         return False
     session.add(OutboxMail(**values))
     session.flush()
     return True
+
+
+@cache
+def _insert_unless_known(dialect: str) -> Any:
+    """One Core statement per dialect, parameters bound per call: the ORM's per-call coercion of
+    `.values(...)` cost more than the insert itself."""
+    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.id)
 
 
 def _json_value(value: Any) -> str:

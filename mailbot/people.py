@@ -15,24 +15,30 @@ from mailbot.store.models import Person, PersonName
 
 def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str) -> None:
     """Remember display names people's own clients write, so a later minutes draft that names
-    them resolves; a directory entry is never overwritten by a header."""
-    for person in people:
-        if not person.address or person.address == skip:
-            continue
-        known = session.scalar(select(Person).where(Person.address == person.address))
-        if known is None:
-            known = Person(address=person.address, name=person.name or None, source="headers", created_at=now)
-            session.add(known)
-            session.flush()
-        elif known.source == "headers" and person.name and not known.name:
-            known.name = person.name
-        name = person.name.strip()
-        if name and "@" not in name and len(name) <= 200:
-            seen = session.scalar(
-                select(PersonName.id).where(PersonName.person_id == known.id, PersonName.name == name)
+    them resolves; a directory entry is never overwritten by a header. Two queries per mail."""
+    wanted = [p for p in people if p.address and p.address != skip]
+    if not wanted:
+        return
+    known = {
+        p.address: p for p in session.scalars(select(Person).where(Person.address.in_({w.address for w in wanted})))
+    }
+    for person in wanted:
+        if person.address not in known:
+            known[person.address] = Person(
+                address=person.address, name=person.name or None, source="headers", created_at=now
             )
-            if seen is None:
-                session.add(PersonName(person_id=known.id, name=name))
+            session.add(known[person.address])
+        elif known[person.address].source == "headers" and person.name and not known[person.address].name:
+            known[person.address].name = person.name
+    session.flush()
+    ids = {known[w.address].id for w in wanted}
+    seen = set(session.execute(select(PersonName.person_id, PersonName.name).where(PersonName.person_id.in_(ids))).tuples())
+    for person in wanted:
+        name = person.name.strip()
+        key = (known[person.address].id, name)
+        if name and "@" not in name and len(name) <= 200 and key not in seen:
+            seen.add(key)
+            session.add(PersonName(person_id=key[0], name=name))
 
 
 def directory_lookup(session: Session):  # type: ignore[no-untyped-def]

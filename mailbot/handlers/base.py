@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,13 @@ class HandlerContext:
         if address not in self._people:
             self._people[address] = people.find(self.session, address)
         return self._people[address]
+
+    def know(self, addresses: Iterable[str]) -> None:
+        """Load everyone a batch of mails will go to in one query instead of one each."""
+        missing = {a for a in addresses if a not in self._people}
+        if missing:
+            found = {p.address: p for p in self.session.scalars(select(Person).where(Person.address.in_(missing)))}
+            self._people.update({a: found.get(a) for a in missing})
 
     @property
     def sender_address(self) -> str:

@@ -202,6 +202,7 @@ def notify_parties(
     by_owner: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for action, action_data in zip(actions, action_views, strict=True):
         by_owner.setdefault(action.owner_address, []).append(action_data)
+    ctx.know([*by_owner, *(p for p in (*meeting.attendees, meeting.host_address, meeting.recorder_address) if p)])
     for owner, mine in by_owner.items():
         ctx.send(
             key=f"confirm_request:{meeting.ref}:v{version.number}:{owner}",
