@@ -32,7 +32,8 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
             known[person.address].name = person.name
     session.flush()
     ids = {known[w.address].id for w in wanted}
-    seen = set(session.execute(select(PersonName.person_id, PersonName.name).where(PersonName.person_id.in_(ids))).tuples())
+    rows = session.execute(select(PersonName.person_id, PersonName.name).where(PersonName.person_id.in_(ids)))
+    seen = {(person_id, name) for person_id, name in rows}
     for person in wanted:
         name = person.name.strip()
         key = (known[person.address].id, name)

@@ -64,6 +64,8 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(5))
     proxy_address: Mapped[str | None] = mapped_column(String(320))
     bouncing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by an out-of-office auto-reply: silence is not consent before this day.
+    away_until: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(20), default="directory")  # directory | headers
     created_at: Mapped[datetime]
 
@@ -121,6 +123,7 @@ class Meeting(Base):
     attendees_text: Mapped[str] = mapped_column(Text, default="")
     absent_text: Mapped[str] = mapped_column(Text, default="")
     confirm_by: Mapped[date | None] = mapped_column(Date)
+    confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -193,6 +196,10 @@ class ActionItem(Base):
     # explicit | silent, once accepted
     consent: Mapped[str | None] = mapped_column(String(10))
     confirm_by: Mapped[date | None] = mapped_column(Date)
+    accepted_at: Mapped[datetime | None]
+    objection_reason: Mapped[str | None] = mapped_column(Text)
+    # Delegation waits for the new owner's confirmation; until then the old owner stays.
+    delegate_address: Mapped[str | None] = mapped_column(String(320))
     delay_reason: Mapped[str | None] = mapped_column(Text)
     source_line: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
@@ -205,6 +212,20 @@ class ActionItem(Base):
         return f"A-{self.id}"
 
     __table_args__ = (Index("ix_action_items_status_due", "status", "due"),)
+
+
+class Deliverable(Base):
+    """A file an owner attached to their "done" reply: the deliverable, kept with the action."""
+
+    __tablename__ = "deliverables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("action_items.id"), index=True)
+    inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mails.id"))
+    filename: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 class OutboxMail(Base):

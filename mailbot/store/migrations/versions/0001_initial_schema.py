@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("attendees_text", sa.Text(), nullable=False),
         sa.Column("absent_text", sa.Text(), nullable=False),
         sa.Column("confirm_by", sa.Date(), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -54,6 +55,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=5), nullable=True),
         sa.Column("proxy_address", sa.String(length=320), nullable=True),
         sa.Column("bouncing", sa.Boolean(), nullable=False),
+        sa.Column("away_until", sa.Date(), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -220,6 +222,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=30), nullable=False),
         sa.Column("consent", sa.String(length=10), nullable=True),
         sa.Column("confirm_by", sa.Date(), nullable=True),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("objection_reason", sa.Text(), nullable=True),
+        sa.Column("delegate_address", sa.String(length=320), nullable=True),
         sa.Column("delay_reason", sa.Text(), nullable=True),
         sa.Column("source_line", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -240,6 +245,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_action_items_owner_address"), ["owner_address"], unique=False)
         batch_op.create_index(batch_op.f("ix_action_items_status"), ["status"], unique=False)
         batch_op.create_index("ix_action_items_status_due", ["status", "due"], unique=False)
+
+    op.create_table(
+        "deliverables",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.Column("inbound_mail_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=500), nullable=False),
+        sa.Column("content_type", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["action_items.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_mail_id"],
+            ["inbound_mails.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("deliverables", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliverables_action_id"), ["action_id"], unique=False)
 
     op.create_table(
         "events",
@@ -279,6 +307,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_action_id"))
 
     op.drop_table("events")
+    with op.batch_alter_table("deliverables", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliverables_action_id"))
+
+    op.drop_table("deliverables")
     with op.batch_alter_table("action_items", schema=None) as batch_op:
         batch_op.drop_index("ix_action_items_status_due")
         batch_op.drop_index(batch_op.f("ix_action_items_status"))
