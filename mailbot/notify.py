@@ -1,0 +1,115 @@
+"""Writing outbox rows and audit events inside one transaction, with or without a mail in hand.
+
+Handlers (answering a mail) and periodic jobs (a deadline passing) both decide mails to people;
+this is the one place that knows how: the person's language and name, the reply token, the
+common template values, the unique key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot import people, tokens
+from mailbot.app import App
+from mailbot.outbox import enqueue
+from mailbot.store.models import Event, Person
+
+
+@dataclass(kw_only=True)
+class Notifier:
+    app: App
+    session: Session
+    now: datetime
+    inbound_mail_id: int | None = None
+    actor: str | None = None
+    sent: list[str] = field(default_factory=list)
+    # Memo for this transaction: one lookup per person however many mails go to them.
+    _people: dict[str, Person | None] = field(default_factory=dict)
+
+    def person(self, address: str) -> Person | None:
+        if address not in self._people:
+            self._people[address] = people.find(self.session, address)
+        return self._people[address]
+
+    def know(self, addresses: Iterable[str]) -> None:
+        """Load everyone a batch of mails will go to in one query instead of one each."""
+        missing = {a for a in addresses if a and a not in self._people}
+        if missing:
+            found = {p.address: p for p in self.session.scalars(select(Person).where(Person.address.in_(missing)))}
+            self._people.update({a: found.get(a) for a in missing})
+
+    def default_language(self) -> str:
+        return self.app.config.bot.language
+
+    def language_of(self, address: str) -> str:
+        person = self.person(address)
+        if person is not None and person.language in ("zh", "en"):
+            return person.language
+        return self.default_language()
+
+    def token(self, obj: str, recipient: str) -> str:
+        return tokens.issue(self.app.config.token_key, obj, recipient)
+
+    def common(self) -> dict[str, Any]:
+        config = self.app.config
+        return {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
+
+    def send(
+        self,
+        *,
+        key: str,
+        kind: str,
+        to: str,
+        context: dict[str, Any],
+        language: str | None = None,
+        token_for: str | None = None,
+        meeting_id: int | None = None,
+    ) -> bool:
+        """A new mail (not an answer) to one person; False when that key was decided before."""
+        token = self.token(token_for, to) if token_for else None
+        person = self.person(to)
+        written = enqueue(
+            self.session,
+            self.app.renderer,
+            self.app.sender,
+            key=key,
+            kind=kind,
+            to_address=to,
+            to_name=person.name if person is not None else None,
+            language=language or self.language_of(to),
+            context={**context, "token": token, **self.common()},
+            now=self.now,
+            reply_token=token,
+            meeting_id=meeting_id,
+            inbound_mail_id=self.inbound_mail_id,
+        )
+        if written:
+            self.sent.append(key)
+        return written
+
+    def event(
+        self,
+        what: str,
+        *,
+        meeting_id: int | None = None,
+        action_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        actor: str | None = None,
+    ) -> None:
+        self.session.add(
+            Event(
+                at=self.now,
+                actor=actor or self.actor,
+                what=what,
+                meeting_id=meeting_id,
+                action_id=action_id,
+                inbound_mail_id=self.inbound_mail_id,
+                detail=detail or {},
+            )
+        )
