@@ -131,6 +131,19 @@ def reply_to_us(mail: InboundMail, ctx: ClassifyContext) -> Classification | Non
     return None
 
 
+ACTION_REF_LINE = re.compile(r"^\s*(?:[-*•]\s*)?[AaＡａ]\s*[-－]?\s*[0-9０-９]{1,9}(?![0-9０-９])")
+
+
+def action_refs(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
+    """A new mail whose lines start with action refs ("A-12 确认") speaks to those actions."""
+    for line in mail.body_text.splitlines()[:40]:
+        if line.startswith(">"):
+            break
+        if ACTION_REF_LINE.match(line):
+            return Classification("reply", "a line starts with an action ref")
+    return None
+
+
 def command_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
     first = next((line.strip() for line in mail.body_text.splitlines() if line.strip()), "")
     word = first.strip(" .。!！:：").lower()
@@ -144,6 +157,7 @@ CHAIN: tuple[tuple[str, Rule], ...] = (
     ("machine_mail", machine_mail),
     ("reply_to_us", reply_to_us),
     ("subject_tag", subject_tag),
+    ("action_refs", action_refs),
     ("command_mail", command_mail),
 )
 

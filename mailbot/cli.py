@@ -21,6 +21,7 @@ from mailbot.errors import MailbotError
 from mailbot.outbox import flush
 from mailbot.pipeline import process
 from mailbot.queries import action_rows, find_action, meeting_rows, outbox_rows, show_action
+from mailbot.sources import Source
 from mailbot.sources.maildir import MaildirSource
 
 log = logging.getLogger("mailbot")
@@ -150,8 +151,19 @@ def delivery_for(app: App):  # type: ignore[no-untyped-def]
     return MaildirDelivery(config.resolve(config.delivery.maildir.path))
 
 
-def source_for(app: App) -> MaildirSource:
+def source_for(app: App) -> Source:
     config = app.config
+    if config.source.kind == "imap":
+        # Imported here, like SMTP delivery: only an IMAP setup loads imapclient.
+        from mailbot.sources.imap import ImapSource
+
+        imap = config.source.imap
+        assert imap is not None  # load_config refuses kind = "imap" without [source.imap]
+        return ImapSource(
+            imap.host, imap.port, imap.username, config.secret(imap.password, imap.password_env),
+            security=imap.security, folder=imap.folder, processed_folder=imap.processed_folder,
+            failed_folder=imap.failed_folder, max_message_bytes=config.source.max_message_bytes,
+        )  # fmt: skip
     if config.source.kind != "maildir":
         raise MailbotError(f"{config.origin}: source.kind = {config.source.kind!r} is not available in this version")
     return MaildirSource(config.resolve(config.source.maildir.path))

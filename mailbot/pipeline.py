@@ -24,6 +24,7 @@ from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import COMMAND_WORDS, handle_command, handle_unknown
 from mailbot.handlers.minutes import handle_minutes
+from mailbot.handlers.reply import handle_reply
 from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
@@ -94,8 +95,7 @@ def route(ctx: HandlerContext) -> Outcome:
     if found.intent == "reply":
         resent = resend_kind(session, mail)
         if resent is None:
-            # Replies are read by the reply handler (issue 3); until then they are kept and answered with help.
-            return handle_unknown(ctx, found.reason)
+            return handle_reply(ctx)
         found = Classification(resent, f"corrected {resent} sent in reply to our rejection")
     text, html = mail.text, mail.html
     if found.intent in ("agenda", "minutes") and is_reply_like(mail):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "rules" / "commands.toml"
@@ -311,6 +311,37 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
     return [Command("delegate", line, ref, target=who, error=error) for ref in targets]
 
 
+def _as_written(piece: str, line: str) -> str:
+    """The span of the original line that folds to `piece`: the reader matches on folded text,
+    but a reason or a name is kept as the person wrote it (full-width punctuation and all)."""
+    if not piece:
+        return piece
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(line):
+        for part in _fold(ch):
+            folded.append(part)
+            origin.append(index)
+    start = "".join(folded).find(piece)
+    if start < 0:
+        return piece
+    end = start + len(piece) - 1
+    return line[origin[start] : origin[end] + 1]
+
+
+def _keep_as_written(command: Command) -> Command:
+    decision, colon, argument = command.target.partition(":")
+    target = f"{decision}:{_as_written(argument, command.line)}" if colon else _as_written(command.target, command.line)
+    if command.verb != "delegate" and not colon:
+        target = command.target
+    return replace(
+        command,
+        reason=_as_written(command.reason, command.line),
+        date_text=_as_written(command.date_text, command.line),
+        target=target,
+    )
+
+
 def read_commands(text: str, vocabulary: CommandVocabulary | None = None) -> tuple[list[Command], list[str]]:
     """Commands in `text`, one per line, and the non-empty lines that are not commands."""
     vocab = vocabulary or _default_vocabulary()
@@ -323,5 +354,5 @@ def read_commands(text: str, vocabulary: CommandVocabulary | None = None) -> tup
         if found is None:
             unrecognised.append(raw.strip())
         else:
-            commands.extend(found)
+            commands.extend(_keep_as_written(command) for command in found)
     return commands, unrecognised

@@ -11,6 +11,8 @@ from typing import Literal, Protocol
 class FetchedMail:
     key: str  # unique within the source, recorded for dedupe ("maildir:…", "imap:…")
     raw: bytes
+    # Over the size limit: `raw` is the header only, so the sender can be told, not the mail handled.
+    too_big: bool = False
 
 
 class Source(Protocol):

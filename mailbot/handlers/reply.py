@@ -1,0 +1,407 @@
+"""A reply: read only what the person wrote, apply each command line they had the right to give,
+and answer with a transcript — every line echoed with what was done, or exactly why not.
+
+Who may act (reliability.md): the owner, their registered proxy, the pending delegate (to take
+the action over), the host for host decisions, an admin. A reply token proves which request was
+answered, and only verifies for the address it was issued to: a token shown by anybody else
+refuses the whole reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from mailbot import people, tokens
+from mailbot.formats.dates import read_date
+from mailbot.formats.reader import ReadContext, resolve_person
+from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.meetings import action_view, meeting_view
+from mailbot.replies.commands import Command, read_commands
+from mailbot.replies.quotes import strip_reply
+from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
+from mailbot.workflow.consent import confirm_if_settled
+
+OPEN = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed", "done")
+MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
+MAX_DELIVERABLES = 10
+
+
+@dataclass
+class Thread:
+    """What the reply answers: an object ref from a verified token or the mail it replies to."""
+
+    obj: str | None = None
+    answered: OutboxMail | None = None
+    foreign_token: bool = False
+
+
+@dataclass
+class Result:
+    """One transcript line: the command as written and what became of it."""
+
+    line: str
+    code: str
+    ok: bool
+    ref: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def find_thread(ctx: HandlerContext) -> Thread:
+    thread = Thread()
+    key = ctx.app.config.token_key
+    candidates = [*tokens.TOKEN_PATTERN.findall(ctx.mail.subject)]
+    local, _, domain = ctx.app.sender.address.partition("@")
+    for recipient in (*ctx.mail.to, *ctx.mail.cc):
+        if recipient.address.startswith(local + "+") and recipient.address.endswith("@" + domain):
+            found = tokens.TOKEN_PATTERN.search(recipient.address.split("@")[0].split("+", 1)[1])
+            if found:
+                candidates.append(found.groups())
+    for kind, number, mac in candidates:
+        obj = tokens.verify(key, f"{kind}{number}.{mac}", ctx.sender_address)
+        if obj is None:
+            thread.foreign_token = True
+        else:
+            thread.obj = obj
+    for message_id in (*ctx.mail.in_reply_to, *reversed(ctx.mail.references)):
+        row = ctx.session.scalar(select(OutboxMail).where(OutboxMail.message_id == message_id))
+        if row is not None:
+            thread.answered = row
+            if thread.obj is None and row.reply_token and row.to_address == ctx.sender_address:
+                thread.obj = tokens.verify(key, row.reply_token, ctx.sender_address)
+            break
+    return thread
+
+
+def handle_reply(ctx: HandlerContext) -> Outcome:
+    thread = find_thread(ctx)
+    written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers)
+    commands, unrecognised = read_commands(written)
+    if thread.foreign_token and thread.obj is None:
+        results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
+        return finish(ctx, thread, results, unrecognised)
+    results = [apply(ctx, thread, command) for command in commands]
+    if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
+        results.append(Result("", "no_command", ok=False))
+    return finish(ctx, thread, results, unrecognised)
+
+
+def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecognised: list[str]) -> Outcome:
+    applied = any(r.ok for r in results)
+    meeting_id = None
+    if thread.obj and thread.obj.startswith("M-"):
+        meeting_id = int(thread.obj[2:])
+    elif thread.answered is not None:
+        meeting_id = thread.answered.meeting_id
+    context: dict[str, Any] = {
+        "results": [
+            {"line": r.line, "code": r.code, "ok": r.ok, "ref": r.ref, "params": r.params} for r in results
+        ],
+        "unrecognised": unrecognised[:20],
+        "open_actions": open_actions(ctx) if any(r.code == "status" for r in results) else [],
+        "today": ctx.app.today(),
+    }
+    ctx.answer(kind="reply_result" if applied else "reply_refused", context=context, rate_limited=not applied)
+    outcome = "processed" if applied else "rejected"
+    error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
+    return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
+
+
+def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
+    today = ctx.app.today()
+    rows = ctx.session.scalars(
+        select(ActionItem)
+        .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN))
+        .order_by(ActionItem.due, ActionItem.id)
+    )
+    return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
+
+
+def apply(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
+    if command.verb in ("status", "help"):
+        return Result(command.line, command.verb, ok=True)
+    if command.error:
+        return Result(command.line, command.error, ok=False, ref=command.ref)
+    if command.ref is None and thread.obj is None:
+        return Result(command.line, "no_target", ok=False)
+    if command.verb == "approve":
+        return approve(ctx, thread, command)
+    targets = target_actions(ctx, thread, command)
+    if isinstance(targets, Result):
+        return targets
+    if not targets:
+        return minutes_level(ctx, thread, command)
+    results = [act(ctx, action, command) for action in targets]
+    if len(results) == 1:
+        return results[0]
+    return Result(
+        command.line, "several", ok=any(r.ok for r in results),
+        params={"parts": [{"ref": r.ref, "code": r.code, "ok": r.ok, "params": r.params} for r in results]},
+    )  # fmt: skip
+
+
+def target_actions(ctx: HandlerContext, thread: Thread, command: Command) -> list[ActionItem] | Result:
+    """The actions a line is about: its own ref, the thread's action, or the sender's own
+    actions in the thread's meeting (a confirmation request listing several)."""
+    ref = command.ref or (thread.obj if thread.obj and thread.obj.startswith("A-") else None)
+    if ref is not None:
+        action = ctx.session.get(ActionItem, int(ref[2:]))
+        if action is None:
+            return Result(command.line, "unknown_action", ok=False, ref=ref)
+        return [action]
+    assert thread.obj is not None
+    meeting_id = int(thread.obj[2:])
+    me = ctx.sender_address
+    return list(
+        ctx.session.scalars(
+            select(ActionItem)
+            .where(
+                ActionItem.meeting_id == meeting_id,
+                ActionItem.status != "cancelled",
+                (ActionItem.owner_address == me) | (ActionItem.delegate_address == me),
+            )
+            .order_by(ActionItem.id)
+        )
+    )
+
+
+def may_act(ctx: HandlerContext, action: ActionItem) -> bool:
+    me = ctx.sender_address
+    if me in (action.owner_address, ctx.app.config.bot.admin.lower()):
+        return True
+    owner = ctx.person(action.owner_address)
+    return owner is not None and owner.proxy_address is not None and owner.proxy_address.lower() == me
+
+
+def is_host(ctx: HandlerContext, meeting: Meeting) -> bool:
+    return ctx.sender_address in {(meeting.host_address or "").lower(), ctx.app.config.bot.admin.lower()} - {""}
+
+
+def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+    line, ref, today = command.line, action.ref, ctx.app.today()
+    if command.verb == "resolve":
+        return resolve(ctx, action, command)
+    if command.verb == "confirm" and action.delegate_address == ctx.sender_address:
+        return take_over(ctx, action, command)
+    if not may_act(ctx, action):
+        return Result(line, "not_owner", ok=False, ref=ref, params={"owner": action.owner_address})
+    round_closed = action.confirm_by is not None and today > action.confirm_by
+    if command.verb in ("confirm", "object") and round_closed and action.status != "awaiting_confirmation":
+        return Result(line, "too_late", ok=False, ref=ref, params={"closed": action.confirm_by})
+    verb = command.verb
+    if verb == "confirm":
+        if action.status not in ("awaiting_confirmation", "objected"):
+            return Result(line, "already", ok=False, ref=ref, params={"status": action.status})
+        accept(ctx, action, "explicit")
+        return Result(line, "confirmed", ok=True, ref=ref)
+    if verb == "object":
+        if action.status not in ("awaiting_confirmation", "accepted"):
+            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
+        action.status, action.objection_reason, action.consent = "objected", command.reason, None
+        change(ctx, action, "action.objected", reason=command.reason)
+        host = action.meeting.host_address
+        if host:
+            ctx.send(
+                key=f"objection:{ref}:{ctx.record.id}", kind="objection_notice", to=host,
+                context={"meeting": meeting_view(action.meeting), "action": action_view(action),
+                         "reason": command.reason, "by": ctx.sender_address},
+                token_for=ref, meeting_id=action.meeting_id,
+            )  # fmt: skip
+        return Result(line, "objected", ok=True, ref=ref, params={"reason": command.reason, "host": host})
+    if verb == "in_progress":
+        if action.status not in ("awaiting_confirmation", "accepted", "delayed"):
+            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
+        if action.status == "awaiting_confirmation":
+            accept(ctx, action, "explicit")
+        action.status = "in_progress"
+        change(ctx, action, "action.in_progress", note=command.reason)
+        return Result(line, "in_progress", ok=True, ref=ref)
+    if verb == "done":
+        if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
+            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
+        if action.status == "awaiting_confirmation":
+            accept(ctx, action, "explicit")
+        stored, refused = keep_deliverables(ctx, action)
+        action.status = "done"
+        change(ctx, action, "action.done", files=stored, refused=refused)
+        return Result(line, "done", ok=True, ref=ref, params={"files": stored, "refused": refused})
+    if verb == "delay":
+        reading = read_date(command.date_text, today, ctx.app.calendar)
+        if reading.value is None:
+            return Result(line, "bad_date", ok=False, ref=ref, params={"text": command.date_text})
+        if reading.value < today:
+            return Result(line, "past_date", ok=False, ref=ref, params={"date": reading.value})
+        if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
+            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
+        old_due = action.due
+        action.due, action.due_text, action.delay_reason, action.status = reading.value, command.date_text, command.reason, "delayed"
+        change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=reading.value.isoformat(), reason=command.reason)
+        return Result(line, "delayed", ok=True, ref=ref, params={"date": reading.value, "reason": command.reason})
+    if verb == "delegate":
+        return delegate(ctx, action, command)
+    return Result(line, "not_here", ok=False, ref=ref)
+
+
+def accept(ctx: HandlerContext, action: ActionItem, consent: str) -> None:
+    action.status, action.consent, action.accepted_at, action.objection_reason = "accepted", consent, ctx.now, None
+    change(ctx, action, "action.accepted", consent=consent)
+    confirm_if_settled(ctx, action.meeting)
+
+
+def change(ctx: HandlerContext, action: ActionItem, what: str, **detail: Any) -> None:
+    action.updated_at = ctx.now
+    ctx.event(what, meeting_id=action.meeting_id, action_id=action.id, detail={k: v for k, v in detail.items() if v})
+
+
+def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[str], list[str]]:
+    stored: list[str] = []
+    refused: list[str] = []
+    for attachment in ctx.mail.attachments:
+        if attachment.content_type.startswith("message/") or not attachment.filename:
+            continue
+        if len(attachment.payload) > MAX_DELIVERABLE_BYTES or len(stored) >= MAX_DELIVERABLES:
+            refused.append(attachment.filename)
+            continue
+        ctx.session.add(
+            Deliverable(
+                action_id=action.id, inbound_mail_id=ctx.record.id, filename=attachment.filename,
+                content_type=attachment.content_type, size=len(attachment.payload), payload=attachment.payload,
+                created_at=ctx.now,
+            )
+        )  # fmt: skip
+        stored.append(attachment.filename)
+    return stored, refused
+
+
+def resolve_target(ctx: HandlerContext, text: str) -> str | None:
+    person, problem = resolve_person(
+        text,
+        ReadContext(
+            calendar=ctx.app.calendar, anchor=ctx.app.today(), directory=people.directory_lookup(ctx.session),
+            header_people=[(a.name, a.address) for a in ctx.mail.people()],
+        ),
+    )  # fmt: skip
+    return person.address if person is not None and problem is None else None
+
+
+def delegate(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+    line, ref = command.line, action.ref
+    if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
+        return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
+    new_owner = resolve_target(ctx, command.target)
+    if new_owner is None:
+        return Result(line, "unknown_person", ok=False, ref=ref, params={"text": command.target})
+    action.delegate_address = new_owner
+    change(ctx, action, "action.delegated", to=new_owner)
+    request_confirmation(ctx, action, new_owner, reason="delegated")
+    return Result(line, "delegated", ok=True, ref=ref, params={"to": new_owner})
+
+
+def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, reason: str) -> None:
+    view = meeting_view(action.meeting)
+    mine = [action_view(action)]
+    ctx.send(
+        key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}", kind="confirm_request", to=to,
+        context={"meeting": {**view, "confirm_by": action.confirm_by or view["confirm_by"]}, "mine": mine,
+                 "actions": mine},
+        token_for=action.ref, meeting_id=action.meeting_id,
+    )  # fmt: skip
+
+
+def take_over(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+    """The delegate confirms: the action is theirs from now on."""
+    previous = action.owner_address
+    person = ctx.person(ctx.sender_address)
+    action.owner_address = ctx.sender_address
+    action.owner_name = person.name if person is not None and person.name else action.owner_name
+    action.delegate_address = None
+    change(ctx, action, "action.owner_changed", previous=previous, new=ctx.sender_address)
+    if action.status in ("awaiting_confirmation", "objected"):
+        accept(ctx, action, "explicit")
+    return Result(command.line, "taken_over", ok=True, ref=action.ref, params={"previous": previous})
+
+
+def resolve(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+    line, ref = command.line, action.ref
+    if not is_host(ctx, action.meeting):
+        return Result(line, "not_host", ok=False, ref=ref, params={"host": action.meeting.host_address})
+    if action.status != "objected":
+        return Result(line, "no_objection", ok=False, ref=ref, params={"status": action.status})
+    decision, _, argument = command.target.partition(":")
+    today = ctx.app.today()
+    if decision == "withdraw":
+        action.status = "cancelled"
+        change(ctx, action, "action.withdrawn", reason=command.reason)
+    elif decision == "overrule":
+        action.status, action.consent, action.accepted_at = "accepted", "overruled", ctx.now
+        change(ctx, action, "action.overruled", reason=command.reason)
+    elif decision == "due":
+        reading = read_date(argument or command.date_text, today, ctx.app.calendar)
+        if reading.value is None or reading.value < today:
+            return Result(line, "bad_date", ok=False, ref=ref, params={"text": argument or command.date_text})
+        old_due, action.due = action.due, reading.value
+        reopen(ctx, action, today)
+        change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=reading.value.isoformat())
+        request_confirmation(ctx, action, action.owner_address, reason="rescheduled")
+    elif decision == "reassign":
+        new_owner = resolve_target(ctx, argument)
+        if new_owner is None:
+            return Result(line, "unknown_person", ok=False, ref=ref, params={"text": argument})
+        previous, action.owner_address = action.owner_address, new_owner
+        person = ctx.person(new_owner)
+        action.owner_name = person.name if person is not None else None
+        reopen(ctx, action, today)
+        change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
+        request_confirmation(ctx, action, new_owner, reason="reassigned")
+    else:
+        return Result(line, "resolve_needs_decision", ok=False, ref=ref)
+    confirm_if_settled(ctx, action.meeting)
+    return Result(line, f"resolved_{decision}", ok=True, ref=ref, params={"owner": action.owner_address, "due": action.due})
+
+
+def reopen(ctx: HandlerContext, action: ActionItem, today: date) -> None:
+    """A changed owner or date needs a fresh yes: a new, short confirmation round for this action."""
+    action.status, action.consent, action.objection_reason = "awaiting_confirmation", None, None
+    action.confirm_by = ctx.app.calendar.add_workdays(today, ctx.app.policy.consent.working_days)
+
+
+def approve(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
+    meeting = meeting_of(ctx, thread)
+    if meeting is None:
+        return Result(command.line, "no_target", ok=False)
+    if not is_host(ctx, meeting):
+        return Result(command.line, "not_host", ok=False, params={"host": meeting.host_address})
+    ctx.event("minutes.approved", meeting_id=meeting.id)
+    return Result(command.line, "approved", ok=True, params={"meeting": meeting.ref})
+
+
+def meeting_of(ctx: HandlerContext, thread: Thread) -> Meeting | None:
+    if thread.obj and thread.obj.startswith("M-"):
+        return ctx.session.get(Meeting, int(thread.obj[2:]))
+    if thread.obj and thread.obj.startswith("A-"):
+        action = ctx.session.get(ActionItem, int(thread.obj[2:]))
+        return action.meeting if action is not None else None
+    return None
+
+
+def minutes_level(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
+    """Confirm/object from someone who owns nothing here: an attendee or department head
+    speaking for the minutes as a whole. Recorded; an objection goes to the host."""
+    meeting = meeting_of(ctx, thread)
+    if meeting is None or command.verb not in ("confirm", "object"):
+        return Result(command.line, "nothing_yours", ok=False)
+    if command.verb == "confirm":
+        ctx.event("minutes.confirmed", meeting_id=meeting.id)
+        return Result(command.line, "minutes_confirmed", ok=True, params={"meeting": meeting.ref})
+    ctx.event("minutes.objected", meeting_id=meeting.id, detail={"reason": command.reason})
+    if meeting.host_address:
+        ctx.send(
+            key=f"objection:{meeting.ref}:{ctx.record.id}", kind="objection_notice", to=meeting.host_address,
+            context={"meeting": meeting_view(meeting), "action": None, "reason": command.reason,
+                     "by": ctx.sender_address},
+            token_for=meeting.ref, meeting_id=meeting.id,
+        )  # fmt: skip
+    return Result(command.line, "minutes_objected", ok=True, params={"meeting": meeting.ref, "reason": command.reason})

@@ -1,0 +1,329 @@
+"""An IMAP folder as the bot's mailbox (imapclient): fetch by UID, move out once committed.
+
+State lives on the server, not here: a mail leaves the watched folder (MOVE to `processed_folder`
+or `failed_folder`) only after its outcome is committed, so the folder holds exactly the mail not
+yet handled and no "last UID seen" needs to be stored. A crash between the commit and the move
+leaves the mail in the folder; the next run fetches it again and the pipeline recognises it by
+its key (`imap:{folder}:{uidvalidity}:{uid}`) or, after a UIDVALIDITY change, by its content
+hash, answers "duplicate", and the mail is moved then. Nothing is handled twice, nothing skipped.
+
+Mail bigger than `max_message_bytes` (RFC822.SIZE, checked before any body is fetched) is
+yielded with its header only and `too_big=True`: the pipeline can answer the sender clearly,
+and the mail still leaves the folder instead of being fetched again on every pass.
+
+Network and server failures (socket errors, BYE, timeouts) reconnect with exponential backoff,
+a bounded number of times per call, then raise `MailbotError` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from mailbot.errors import MailbotError
+from mailbot.sources import FetchedMail
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# What a reconnect can cure. A plain IMAP4.error (NO/BAD on a command) is not in this list: the
+# server answered, and asking again the same way would get the same answer.
+RETRYABLE: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, socket.timeout, EOFError)
+
+# RFC 2177: a server may drop a client idle for 30 minutes; re-issue IDLE well before that.
+IDLE_RENEW_SECONDS = 25 * 60
+# Header fetch of an oversize mail is capped too: a hostile mail can carry megabytes of header.
+MAX_HEADER_BYTES = 256 * 1024
+
+
+class ImapSource:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        *,
+        security: Literal["ssl", "starttls", "none"] = "ssl",
+        folder: str = "INBOX",
+        processed_folder: str = "Mailbot/Processed",
+        failed_folder: str = "Mailbot/Failed",
+        max_message_bytes: int = 25_000_000,
+        batch_size: int = 100,
+        batch_bytes: int = 32_000_000,
+        retries: int = 4,
+        backoff_seconds: float = 1.0,
+        max_backoff_seconds: float = 30.0,
+        timeout: float = 60.0,
+        poll_seconds: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.host, self.port, self.username = host, port, username
+        self._password = password  # never logged, never part of a message
+        self.security = security
+        self.folder = folder
+        self.processed_folder, self.failed_folder = processed_folder, failed_folder
+        self.max_message_bytes = max_message_bytes
+        self.batch_size, self.batch_bytes = batch_size, batch_bytes
+        self.retries = retries
+        self.backoff_seconds, self.max_backoff_seconds = backoff_seconds, max_backoff_seconds
+        self.timeout = timeout
+        self.poll_seconds = poll_seconds
+        self.ssl_context = ssl_context
+        self._sleep = sleep
+        self._client: IMAPClient | None = None
+        self._uidvalidity: int | None = None
+        self._delimiter = "/"
+        self._known_folders: set[str] = set()
+
+    # -- the Source interface -------------------------------------------------------------------
+
+    def fetch_new(self) -> Iterator[FetchedMail]:
+        """Every mail now in the folder, oldest UID first, fetched in bounded batches."""
+        uids, validity = self._call(
+            "search the folder", lambda c: (sorted(c.search(["NOT", "DELETED"])), self._uidvalidity)
+        )
+        if not uids:
+            return
+        sizes: dict[int, int] = {}
+        for chunk in _chunks(uids, 1000):
+            found = self._call("read message sizes", lambda c, chunk=chunk: c.fetch(chunk, ["RFC822.SIZE"]))
+            if not self._same_validity(validity):
+                return
+            sizes.update({uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items() if b"RFC822.SIZE" in data})
+        for batch in self._batches([uid for uid in uids if uid in sizes], sizes):
+            small = [uid for uid in batch if sizes[uid] <= self.max_message_bytes]
+            big = [uid for uid in batch if sizes[uid] > self.max_message_bytes]
+            bodies = self._fetch_part(small, "BODY.PEEK[]", b"BODY[]") if small else {}
+            headers = (
+                self._fetch_part(big, f"BODY.PEEK[HEADER]<0.{MAX_HEADER_BYTES}>", b"BODY[HEADER]<0>") if big else {}
+            )
+            if not self._same_validity(validity):
+                # The folder was recreated while we were reading it: the UIDs we hold name other
+                # mail now. Stop; the next pass starts over with the new numbering.
+                return
+            for uid in batch:
+                if uid in bodies:
+                    yield FetchedMail(key=self._key(validity, uid), raw=bodies[uid])
+                elif uid in headers:
+                    log.warning("mail UID %s in %s is %d bytes, over the limit of %d: header only",
+                                uid, self.folder, sizes[uid], self.max_message_bytes)  # fmt: skip
+                    yield FetchedMail(key=self._key(validity, uid), raw=headers[uid], too_big=True)
+                # else: expunged by someone else meanwhile; nothing to do
+
+    def mark_done(self, key: str, status: Literal["done", "failed"]) -> None:
+        """Move the mail out of the watched folder; called only after its outcome is committed."""
+        parsed = self._parse_key(key)
+        if parsed is None:
+            log.warning("not an IMAP key of folder %s: %r", self.folder, key)
+            return
+        validity, uid = parsed
+        target = self.processed_folder if status == "done" else self.failed_folder
+
+        def move(client: IMAPClient) -> None:
+            if self._uidvalidity != validity:
+                # The UID names another mail now. Leave it: the next pass fetches the mail under
+                # its new key and the pipeline's content-hash dedupe answers "duplicate".
+                log.info("UIDVALIDITY of %s changed; %s will be recognised on the next pass", self.folder, key)
+                return
+            server_target = self._ensure_folder(client, target)
+            if status == "done":
+                # Seen, so a person browsing the processed folder sees the unread ones are new;
+                # a failed mail stays unread so it catches the eye.
+                client.add_flags([uid], [b"\\Seen"])
+            # Moving a UID that is gone (moved before a dropped connection hid the answer) is a
+            # no-op OK, so retrying this after a reconnect is safe.
+            if client.has_capability("MOVE"):
+                client.move([uid], server_target)
+                return
+            client.copy([uid], server_target)
+            client.add_flags([uid], [b"\\Deleted"])
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge([uid])
+            else:
+                client.expunge()  # without UIDPLUS this also expunges others' \Deleted mail
+
+        self._call(f"move mail to {target}", move)
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (*RETRYABLE, IMAPClientError):
+            client.shutdown()
+
+    # -- waiting for mail (the daemon's loop) ---------------------------------------------------
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block until the folder may hold new mail (True) or `timeout` seconds passed (False).
+
+        With IDLE the server pushes EXISTS (Dovecot ~0.5 s after delivery); without it, poll.
+        Mail already waiting returns True at once: IDLE only reports what arrives later.
+        """
+        deadline = time.monotonic() + timeout
+        if self._call("check for mail", lambda c: bool(c.search(["NOT", "DELETED"]))):
+            return True
+        while (remaining := deadline - time.monotonic()) > 0:
+            if self._call("wait for mail", lambda c, r=remaining: self._wait_once(c, r)):
+                return True
+        return False
+
+    def _wait_once(self, client: IMAPClient, remaining: float) -> bool:
+        if not client.has_capability("IDLE"):
+            self._sleep(min(remaining, self.poll_seconds))
+            client.noop()
+            return bool(client.search(["NOT", "DELETED"]))
+        client.idle()
+        try:
+            responses = list(client.idle_check(timeout=min(remaining, IDLE_RENEW_SECONDS)))
+            # DONE's own untagged responses may carry the EXISTS too.
+            responses += client.idle_done()[1]
+        except BaseException:
+            self._drop()  # a connection left mid-IDLE answers nothing else
+            raise
+        return any(_is_exists(response) for response in responses)
+
+    # -- connection and retries -----------------------------------------------------------------
+
+    def _call(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
+        delay = self.backoff_seconds
+        for attempt in range(1, self.retries + 2):
+            try:
+                return operation(self._connected())
+            except RETRYABLE as exc:
+                self._drop()
+                if attempt > self.retries:
+                    raise MailbotError(
+                        f"IMAP server {self.host}:{self.port}: cannot {what} after {attempt} attempts: {_describe(exc)}"
+                    ) from exc
+                log.warning("IMAP %s:%s: %s failed (%s); reconnecting in %.1f s",
+                            self.host, self.port, what, _describe(exc), delay)  # fmt: skip
+                self._sleep(delay)
+                delay = min(delay * 2, self.max_backoff_seconds)
+            except LoginError as exc:
+                self._drop()
+                raise MailbotError(
+                    f"IMAP server {self.host}:{self.port} refused the login of {self.username!r}; "
+                    "check source.imap.username and the password"
+                ) from exc
+            except IMAPClientError as exc:
+                raise MailbotError(f"IMAP server {self.host}:{self.port}: cannot {what}: {_describe(exc)}") from exc
+        raise AssertionError("unreachable")
+
+    def _connected(self) -> IMAPClient:
+        if self._client is not None:
+            return self._client
+        client = IMAPClient(
+            self.host, self.port, ssl=self.security == "ssl", ssl_context=self.ssl_context, timeout=self.timeout
+        )
+        try:
+            if self.security == "starttls":
+                client.starttls(self.ssl_context or ssl.create_default_context())
+            client.login(self.username, self._password)
+            self._delimiter = _delimiter(client)
+            selected = client.select_folder(self.folder)
+        except BaseException:
+            client.shutdown()
+            raise
+        validity = int(selected[b"UIDVALIDITY"])
+        if self._uidvalidity is not None and validity != self._uidvalidity:
+            log.warning("UIDVALIDITY of %s changed from %s to %s", self.folder, self._uidvalidity, validity)
+        self._uidvalidity = validity
+        self._client = client
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        self._known_folders.clear()
+        if client is not None:
+            with contextlib.suppress(OSError):  # the socket may be gone already: that is why we are here
+                client.shutdown()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _fetch_part(self, uids: list[int], item: str, key: bytes) -> dict[int, bytes]:
+        found = self._call("fetch mail", lambda c: c.fetch(uids, [item]))
+        wanted = set(uids)  # a server may add unsolicited FETCH responses for other mail
+        return {uid: bytes(data[key]) for uid, data in found.items() if uid in wanted and data.get(key) is not None}
+
+    def _batches(self, uids: list[int], sizes: dict[int, int]) -> Iterator[list[int]]:
+        """At most `batch_size` mails and about `batch_bytes` per fetch: memory stays bounded."""
+        batch: list[int] = []
+        total = 0
+        for uid in uids:
+            size = min(sizes[uid], self.max_message_bytes)
+            if batch and (len(batch) >= self.batch_size or total + size > self.batch_bytes):
+                yield batch
+                batch, total = [], 0
+            batch.append(uid)
+            total += size
+        if batch:
+            yield batch
+
+    def _ensure_folder(self, client: IMAPClient, folder: str) -> str:
+        # Config names folders with "/"; servers differ (Dovecot's Maildir++ default is ".").
+        name = folder.replace("/", self._delimiter)
+        if name in self._known_folders:
+            return name
+        if not client.folder_exists(name):
+            try:
+                client.create_folder(name)
+            except IMAPClientError:
+                # Another daemon may have created it between the check and the CREATE.
+                if not client.folder_exists(name):
+                    raise
+            with contextlib.suppress(IMAPClientError):  # subscribed, so mail clients show it; optional
+                client.subscribe_folder(name)
+        self._known_folders.add(name)
+        return name
+
+    def _same_validity(self, validity: int | None) -> bool:
+        return self._uidvalidity == validity
+
+    def _key(self, validity: int | None, uid: int) -> str:
+        return f"imap:{self.folder}:{validity}:{uid}"
+
+    def _parse_key(self, key: str) -> tuple[int, int] | None:
+        prefix = f"imap:{self.folder}:"
+        if not key.startswith(prefix):
+            return None
+        validity, _, uid = key[len(prefix) :].partition(":")
+        if not (validity.isdigit() and uid.isdigit()):
+            return None
+        return int(validity), int(uid)
+
+
+def _delimiter(client: IMAPClient) -> str:
+    # LIST "" "" answers with the hierarchy delimiter only (RFC 3501 6.3.8).
+    listed = client.list_folders(directory="", pattern="")
+    if listed and listed[0][1]:
+        delimiter = listed[0][1]
+        return delimiter.decode() if isinstance(delimiter, bytes) else str(delimiter)
+    return "/"
+
+
+def _is_exists(response: Any) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

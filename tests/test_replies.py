@@ -1,0 +1,166 @@
+"""The confirmation round by reply, as people really answer: six clients, Chinese and English."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.pipeline import process
+from mailbot.store.models import ActionItem, Deliverable, Event
+from tests.helpers import actions, at, feed, outbox
+from tests.replying import reply
+
+
+@pytest.fixture
+def round_open(app: App, clock: FixedClock) -> App:
+    """Minutes of 2026-12-02 in force: A-1 张伟, A-2 陈喆, A-3 赵敏, A-4 朱镕; confirm by 12-04."""
+    at(clock, "2026-12-02 18:00")
+    assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+    at(clock, "2026-12-03 09:30")
+    return app
+
+
+def request_to(app: App, address: str) -> object:
+    return next(m for m in outbox(app, "confirm_request") if m.to_address == address)
+
+
+def action(app: App, ref: str) -> ActionItem:
+    return next(a for a in actions(app) if a.ref == ref)
+
+
+def last_answer(app: App) -> object:
+    return [m for m in outbox(app) if m.kind in ("reply_result", "reply_refused")][-1]
+
+
+def test_a_top_posted_outlook_confirm_accepts_the_action_explicitly(round_open: App) -> None:
+    app = round_open
+    result = process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "确认，谢谢！\n\n张伟\n市场部"))
+    assert (result.kind, result.outcome) == ("reply", "processed"), result.error
+    a1 = action(app, "A-1")
+    assert (a1.status, a1.consent) == ("accepted", "explicit")
+    answer = last_answer(app)
+    assert answer.kind == "reply_result" and answer.to_address == "zhang.wei@corp.example"
+    assert "> 确认，谢谢！" in answer.body_text and "✓ 已确认 A-1" in answer.body_text
+    assert answer.in_reply_to and answer.auto_submitted == "auto-replied"
+    assert [a.status for a in actions(app)][1:] == ["awaiting_confirmation"] * 3
+
+
+@pytest.mark.parametrize("style", ["outlook_zh", "outlook_zh_fullwidth", "foxmail", "netease", "gmail_zh", "apple"])
+def test_a_reply_whose_only_confirm_is_in_the_quote_changes_nothing(round_open: App, style: str) -> None:
+    app = round_open
+    result = process(app, reply(app, request_to(app, "zhu.rong@corp.example"), "收到", style=style))
+    assert result.outcome == "rejected"
+    assert action(app, "A-4").status == "awaiting_confirmation"
+    answer = last_answer(app)
+    assert answer.kind == "reply_refused"
+    assert "没有读到任何命令（引用的原文不算）" in answer.body_text
+    assert "> 收到" in answer.body_text
+
+
+def test_an_objection_needs_a_reason_and_goes_to_the_host(round_open: App) -> None:
+    app = round_open
+    request = request_to(app, "chen.zhe@corp.example")
+    process(app, reply(app, request, "异议", style="foxmail"))
+    assert action(app, "A-2").status == "awaiting_confirmation"
+    assert "提出异议必须写明原因" in last_answer(app).body_text
+    process(app, reply(app, request, "异议：12月10日前来不及，研发排期已满", style="foxmail"))
+    a2 = action(app, "A-2")
+    assert (a2.status, a2.objection_reason) == ("objected", "12月10日前来不及，研发排期已满")
+    (notice,) = outbox(app, "objection_notice")
+    assert notice.to_address == "li.na@corp.example"
+    assert "原因：12月10日前来不及，研发排期已满" in notice.body_text
+    assert "A-2 改期 2027-01-10" in notice.body_text
+
+
+def test_a_spoofed_reply_with_someone_elses_token_is_refused(round_open: App) -> None:
+    app = round_open
+    forwarded = reply(app, request_to(app, "zhang.wei@corp.example"), "确认", sender="sun.lei@corp.example")
+    result = process(app, forwarded)
+    assert result.outcome == "rejected"
+    assert action(app, "A-1").status == "awaiting_confirmation"
+    answer = last_answer(app)
+    assert answer.to_address == "sun.lei@corp.example"
+    assert "这封邮件回复的是发给另一位收件人的请求" in answer.body_text
+
+
+def test_a_non_owner_naming_a_ref_gets_not_applied(round_open: App) -> None:
+    app = round_open
+    notice = next(m for m in outbox(app, "minutes_notice") if m.to_address == "sun.lei@corp.example")
+    process(app, reply(app, notice, "A-1 确认", sender="sun.lei@corp.example"))
+    assert action(app, "A-1").status == "awaiting_confirmation"
+    assert "A-1 的负责人是 zhang.wei@corp.example" in last_answer(app).body_text
+
+
+def test_delay_needs_date_and_reason_then_moves_the_due_date(round_open: App) -> None:
+    app = round_open
+    request = request_to(app, "zhao.min@corp.example")
+    process(app, reply(app, request, "delay to Dec 28", style="gmail_en"))
+    assert action(app, "A-3").status == "awaiting_confirmation"
+    assert "延期必须写明原因" in last_answer(app).body_text
+    process(app, reply(app, request, "延期至12月28日，原因：培训讲师档期冲突", style="gmail_en"))
+    a3 = action(app, "A-3")
+    assert (a3.status, a3.due.isoformat(), a3.delay_reason) == ("delayed", "2026-12-28", "培训讲师档期冲突")
+    with app.db.session() as session:
+        event = session.scalar(select(Event).where(Event.action_id == a3.id, Event.what == "action.delayed"))
+        assert event is not None and event.detail["old_due"] == "2026-12-18"
+
+
+def test_delegation_waits_for_the_new_owner(round_open: App) -> None:
+    app = round_open
+    process(app, reply(app, request_to(app, "zhu.rong@corp.example"), "转交 周婷", style="netease"))
+    a4 = action(app, "A-4")
+    assert (a4.owner_address, a4.delegate_address) == ("zhu.rong@corp.example", "zhou.ting@corp.example")
+    handover = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhou.ting@corp.example")
+    assert "核算推广费用与提成预算占比" in handover.body_text
+    process(app, reply(app, handover, "确认", style="outlook_zh", sender="zhou.ting@corp.example"))
+    a4 = action(app, "A-4")
+    assert (a4.owner_address, a4.delegate_address, a4.status) == ("zhou.ting@corp.example", None, "accepted")
+
+
+def test_done_with_an_attachment_keeps_the_deliverable(round_open: App) -> None:
+    app = round_open
+    pdf = b"%PDF-1.4 plan"
+    raw = reply(app, request_to(app, "zhang.wei@corp.example"), "A-1 已完成，方案见附件",
+                attachments=(("活动方案初稿.pdf", "application/pdf", pdf),))  # fmt: skip
+    assert process(app, raw).outcome == "processed"
+    assert action(app, "A-1").status == "done"
+    with app.db.session() as session:
+        (kept,) = session.scalars(select(Deliverable)).all()
+        assert (kept.filename, kept.payload) == ("活动方案初稿.pdf", pdf)
+    assert "已保存交付物：活动方案初稿.pdf" in last_answer(app).body_text
+
+
+def test_the_host_resolves_an_objection_by_reply(round_open: App) -> None:
+    app = round_open
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "异议：来不及"))
+    notice = outbox(app, "objection_notice")[0]
+    process(app, reply(app, notice, "A-2 改期 2026-12-20", sender="li.na@corp.example"))
+    a2 = action(app, "A-2")
+    assert (a2.status, a2.due.isoformat()) == ("awaiting_confirmation", "2026-12-20")
+    again = [m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example"]
+    assert len(again) == 2 and "2026年12月20日" in again[-1].body_text
+    # Only the host may decide: the owner cannot overrule his own objection.
+    from tests.test_pipeline import plain_mail
+
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "异议：还是来不及"))
+    process(app, plain_mail(app, "A-2", "A-2 维持", sender="chen.zhe@corp.example", name="陈喆"))
+    assert action(app, "A-2").status == "objected"
+    assert "未执行：只有主持人 li.na@corp.example 可以做这个决定" in last_answer(app).body_text
+    # Her token on his reply: refused before anything is read.
+    process(app, reply(app, notice, "A-2 维持", sender="chen.zhe@corp.example"))
+    assert "这封邮件回复的是发给另一位收件人的请求" in last_answer(app).body_text
+
+
+def test_a_new_mail_with_refs_speaks_to_those_actions_and_status_lists_them(round_open: App) -> None:
+    from tests.test_pipeline import plain_mail
+
+    app = round_open
+    result = process(app, plain_mail(app, "任务更新", "A-1 进行中\n状态\n今天下午开会"))
+    assert (result.kind, result.outcome) == ("reply", "processed")
+    assert action(app, "A-1").status == "in_progress"
+    answer = last_answer(app)
+    assert "A-1 已标记为进行中" in answer.body_text
+    assert "您的未完成行动项" in answer.body_text
+    assert "> 今天下午开会" in answer.body_text  # the line it did not understand, echoed
