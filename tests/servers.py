@@ -124,13 +124,20 @@ service lmtp {{
 
     def start(self) -> None:
         began = time.monotonic()
-        subprocess.run(["dovecot", "-c", str(self.config)], check=True, capture_output=True, timeout=30)
+        # No pipes: the daemon forks and keeps them open, so reading them would wait forever.
+        subprocess.run(
+            ["dovecot", "-c", str(self.config)], check=True, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30,
+        )  # fmt: skip
         wait_for_port(self.imap_port)
         wait_for_port(self.lmtp_port)
         self.started_in = time.monotonic() - began
 
     def stop(self) -> None:
-        subprocess.run(["dovecot", "-c", str(self.config), "stop"], check=False, capture_output=True, timeout=30)
+        subprocess.run(
+            ["dovecot", "-c", str(self.config), "stop"], check=False, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30,
+        )  # fmt: skip
         # `stop` returns before the master has released its listeners; a quick start() would race it.
         deadline = time.monotonic() + 10
         while (self.root / "run" / "master.pid").exists() and time.monotonic() < deadline:

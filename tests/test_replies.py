@@ -164,3 +164,23 @@ def test_a_new_mail_with_refs_speaks_to_those_actions_and_status_lists_them(roun
     assert "A-1 已标记为进行中" in answer.body_text
     assert "您的未完成行动项" in answer.body_text
     assert "> 今天下午开会" in answer.body_text  # the line it did not understand, echoed
+
+
+def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open: App, clock: FixedClock) -> None:
+    from mailbot.store.models import Meeting
+
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Meeting)).one().project = "Q1 新品上市"
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "异议：研发排期已满"))
+    at(clock, "2026-12-07 10:00")
+    agenda = "会议名称：Q1 新品上市第二次协调会\n会议时间：2026年12月14日 14:00-15:00\n项目：Q1 新品上市\n主持人：市场部 李娜 <li.na@corp.example>\n\n一、议程\n1. 遗留问题（李娜，30分钟）\n"
+    from tests.test_pipeline import plain_mail
+
+    result = process(
+        app, plain_mail(app, "[议程] Q1 新品上市第二次协调会", agenda, sender="li.na@corp.example", name="李娜")
+    )
+    assert result.outcome == "processed", result.error
+    ack = outbox(app, "agenda_ack")[-1]
+    assert "上次会议遗留的异议（建议本次讨论）：" in ack.body_text
+    assert "A-2（M-1）提供产品功能亮点说明 —— 陈喆：研发排期已满" in ack.body_text

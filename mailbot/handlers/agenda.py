@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import find_meeting, match_key, meeting_view
-from mailbot.store.models import Meeting, Topic
+from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
+from mailbot.store.models import ActionItem, Meeting, Topic
 
 
 def problem_view(problem: Problem) -> dict[str, Any]:
@@ -77,11 +79,30 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     ctx.event("meeting.scheduled" if created else "meeting.updated", meeting_id=meeting.id)
     ctx.answer(
         kind="agenda_ack",
-        context={"meeting": meeting_view(meeting), "warnings": warnings, "updated": not created},
+        context={
+            "meeting": meeting_view(meeting),
+            "warnings": warnings,
+            "updated": not created,
+            "open_points": open_objections(ctx, meeting),
+        },  # fmt: skip
         token_for=meeting.ref,
         meeting_id=meeting.id,
     )
     return Outcome("processed", "agenda", meeting_id=meeting.id)
+
+
+def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any]]:
+    """Objections still open in earlier meetings of the same project: the next meeting should
+    discuss them, so the agenda's acknowledgement lists them as open points."""
+    if not meeting.project:
+        return []
+    rows = ctx.session.scalars(
+        select(ActionItem)
+        .join(Meeting, ActionItem.meeting_id == Meeting.id)
+        .where(Meeting.project == meeting.project, Meeting.id != meeting.id, ActionItem.status == "objected")
+        .order_by(ActionItem.id)
+    )
+    return [{**action_view(a), "reason": a.objection_reason, "meeting_ref": a.meeting.ref} for a in rows]
 
 
 def short_notice(ctx: HandlerContext, parsed: ParsedMeeting) -> dict[str, Any] | None:

@@ -97,9 +97,7 @@ def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecogni
     elif thread.answered is not None:
         meeting_id = thread.answered.meeting_id
     context: dict[str, Any] = {
-        "results": [
-            {"line": r.line, "code": r.code, "ok": r.ok, "ref": r.ref, "params": r.params} for r in results
-        ],
+        "results": [{"line": r.line, "code": r.code, "ok": r.ok, "ref": r.ref, "params": r.params} for r in results],
         "unrecognised": unrecognised[:20],
         "open_actions": open_actions(ctx) if any(r.code == "status" for r in results) else [],
         "today": ctx.app.today(),
@@ -237,8 +235,20 @@ def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
         if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
             return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
         old_due = action.due
-        action.due, action.due_text, action.delay_reason, action.status = reading.value, command.date_text, command.reason, "delayed"
-        change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=reading.value.isoformat(), reason=command.reason)
+        action.due, action.due_text, action.delay_reason, action.status = (
+            reading.value,
+            command.date_text,
+            command.reason,
+            "delayed",
+        )
+        change(
+            ctx,
+            action,
+            "action.delayed",
+            old_due=old_due.isoformat(),
+            new_due=reading.value.isoformat(),
+            reason=command.reason,
+        )
         return Result(line, "delayed", ok=True, ref=ref, params={"date": reading.value, "reason": command.reason})
     if verb == "delegate":
         return delegate(ctx, action, command)
@@ -359,7 +369,9 @@ def resolve(ctx: HandlerContext, action: ActionItem, command: Command) -> Result
     else:
         return Result(line, "resolve_needs_decision", ok=False, ref=ref)
     confirm_if_settled(ctx, action.meeting)
-    return Result(line, f"resolved_{decision}", ok=True, ref=ref, params={"owner": action.owner_address, "due": action.due})
+    return Result(
+        line, f"resolved_{decision}", ok=True, ref=ref, params={"owner": action.owner_address, "due": action.due}
+    )
 
 
 def reopen(ctx: HandlerContext, action: ActionItem, today: date) -> None:
