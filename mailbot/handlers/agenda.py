@@ -84,7 +84,7 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
             "warnings": warnings,
             "updated": not created,
             "open_points": open_objections(ctx, meeting),
-        },  # fmt: skip
+        },
         token_for=meeting.ref,
         meeting_id=meeting.id,
     )
