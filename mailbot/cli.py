@@ -195,7 +195,7 @@ def run_once(app: App) -> dict[str, int]:
     counts: dict[str, int] = {}
     try:
         for fetched in source.fetch_new():
-            result = process(app, fetched.raw, source_key=fetched.key)
+            result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
             source.mark_done(fetched.key, result.status)
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
     finally:

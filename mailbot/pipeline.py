@@ -39,22 +39,30 @@ class Processed:
     outcome: str  # processed | rejected | ignored | answered | failed | duplicate
     kind: str
     error: str | None = None
+    # A duplicate of a mail that failed stays with the failed ones in the mailbox.
+    failed_before: bool = False
 
     @property
     def status(self) -> Literal["done", "failed"]:
-        return "failed" if self.outcome == "failed" else "done"
+        return "failed" if self.outcome == "failed" or self.failed_before else "done"
 
 
-def process(app: App, raw: bytes, *, source_key: str | None = None) -> Processed:
+def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: bool = False) -> Processed:
+    """`too_big`: the source fetched only the header of a mail over the size limit."""
     content_hash = hashlib.sha256(raw).hexdigest()
     with app.db.transaction() as session:
         earlier = find_earlier(session, content_hash, source_key)
         if earlier is not None:
-            return Processed(earlier.id, "duplicate", earlier.kind)
+            return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
+    limit = app.config.source.max_message_bytes
+    too_big = too_big or len(raw) > limit
     try:
-        mail = InboundMail.from_bytes(raw)
+        # Over the limit only the header is read: refused whole, with an answer, never half-processed.
+        mail = InboundMail.from_bytes(raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] if too_big else raw)
     except Exception as exc:  # an unreadable mail is still kept
         return record_failure(app, raw, content_hash, source_key, None, exc)
+    if too_big:
+        return record_refusal(app, raw, content_hash, source_key, mail, f"over the {limit}-byte limit")
     try:
         with app.db.transaction() as session:
             if mail.message_id and is_duplicate_message(session, mail):
@@ -134,6 +142,15 @@ def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minut
     return None
 
 
+def classify_context(app: App, session: Session) -> ClassifyContext:
+    return ClassifyContext(
+        routing=load_routing(app.config.rules_dir / "routing.toml"),
+        bot_address=app.sender.address,
+        is_our_message=lambda mid: session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None,
+        command_words=COMMAND_WORDS,
+    )
+
+
 def sender_allowed(app: App, address: str) -> bool:
     allowed = app.config.bot.allowed_senders
     if not allowed:
@@ -179,6 +196,24 @@ def new_record(
     return record
 
 
+def record_refusal(
+    app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail, reason: str
+) -> Processed:
+    with app.db.transaction() as session:
+        record = new_record(app, session, raw, content_hash, source_key, mail)
+        record.kind, record.outcome, record.error = "too_big", "rejected", reason
+        if answerable(app, session, mail):
+            ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
+            limit = app.config.source.max_message_bytes
+            ctx.answer(kind="too_big", context={"limit": limit}, rate_limited=True)
+        return Processed(record.id, "rejected", "too_big", reason)
+
+
+def answerable(app: App, session: Session, mail: InboundMail) -> bool:
+    """Never answer a machine or ourselves, even when something went wrong with its mail."""
+    return classify(mail, classify_context(app, session)).intent != "ignore"
+
+
 def record_failure(
     app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None, exc: Exception
 ) -> Processed:
@@ -186,7 +221,7 @@ def record_failure(
     with app.db.transaction() as session:
         record = new_record(app, session, raw, content_hash, source_key, mail)
         record.error = error
-        if mail is not None and mail.sender is not None:
+        if mail is not None and mail.sender is not None and answerable(app, session, mail):
             ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
             ctx.answer(kind="processing_error", context={"error": error}, rate_limited=True)
         return Processed(record.id, "failed", "unknown", error)

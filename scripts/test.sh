@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Dovecot for the IMAP/SMTP tests: installed in CI (root, Debian); locally those tests skip without it.
+if [ "${CI:-}" = "true" ]; then bash scripts/install-system-deps.sh; fi
 
 if [ "${CI:-}" = "true" ] && command -v pg_lsclusters >/dev/null 2>&1; then
   # CI's machine runs PostgreSQL; make sure it is up (a no-op when it is).

@@ -19,6 +19,8 @@ from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.config import default_config_text, load_config
 
+pytest_plugins = ["tests.servers"]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAILS = Path(__file__).resolve().parent / "mails"
 POSTGRES_URL = os.environ.get("MAILBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

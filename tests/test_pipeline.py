@@ -195,3 +195,30 @@ def test_only_allowed_senders_may_send_minutes(home, clock: FixedClock) -> None:
     (answer,) = outbox(app)
     assert "不在允许发送议程和纪要的名单中" in answer.body_text
     app.db.dispose()
+
+
+def test_a_mail_over_the_size_limit_is_kept_refused_and_answered(home, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    from mailbot.config import load_config
+
+    path = home / "config.toml"
+    path.write_text(path.read_text().replace('kind = "maildir"\n\n[source.maildir]', 'kind = "maildir"\nmax_message_bytes = 20\n\n[source.maildir]', 1))
+    app = App.open(load_config(path), clock)
+    at(clock, "2026-12-02 18:00")
+    result = feed(app, "outlook_zh_minutes_gbk_html.eml")  # 36 KB
+    assert (result.kind, result.outcome) == ("too_big", "rejected")
+    assert actions(app) == []
+    (answer,) = outbox(app)
+    assert answer.kind == "too_big" and answer.to_address == "wang.fang@corp.example"
+    assert "这封邮件超过了 0.0 MB 的上限，已保存但没有处理" in answer.body_text
+    (record,) = inbound(app)
+    assert record.raw == (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes()
+    app.db.dispose()
+
+
+def test_a_crash_on_a_machines_mail_is_recorded_but_never_answered(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mailbot.pipeline.route", lambda ctx: 1 / 0)
+    result = feed(app, "postfix_dsn_bounce.eml")
+    assert result.outcome == "failed"
+    assert outbox(app) == []

@@ -16,7 +16,7 @@ from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error")
+ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error", "reply_refused", "too_big")
 
 
 @dataclass(frozen=True)

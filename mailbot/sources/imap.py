@@ -66,6 +66,7 @@ class ImapSource:
         max_backoff_seconds: float = 30.0,
         timeout: float = 60.0,
         poll_seconds: float = 30.0,
+        idle: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -80,6 +81,7 @@ class ImapSource:
         self.backoff_seconds, self.max_backoff_seconds = backoff_seconds, max_backoff_seconds
         self.timeout = timeout
         self.poll_seconds = poll_seconds
+        self.idle = idle  # False: poll even where IDLE is offered (some servers' IDLE is broken)
         self.ssl_context = ssl_context
         self._sleep = sleep
         self._client: IMAPClient | None = None
@@ -182,7 +184,7 @@ class ImapSource:
         return False
 
     def _wait_once(self, client: IMAPClient, remaining: float) -> bool:
-        if not client.has_capability("IDLE"):
+        if not (self.idle and client.has_capability("IDLE")):
             self._sleep(min(remaining, self.poll_seconds))
             client.noop()
             return bool(client.search(["NOT", "DELETED"]))
@@ -209,7 +211,7 @@ class ImapSource:
                     raise MailbotError(
                         f"IMAP server {self.host}:{self.port}: cannot {what} after {attempt} attempts: {_describe(exc)}"
                     ) from exc
-                log.warning("IMAP %s:%s: %s failed (%s); reconnecting in %.1f s",
+                log.warning("IMAP %s:%s: %s failed (%s); reconnecting in %.2f s",
                             self.host, self.port, what, _describe(exc), delay)  # fmt: skip
                 self._sleep(delay)
                 delay = min(delay * 2, self.max_backoff_seconds)
@@ -234,7 +236,15 @@ class ImapSource:
                 client.starttls(self.ssl_context or ssl.create_default_context())
             client.login(self.username, self._password)
             self._delimiter = _delimiter(client)
-            selected = client.select_folder(self.folder)
+            try:
+                selected = client.select_folder(self.folder)
+            except imaplib.IMAP4.abort:
+                raise  # the connection broke: _call reconnects
+            except IMAPClientError as exc:  # NO: the folder is not there (or not ours to read)
+                raise MailbotError(
+                    f"IMAP server {self.host}:{self.port}: cannot open folder {self.folder!r} of {self.username!r} "
+                    f"(source.imap.folder): {_describe(exc)}"
+                ) from exc
         except BaseException:
             client.shutdown()
             raise

@@ -1,0 +1,335 @@
+"""The IMAP source against a real Dovecot: every mail handled exactly once, whatever the server does.
+
+The fixture mails are APPENDed into a fresh user's folder, then `run_once` (the same loop the
+daemon runs) fetches, processes and moves them. Faults are real: connections kicked by the
+server (`doveadm kick`), a server restart, a folder deleted and recreated (new UIDVALIDITY).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from imapclient import IMAPClient
+from sqlalchemy import func, select
+
+from mailbot.app import App
+from mailbot.cli import run_once, source_for
+from mailbot.clock import FixedClock
+from mailbot.config import default_config_text, load_config
+from mailbot.errors import MailbotError
+from mailbot.pipeline import process
+from mailbot.sources.imap import ImapSource
+from mailbot.store.models import InboundMail
+
+if TYPE_CHECKING:
+    from tests.servers import Dovecot
+
+# The server fixtures, once per session. Registered as a plugin, not imported: an import would
+# give each test module its own session fixture, hence its own Dovecot.
+pytest_plugins = ["tests.servers"]
+HOST = "127.0.0.1"  # where tests.servers runs everything
+PASSWORD = "secret"  # tests.servers' static passdb: any user, this password
+
+MAILS = Path(__file__).resolve().parent / "mails"
+FIXTURES = sorted(MAILS.glob("*.eml"))
+MAX_BYTES = 100_000  # every fixture is below (the largest is ~36 kB); the oversize test goes above
+# Dovecot's default hierarchy separator is "."; the config's "/" is translated by the source.
+PROCESSED, FAILED = "Mailbot.Processed", "Mailbot.Failed"
+
+
+@pytest.fixture
+def user(dovecot: Dovecot) -> str:
+    return dovecot.new_user()
+
+
+def imap_home(tmp_path: Path, database_url: str, dovecot: Dovecot, user: str, folder: str = "INBOX") -> Path:
+    """A bot home as `mailbot init` writes it, with the source switched to the test Dovecot."""
+    text = default_config_text("minutes@corp.example").replace(
+        'url = "sqlite:///mailbot.db"', f'url = "{database_url}"'
+    )
+    text = text.replace('[source]\nkind = "maildir"', f'[source]\nkind = "imap"\nmax_message_bytes = {MAX_BYTES}')
+    assert 'kind = "imap"' in text, "default_config_text changed its [source] section"
+    text += f"""
+[source.imap]
+host = "{HOST}"
+port = {dovecot.imap_port}
+security = "none"
+username = "{user}"
+folder = "{folder}"
+"""
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    return tmp_path / "config.toml"
+
+
+@pytest.fixture
+def imap_app(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, user: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[App]:
+    monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", PASSWORD)  # the password comes from the environment
+    app = App.open(load_config(imap_home(tmp_path, database_url, dovecot, user)), clock)
+    yield app
+    app.db.dispose()
+
+
+def connect(dovecot: Dovecot, user: str) -> IMAPClient:
+    client = IMAPClient(HOST, dovecot.imap_port, ssl=False, timeout=10)
+    client.login(user, PASSWORD)
+    return client
+
+
+def append(dovecot: Dovecot, user: str, raws: list[bytes], folder: str = "INBOX") -> None:
+    with connect(dovecot, user) as client:
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        for raw in raws:
+            client.append(folder, raw)
+
+
+def folder_uids(dovecot: Dovecot, user: str, folder: str) -> dict[int, tuple[bytes, ...]]:
+    """UID → flags of every mail in the folder (empty when the folder does not exist)."""
+    with connect(dovecot, user) as client:
+        if not client.folder_exists(folder):
+            return {}
+        client.select_folder(folder, readonly=True)
+        uids = client.search(["ALL"])
+        return {uid: data[b"FLAGS"] for uid, data in client.fetch(uids, ["FLAGS"]).items()} if uids else {}
+
+
+def inbound(app: App) -> list[InboundMail]:
+    with app.db.session() as session:
+        return list(session.scalars(select(InboundMail).order_by(InboundMail.id)))
+
+
+def fast(source: object) -> ImapSource:
+    """The configured source with test-sized backoff: a fault costs milliseconds, not seconds."""
+    assert isinstance(source, ImapSource)
+    source.backoff_seconds = 0.01
+    source.retries = 2
+    return source
+
+
+def assert_each_mail_handled_once(app: App, raws: list[bytes]) -> None:
+    rows = inbound(app)
+    # One row per distinct mail: a re-fetched mail is answered "duplicate" without a new row.
+    assert len(rows) == len(raws)
+    with app.db.session() as session:
+        assert session.scalar(select(func.count(func.distinct(InboundMail.content_hash)))) == len(raws)
+    assert all(row.source_key and row.source_key.startswith("imap:") for row in rows)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_run_once_handles_every_mail_once_and_moves_it_out(imap_app: App, dovecot: Dovecot, user: str) -> None:
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    began = time.monotonic()
+    counts = run_once(imap_app)
+    elapsed = time.monotonic() - began
+    assert sum(counts.values()) == len(raws), counts
+    assert "duplicate" not in counts
+    assert_each_mail_handled_once(imap_app, raws)
+    rows = inbound(imap_app)
+    assert {row.raw for row in rows} == set(raws)  # stored byte for byte as the server holds it
+    assert folder_uids(dovecot, user, "INBOX") == {}
+    processed, failed = folder_uids(dovecot, user, PROCESSED), folder_uids(dovecot, user, FAILED)
+    assert len(processed) == sum(row.outcome != "failed" for row in rows)
+    assert len(failed) == sum(row.outcome == "failed" for row in rows)
+    assert all(b"\\Seen" in flags for flags in processed.values())  # done: read; failed: left unread
+    assert all(b"\\Seen" not in flags for flags in failed.values())
+    # A second pass finds the folder empty: nothing fetched, nothing handled again.
+    assert run_once(imap_app) == {}
+    assert len(inbound(imap_app)) == len(raws)
+    assert elapsed < 30
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_recreated_folder_with_a_new_uidvalidity_handles_nothing_twice(
+    tmp_path: Path, database_url: str, dovecot: Dovecot, user: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # INBOX cannot be deleted on Dovecot (RFC 3501 lets servers refuse), so the watched folder is
+    # another one: the situation is the same (new UIDVALIDITY, the same mails under new UIDs).
+    monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", PASSWORD)
+    app = App.open(load_config(imap_home(tmp_path, database_url, dovecot, user, folder="Incoming")), clock)
+    try:
+        raws = [path.read_bytes() for path in FIXTURES]
+        append(dovecot, user, raws, folder="Incoming")
+        # A crash after commit, before the move: the first five mails are handled but stay.
+        source = fast(source_for(app))
+        for n, fetched in enumerate(source.fetch_new()):
+            if n == 5:
+                break
+            process(app, fetched.raw, source_key=fetched.key)
+        first_keys = {row.source_key for row in inbound(app)}
+        source.close()
+        with connect(dovecot, user) as client:
+            before = client.folder_status("Incoming", [b"UIDVALIDITY"])[b"UIDVALIDITY"]
+            client.delete_folder("Incoming")
+            client.create_folder("Incoming")
+            after = client.folder_status("Incoming", [b"UIDVALIDITY"])[b"UIDVALIDITY"]
+        assert after != before
+        append(dovecot, user, raws, folder="Incoming")
+
+        counts = run_once(app)
+        assert counts.get("duplicate") == 5  # recognised by content hash, under their new keys
+        assert sum(counts.values()) == len(raws)
+        assert_each_mail_handled_once(app, raws)
+        assert {row.source_key for row in inbound(app)} >= first_keys
+        assert folder_uids(dovecot, user, "Incoming") == {}
+        assert run_once(app) == {}
+    finally:
+        app.db.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_connections_dropped_mid_batch_reconnect_and_resume(
+    imap_app: App, dovecot: Dovecot, user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    source = fast(source_for(imap_app))
+    source.batch_size = 4  # several batches, so a drop also hits a later batch's FETCH
+    try:
+        for n, fetched in enumerate(source.fetch_new()):
+            result = process(imap_app, fetched.raw, source_key=fetched.key)
+            if n == 0:
+                dovecot.kick(user)  # the server drops us between the commit and the move
+            source.mark_done(fetched.key, result.status)
+            if n in (3, 7):
+                dovecot.kick(user)  # ... and after a batch's last mail, before the next batch's FETCH
+    finally:
+        source.close()
+    reconnects = [r.getMessage() for r in caplog.records if "reconnecting" in r.getMessage()]
+    assert len(reconnects) == 3, reconnects  # each kick was felt, and cured by one reconnect
+    assert any("move mail" in m for m in reconnects) and any("fetch mail" in m for m in reconnects)
+    assert_each_mail_handled_once(imap_app, raws)
+    assert folder_uids(dovecot, user, "INBOX") == {}
+    assert len(folder_uids(dovecot, user, PROCESSED)) + len(folder_uids(dovecot, user, FAILED)) == len(raws)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_server_restart_fails_the_call_plainly_then_the_next_run_resumes(
+    imap_app: App, dovecot: Dovecot, user: str
+) -> None:
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    source = fast(source_for(imap_app))
+    fetched_mails = source.fetch_new()
+    for _ in range(2):
+        fetched = next(fetched_mails)
+        source.mark_done(fetched.key, process(imap_app, fetched.raw, source_key=fetched.key).status)
+    third = next(fetched_mails)
+    result = process(imap_app, third.raw, source_key=third.key)  # committed ...
+    dovecot.stop()  # ... and the server goes away before the move
+    try:
+        with pytest.raises(
+            MailbotError, match=rf"IMAP server {HOST}:{dovecot.imap_port}: cannot move mail .* after 3 attempts"
+        ):
+            source.mark_done(third.key, result.status)
+    finally:
+        source.close()
+        dovecot.start()
+    counts = run_once(imap_app)
+    assert counts.get("duplicate") == 1  # the third mail: committed before, not handled again
+    assert sum(counts.values()) == len(raws) - 2
+    assert_each_mail_handled_once(imap_app, raws)
+    assert folder_uids(dovecot, user, "INBOX") == {}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_oversize_mail_is_yielded_with_its_header_only(imap_app: App, dovecot: Dovecot, user: str) -> None:
+    header = b"From: Li Na <li.na@corp.example>\r\nTo: minutes@corp.example\r\nSubject: big\r\nMessage-ID: <big@corp.example>\r\n\r\n"
+    big = header + (b"x" * 76 + b"\r\n") * (MAX_BYTES // 78 + 10)
+    small = (MAILS / "outlook_zh_autoreply.eml").read_bytes()
+    append(dovecot, user, [big, small])
+    source = source_for(imap_app)
+    try:
+        fetched = list(source.fetch_new())
+    finally:
+        source.close()
+    assert [(f.too_big, len(f.raw) < 1000) for f in fetched] == [(True, True), (False, False)]
+    assert fetched[0].raw == header  # the header block, ending with its blank line: a parseable mail
+    assert fetched[1].raw == small
+    # The mail still leaves the folder, so it is not fetched again on every pass.
+    run_once(imap_app)
+    assert folder_uids(dovecot, user, "INBOX") == {}
+
+
+def test_wait_for_mail_returns_when_mail_arrives_over_idle(dovecot: Dovecot, user: str) -> None:
+    append(dovecot, user, [])  # the user's INBOX exists once they log in
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none")
+    try:
+        began = time.monotonic()
+        assert source.wait_for_mail(0.3) is False
+        assert 0.25 < time.monotonic() - began < 2
+        raw = (MAILS / "outlook_zh_autoreply.eml").read_bytes()
+        threading.Timer(0.2, dovecot.deliver, args=(user, raw)).start()
+        began = time.monotonic()
+        assert source.wait_for_mail(10) is True
+        latency = time.monotonic() - began
+        assert latency < 3, latency  # Dovecot notifies ~0.5 s after delivery
+        # Mail already waiting: True at once, no IDLE round.
+        began = time.monotonic()
+        assert source.wait_for_mail(10) is True
+        assert time.monotonic() - began < 0.5
+        (fetched,) = list(source.fetch_new())
+        assert raw in fetched.raw  # LMTP added only its trace headers (Return-Path, Delivered-To)
+    finally:
+        source.close()
+
+
+def test_mark_done_failed_moves_to_the_failed_folder_unread(dovecot: Dovecot, user: str) -> None:
+    append(dovecot, user, [(MAILS / "broken_multipart_no_boundary.eml").read_bytes()])
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none", failed_folder="Bot/Failed")
+    try:
+        (fetched,) = list(source.fetch_new())
+        source.mark_done(fetched.key, "failed")
+        source.mark_done(fetched.key, "failed")  # again (a retry after a lost answer): harmless
+    finally:
+        source.close()
+    (flags,) = folder_uids(dovecot, user, "Bot.Failed").values()
+    assert b"\\Seen" not in flags
+    assert folder_uids(dovecot, user, "INBOX") == {}
+
+
+def test_a_wrong_password_is_a_plain_error(dovecot: Dovecot, user: str) -> None:
+    source = ImapSource(HOST, dovecot.imap_port, user, "wrong", security="none")
+    with pytest.raises(MailbotError, match="refused the login of") as caught:
+        list(source.fetch_new())
+    assert "wrong" not in str(caught.value)  # the password never reaches a message
+
+
+def test_an_unreachable_server_gives_up_after_bounded_retries() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+    slept: list[float] = []
+    source = ImapSource(HOST, port, "bot@corp.example", PASSWORD, security="none", retries=3,
+                        backoff_seconds=1.0, max_backoff_seconds=3.0, sleep=slept.append)  # fmt: skip
+    with pytest.raises(MailbotError, match=rf"{HOST}:{port}: cannot search the folder after 4 attempts"):
+        list(source.fetch_new())
+    assert slept == [1.0, 2.0, 3.0]  # exponential, capped
+
+
+def test_wait_for_mail_polls_where_idle_is_not_used(dovecot: Dovecot, user: str) -> None:
+    append(dovecot, user, [])
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none", idle=False, poll_seconds=0.1)
+    try:
+        assert source.wait_for_mail(0.3) is False
+        threading.Timer(0.2, dovecot.deliver, args=(user, (MAILS / "outlook_zh_autoreply.eml").read_bytes())).start()
+        began = time.monotonic()
+        assert source.wait_for_mail(10) is True
+        assert time.monotonic() - began < 2
+    finally:
+        source.close()
+
+
+def test_a_missing_folder_is_a_plain_error(dovecot: Dovecot, user: str) -> None:
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none", folder="Nope")
+    with pytest.raises(MailbotError, match=r"cannot open folder 'Nope' of .*\(source.imap.folder\)"):
+        list(source.fetch_new())
+    source.close()
