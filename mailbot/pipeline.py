@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot import people
@@ -76,6 +77,14 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
             record.meeting_id = outcome.meeting_id
             log.info("mail %s from %s: %s %s", mail.message_id, ctx.sender_address, outcome.kind, outcome.outcome)
             return Processed(record.id, outcome.outcome, outcome.kind, outcome.error)
+    except IntegrityError:
+        # Another daemon recorded the same mail first (unique content hash / source key): its
+        # transaction did the work, ours rolled back whole.
+        with app.db.transaction() as session:
+            earlier = find_earlier(session, content_hash, source_key)
+        if earlier is None:
+            raise
+        return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
     except Exception as exc:
         log.exception("handler failed on mail %s", mail.message_id)
         return record_failure(app, raw, content_hash, source_key, mail, exc)

@@ -222,3 +222,27 @@ def test_a_crash_on_a_machines_mail_is_recorded_but_never_answered(
     result = feed(app, "postfix_dsn_bounce.eml")
     assert result.outcome == "failed"
     assert outbox(app) == []
+
+
+def test_two_workers_racing_on_one_mail_record_it_once(app: App, clock: FixedClock) -> None:
+    """Two daemons fetched the same mail; the second one's insert hits the unique hash after the
+    first committed, and it reports a duplicate instead of failing or answering twice."""
+    import threading
+
+    at(clock, "2026-12-02 18:00")
+    raw = (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes()
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(process(app, raw, source_key="imap:INBOX:1:7").outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["duplicate", "processed"]
+    assert len(inbound(app)) == 1 and len(actions(app)) == 4
+    assert len(outbox(app, "minutes_ack")) == 1
