@@ -15,6 +15,8 @@ import argparse
 import email
 import mailbox
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -109,8 +111,13 @@ def main() -> None:
     parser.add_argument("--mails", type=int, nargs="+", default=[1000])
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary folder")
     args = parser.parse_args()
+    if len(args.mails) == 1:
+        measure(args.mails[0], args.database_url)
+        return
+    # One process per size: peak RSS is per process, so sizes must not share one.
     for count in args.mails:
-        measure(count, args.database_url)
+        extra = ["--database-url", args.database_url] if args.database_url else []
+        subprocess.run([sys.executable, __file__, "--mails", str(count), *extra], check=True)
 
 
 if __name__ == "__main__":
