@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from mailbot.app import App
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
@@ -83,6 +85,13 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("ref")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_show)
+
+    people_cmd = sub.add_parser("people", help="the people directory: list, or `people import FILE.csv`")
+    people_cmd.add_argument("--json", action="store_true")
+    people_sub = people_cmd.add_subparsers(dest="people_command")
+    people_import = people_sub.add_parser("import", help="CSV columns: name,address,department,role,language,proxy")
+    people_import.add_argument("file", type=Path)
+    people_cmd.set_defaults(func=cmd_people)
 
     outbox = sub.add_parser("outbox", help="mails decided, sent or pending")
     outbox.add_argument("--status", choices=("pending", "sent", "failed"))
@@ -297,6 +306,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("history:")
     for event in detail["history"]:
         print(f"  {event['at']}  {event['what']:<22} {event['actor'] or '-':<28} mail #{event['mail'] or '-'}")
+    return 0
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    from mailbot.directory import import_people
+    from mailbot.store.models import Person
+
+    app = open_app(args)
+    if args.people_command == "import":
+        with app.db.transaction() as session:
+            report = import_people(session, args.file, app.now())
+        print(f"{args.file}: {report.added} added, {report.updated} updated")
+        return 0
+    with app.db.session() as session:
+        rows = [
+            {"address": p.address, "name": p.name, "department": p.department, "role": p.role,
+             "language": p.language, "proxy": p.proxy_address, "source": p.source}
+            for p in session.scalars(select(Person).order_by(Person.department, Person.name, Person.address))
+        ]  # fmt: skip
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ("address", "name", "department", "role", "language", "proxy", "source"))
     return 0
 
 

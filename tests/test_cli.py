@@ -94,3 +94,30 @@ def test_ingest_reads_stdin_as_an_mta_pipes_it(bot: Path, monkeypatch: pytest.Mo
 def test_now_must_be_iso(bot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(bot, "meetings", now="next tuesday") == 2
     assert "--now: 'next tuesday' is not an ISO 8601" in capsys.readouterr().err
+
+
+def test_people_import_from_an_excel_gbk_csv_resolves_names_in_later_minutes(
+    bot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_bytes(
+        "name,address,department,role,language,proxy\n"
+        "张伟,zhang.wei@corp.example,市场部,,zh,li.na@corp.example\n"
+        "李娜,li.na@corp.example,市场部,head,zh,\n"
+        "Chen Zhe,chen.zhe@corp.example,研发部,head,en,\n".encode("gbk")
+    )
+    assert run(bot, "people", "import", str(csv_file)) == 0
+    assert f"{csv_file}: 3 added, 0 updated" in capsys.readouterr().out
+    assert run(bot, "people", "--json") == 0
+    people = {p["address"]: p for p in json.loads(capsys.readouterr().out)}
+    assert people["zhang.wei@corp.example"]["proxy"] == "li.na@corp.example"
+    assert people["li.na@corp.example"]["role"] == "head"
+    assert run(bot, "people", "import", str(csv_file)) == 0
+    assert "0 added, 3 updated" in capsys.readouterr().out
+
+
+def test_a_bad_directory_row_is_named(bot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("name,address,language\n张伟,zhang.wei@corp.example,fr\n", encoding="utf-8")
+    assert run(bot, "people", "import", str(csv_file)) == 2
+    assert f"{csv_file}:2: language must be zh or en, not 'fr'" in capsys.readouterr().err
