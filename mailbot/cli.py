@@ -70,6 +70,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--interval", type=float, default=30.0, help="seconds between polls")
     run.set_defaults(func=cmd_run)
 
+    tick = sub.add_parser("tick", help="run the deadline work that is due (idempotent), then deliver")
+    tick.add_argument("--no-flush", action="store_true", help="leave the mails in the outbox")
+    tick.set_defaults(func=cmd_tick)
+
     meetings = sub.add_parser("meetings", help="list meetings")
     meetings.add_argument("--json", action="store_true")
     meetings.set_defaults(func=cmd_meetings)
@@ -197,6 +201,17 @@ def report_flush(app: App) -> None:
     if where == "maildir":
         where = str(app.config.resolve(app.config.delivery.maildir.path) / "new")
     print(f"sent {counts['sent']} mail(s) to {where}; {counts['retry']} to retry, {counts['failed']} failed")
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from mailbot.workflow.consent import run_consent_deadlines
+
+    app = open_app(args)
+    counts = run_consent_deadlines(app, app.now())
+    print(", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
+    if not args.no_flush:
+        report_flush(app)
+    return 0
 
 
 def run_once(app: App) -> dict[str, int]:

@@ -28,6 +28,8 @@ class Notifier:
     now: datetime
     inbound_mail_id: int | None = None
     actor: str | None = None
+    # The language for people whose own is unknown (e.g. the language a meeting was written in).
+    fallback_language: str | None = None
     sent: list[str] = field(default_factory=list)
     # Memo for this transaction: one lookup per person however many mails go to them.
     _people: dict[str, Person | None] = field(default_factory=dict)
@@ -45,7 +47,7 @@ class Notifier:
             self._people.update({a: found.get(a) for a in missing})
 
     def default_language(self) -> str:
-        return self.app.config.bot.language
+        return self.fallback_language or self.app.config.bot.language
 
     def language_of(self, address: str) -> str:
         person = self.person(address)

@@ -61,6 +61,7 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     meeting.attendees_text = parsed.attendees_text
     meeting.absent_text = parsed.absent_text
     meeting.updated_at = ctx.now
+    meeting.language = ctx.sender_language()
     meeting.topics.clear()
     for position, topic in enumerate(parsed.topics):
         meeting.topics.append(

@@ -109,6 +109,7 @@ def update_meeting(ctx: HandlerContext, meeting: Meeting, parsed: ParsedMeeting,
         meeting.attendees_text = parsed.attendees_text
     meeting.absent_text = parsed.absent_text or meeting.absent_text
     meeting.updated_at = ctx.now
+    meeting.language = ctx.sender_language()
     meeting.decisions.clear()
     for position, text in enumerate(parsed.decisions):
         meeting.decisions.append(Decision(position=position, text=text))

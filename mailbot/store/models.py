@@ -112,6 +112,8 @@ class Meeting(Base):
     match_key: Mapped[str] = mapped_column(String(600), index=True)
     project: Mapped[str | None] = mapped_column(String(300), index=True)
     status: Mapped[str] = mapped_column(String(30))
+    # The language the meeting's mails were written in: for people whose own is unknown.
+    language: Mapped[str | None] = mapped_column(String(5))
     meeting_date: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time | None] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)

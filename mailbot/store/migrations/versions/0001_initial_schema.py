@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("match_key", sa.String(length=600), nullable=False),
         sa.Column("project", sa.String(length=300), nullable=True),
         sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=True),
         sa.Column("meeting_date", sa.Date(), nullable=False),
         sa.Column("start_time", sa.Time(), nullable=True),
         sa.Column("end_time", sa.Time(), nullable=True),

@@ -1,0 +1,1 @@
+"""Deadline work: pure decisions over stored state and `now`, writing outbox rows with unique keys."""

@@ -1,0 +1,143 @@
+"""The confirmation round: at its deadline silence becomes consent, recorded as *silent*.
+
+`run_consent_deadlines` is a function of (database, now): every mail it decides has a unique
+key and every state change is guarded by the state it expects, so running it twice, or once
+after a week of downtime, sends nothing twice and misses nothing.
+
+Not consent: an owner whose request bounced (the host is told; the action waits for someone
+reachable), and an owner who is away (their deadline moves past their return, or their proxy is
+asked instead).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.meetings import action_view, meeting_view
+from mailbot.notify import Notifier
+from mailbot.store.models import ActionItem, Meeting, MinutesVersion
+
+SETTLED = ("accepted", "in_progress", "done", "verified", "delayed")
+
+
+def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
+    today = now.astimezone(app.config.tz).date()
+    counts = {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    with app.db.transaction() as session:
+        meeting_ids = list(
+            session.scalars(
+                select(Meeting.id).where(Meeting.status.in_(("in_review", "disputed"))).order_by(Meeting.id)
+            )
+        )
+    for meeting_id in meeting_ids:
+        with app.db.transaction() as session:
+            meeting = session.get(Meeting, meeting_id)
+            if meeting is None:
+                continue
+            notifier = Notifier(app=app, session=session, now=now, actor="mailbot", fallback_language=meeting.language)
+            close_round(notifier, meeting, today, counts)
+    return counts
+
+
+def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[str, int]) -> None:
+    live = [a for a in meeting.actions if a.status != "cancelled"]
+    notifier.know({a.owner_address for a in live} | {meeting.host_address or ""})
+    for action in live:
+        if action.status != "awaiting_confirmation" or action.confirm_by is None or today <= action.confirm_by:
+            continue
+        owner = notifier.person(action.owner_address)
+        if owner is not None and owner.bouncing:
+            counts["waiting"] += 1
+            tell_host(notifier, meeting, "bounce_notice", f"bounce_notice:{action.ref}:{owner.address}",
+                      {"action": action_view(action), "owner": owner.address})  # fmt: skip
+            continue
+        if owner is not None and owner.away_until is not None and owner.away_until >= action.confirm_by:
+            counts["waiting"] += 1
+            extend_for_absence(notifier, meeting, action, owner.away_until, owner.proxy_address)
+            continue
+        action.status, action.consent, action.accepted_at = "accepted", "silent", notifier.now
+        action.updated_at = notifier.now
+        notifier.event(
+            "action.accepted", meeting_id=meeting.id, action_id=action.id,
+            detail={"consent": "silent", "deadline": action.confirm_by.isoformat()},
+        )  # fmt: skip
+        counts["accepted_silently"] += 1
+    if confirm_if_settled(notifier, meeting):
+        counts["confirmed"] += 1
+        return
+    objected = [a for a in live if a.status == "objected"]
+    waiting = [a for a in live if a.status == "awaiting_confirmation" and a.confirm_by and today <= a.confirm_by]
+    if objected and not waiting and all(a.confirm_by and today > a.confirm_by for a in objected):
+        if meeting.status != "disputed":
+            meeting.status = "disputed"
+            notifier.event("meeting.disputed", meeting_id=meeting.id, detail={"objections": [a.ref for a in objected]})
+            counts["disputed"] += 1
+        refs = ",".join(a.ref for a in objected)
+        tell_host(notifier, meeting, "objections_open", f"objections_open:{meeting.ref}:{refs}",
+                  {"objections": [{**action_view(a), "reason": a.objection_reason} for a in objected]})  # fmt: skip
+
+
+def extend_for_absence(
+    notifier: Notifier, meeting: Meeting, action: ActionItem, away_until: date, proxy: str | None
+) -> None:
+    """Away is not consent: the round waits past the return (or asks the proxy instead)."""
+    calendar = notifier.app.calendar
+    new_deadline = calendar.add_workdays(away_until, notifier.app.policy.consent.working_days)
+    old = action.confirm_by
+    action.confirm_by = new_deadline
+    notifier.event(
+        "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
+        detail={"from": old.isoformat() if old else None, "to": new_deadline.isoformat(), "away_until": away_until.isoformat()},
+    )  # fmt: skip
+    if proxy:
+        view = meeting_view(meeting)
+        notifier.send(
+            key=f"confirm_request:{action.ref}:proxy:{proxy}", kind="confirm_request", to=proxy,
+            context={"meeting": {**view, "confirm_by": new_deadline}, "mine": [action_view(action)],
+                     "actions": [action_view(action)]},
+            token_for=action.ref, meeting_id=meeting.id,
+        )  # fmt: skip
+    tell_host(notifier, meeting, "away_notice", f"away_notice:{action.ref}:{away_until.isoformat()}",
+              {"action": action_view(action), "owner": action.owner_address, "away_until": away_until,
+               "new_deadline": new_deadline, "proxy": proxy})  # fmt: skip
+
+
+def tell_host(notifier: Notifier, meeting: Meeting, kind: str, key: str, context: dict[str, Any]) -> None:
+    if meeting.host_address:
+        notifier.send(key=key, kind=kind, to=meeting.host_address,
+                      context={"meeting": meeting_view(meeting), **context}, meeting_id=meeting.id)  # fmt: skip
+
+
+def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
+    """Nothing awaiting and nothing objected: the minutes are final; the 正式版 goes to everyone."""
+    if meeting.status not in ("in_review", "disputed"):
+        return False
+    live = [a for a in meeting.actions if a.status != "cancelled"]
+    if not live or any(a.status in ("awaiting_confirmation", "objected", "proposed") for a in live):
+        return False
+    meeting.status, meeting.confirmed_at, meeting.updated_at = "confirmed", notifier.now, notifier.now
+    version = notifier.session.scalar(
+        select(MinutesVersion.number)
+        .where(MinutesVersion.meeting_id == meeting.id, MinutesVersion.status == "active")
+        .order_by(MinutesVersion.number.desc())
+        .limit(1)
+    )
+    notifier.event("meeting.confirmed", meeting_id=meeting.id, detail={"version": version})
+    view = meeting_view(meeting)
+    actions = [action_view(a) for a in live]
+    parties = [*meeting.attendees, *(a.owner_address for a in live), meeting.host_address, meeting.recorder_address]
+    seen = {notifier.app.sender.address, ""}
+    notifier.know(p for p in parties if p)
+    for party in parties:
+        if not party or party in seen:
+            continue
+        seen.add(party)
+        notifier.send(
+            key=f"final_minutes:{meeting.ref}:v{version}:{party}", kind="final_minutes", to=party,
+            context={"meeting": view, "actions": actions}, token_for=meeting.ref, meeting_id=meeting.id,
+        )  # fmt: skip
+    return True

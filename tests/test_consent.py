@@ -1,0 +1,141 @@
+"""The consent round across days: silence becomes consent at the deadline, once, told apart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.pipeline import process
+from mailbot.store.models import Person
+from mailbot.workflow.consent import run_consent_deadlines
+from tests.helpers import actions, at, feed, meetings, outbox
+from tests.replying import reply
+
+PARTIES = sorted(
+    ["li.na@corp.example", "wang.fang@corp.example", "zhang.wei@corp.example", "chen.zhe@corp.example",
+     "liu.yang@corp.example", "zhao.min@corp.example", "sun.lei@corp.example", "zhou.ting@corp.example",
+     "zhu.rong@corp.example"]
+)  # fmt: skip
+
+
+@pytest.fixture
+def round_open(app: App, clock: FixedClock) -> App:
+    at(clock, "2026-12-02 18:00")
+    assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+    return app
+
+
+def tick(app: App, clock: FixedClock, when: str) -> dict[str, int]:
+    at(clock, when)
+    return run_consent_deadlines(app, app.now())
+
+
+def test_silence_becomes_consent_after_the_deadline_day_and_the_final_minutes_go_out_once(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    process(
+        app,
+        reply(app, next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example"), "确认"),
+    )
+    assert tick(app, clock, "2026-12-04 23:00")["accepted_silently"] == 0  # Friday is still inside the round
+    assert [a.status for a in actions(app)] == ["accepted"] + ["awaiting_confirmation"] * 3
+    counts = tick(app, clock, "2026-12-07 09:00")
+    assert counts == {"accepted_silently": 3, "confirmed": 1, "disputed": 0, "waiting": 0}
+    assert [(a.status, a.consent) for a in actions(app)] == [("accepted", "explicit")] + [("accepted", "silent")] * 3
+    (meeting,) = meetings(app)
+    assert meeting.status == "confirmed"
+    finals = outbox(app, "final_minutes")
+    assert sorted(f.to_address for f in finals) == PARTIES
+    body = finals[0].body_text
+    assert "以下为正式版" in body
+    assert "确认方式：负责人已回复确认" in body and body.count("确认方式：逾期未回复，视为同意") == 3
+    # Again the same day, and a week later: nothing new.
+    assert tick(app, clock, "2026-12-07 09:05") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    tick(app, clock, "2026-12-14 09:00")
+    assert len(outbox(app, "final_minutes")) == 9
+
+
+def test_after_a_week_of_downtime_the_result_is_the_same_as_daily_ticks(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    tick(app, clock, "2026-12-11 09:00")
+    assert {a.consent for a in actions(app)} == {"silent"}
+    assert len(outbox(app, "final_minutes")) == 9
+
+
+def test_an_open_objection_keeps_the_minutes_disputed_until_the_host_decides(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    at(clock, "2026-12-03 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example")
+    process(app, reply(app, request, "异议：研发排期已满"))
+    assert tick(app, clock, "2026-12-07 09:00")["disputed"] == 1
+    (meeting,) = meetings(app)
+    assert meeting.status == "disputed"
+    (open_points,) = outbox(app, "objections_open")
+    assert open_points.to_address == "li.na@corp.example"
+    assert "异议原因：研发排期已满" in open_points.body_text
+    assert outbox(app, "final_minutes") == []
+    tick(app, clock, "2026-12-08 09:00")
+    assert len(outbox(app, "objections_open")) == 1  # told once
+    notice = outbox(app, "objection_notice")[0]
+    process(app, reply(app, notice, "A-2 维持", sender="li.na@corp.example"))
+    a2 = next(a for a in actions(app) if a.ref == "A-2")
+    assert (a2.status, a2.consent) == ("accepted", "overruled")
+    assert meetings(app)[0].status == "confirmed"
+    finals = outbox(app, "final_minutes")
+    assert len(finals) == 9 and "确认方式：异议经主持人裁决维持" in finals[0].body_text
+
+
+def test_all_owners_confirming_early_confirms_the_minutes_at_once(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    at(clock, "2026-12-03 10:00")
+    for request in outbox(app, "confirm_request"):
+        process(app, reply(app, request, "确认"))
+    assert meetings(app)[0].status == "confirmed"
+    assert len(outbox(app, "final_minutes")) == 9
+    assert tick(app, clock, "2026-12-07 09:00")["confirmed"] == 0
+
+
+def test_a_bouncing_owner_cannot_consent_by_silence(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Person).where(Person.address == "zhu.rong@corp.example")).one().bouncing = True
+    counts = tick(app, clock, "2026-12-07 09:00")
+    assert counts["waiting"] == 1 and counts["confirmed"] == 0
+    a4 = next(a for a in actions(app) if a.ref == "A-4")
+    assert a4.status == "awaiting_confirmation"
+    (told,) = outbox(app, "bounce_notice")
+    assert told.to_address == "li.na@corp.example" and "zhu.rong@corp.example 收不到邮件" in told.subject
+    tick(app, clock, "2026-12-08 09:00")
+    assert len(outbox(app, "bounce_notice")) == 1
+
+
+def test_an_owner_away_gets_a_later_deadline_and_the_host_is_told(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Person).where(Person.address == "zhao.min@corp.example")).one().away_until = date(
+            2026, 12, 9
+        )
+    tick(app, clock, "2026-12-07 09:00")
+    a3 = next(a for a in actions(app) if a.ref == "A-3")
+    # Back on Thursday the 10th: two working days after the 9th, so the 11th is the last day.
+    assert (a3.status, a3.confirm_by) == ("awaiting_confirmation", date(2026, 12, 11))
+    (told,) = outbox(app, "away_notice")
+    assert "确认截止已顺延至 2026年12月11日（周五）" in told.body_text
+    assert tick(app, clock, "2026-12-14 09:00")["accepted_silently"] == 1
+    assert meetings(app)[0].status == "confirmed"
+
+
+def test_an_english_meeting_gets_english_final_minutes(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-07 20:00")
+    assert feed(app, "gmail_en_minutes_markdown.eml").outcome == "processed"
+    tick(app, clock, "2026-12-14 09:00")
+    finals = outbox(app, "final_minutes")
+    assert finals and {f.language for f in finals} == {"en"}
+    assert "Accepted: no reply by the deadline: silent consent" in finals[0].body_text
