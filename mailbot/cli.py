@@ -236,10 +236,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    from mailbot.workflow.consent import run_consent_deadlines
+
     while True:
         counts = run_once(app)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
+        # Deadlines are a function of now: each pass catches up on whatever fell due meanwhile.
+        run_consent_deadlines(app, app.now())
         report_flush(app)
         if args.once or stop["now"]:
             return 0
