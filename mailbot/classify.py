@@ -24,6 +24,8 @@ Intent = Literal["ignore", "agenda", "minutes", "reply", "command", "unknown"]
 class Classification:
     intent: Intent
     reason: str
+    # For machine mail: "own", "auto_reply", "bounce", "list" or "machine" — what it may tell us.
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,38 +68,46 @@ Rule = Callable[[InboundMail, ClassifyContext], Classification | None]
 
 def own_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
     if mail.headers.get("x-mailbot-kind"):
-        return Classification("ignore", "carries the bot's own X-Mailbot-Kind header")
+        return Classification("ignore", "carries the bot's own X-Mailbot-Kind header", "own")
     if mail.sender and mail.sender.address == ctx.bot_address:
-        return Classification("ignore", "sent from the bot's own address")
+        return Classification("ignore", "sent from the bot's own address", "own")
     local, _, _ = ctx.bot_address.partition("@")
     if mail.sender and mail.sender.address.split("@")[0].split("+")[0] == local and "+" in mail.sender.address:
-        return Classification("ignore", "sent from one of the bot's plus-addresses")
+        return Classification("ignore", "sent from one of the bot's plus-addresses", "own")
     return None
 
 
 def machine_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
     headers = mail.headers
-    auto = headers.get("auto-submitted", "").strip().lower()
+    local = mail.sender.address.split("@")[0] if mail.sender else ""
+    if mail.content_type == "multipart/report" or local in ("mailer-daemon", "postmaster"):
+        return Classification("ignore", "delivery status report (bounce)", "bounce")
+    auto = headers.get("auto-submitted", "").strip().lower().split(";")[0].strip()
     if auto and auto != "no":
-        return Classification("ignore", f"Auto-Submitted: {auto}")
-    if mail.content_type == "multipart/report":
-        return Classification("ignore", "delivery status report (bounce)")
-    for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress"):
+        return Classification(
+            "ignore", f"Auto-Submitted: {auto}", "auto_reply" if auto == "auto-replied" else "machine"
+        )
+    for name in ("x-autoreply", "x-autorespond"):
         if name in headers:
-            return Classification("ignore", f"{name} header present")
+            return Classification("ignore", f"{name} header present", "auto_reply")
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in ctx.routing.precedence:
-        return Classification("ignore", f"Precedence: {precedence}")
+        return Classification(
+            "ignore", f"Precedence: {precedence}", "auto_reply" if precedence == "auto_reply" else "list"
+        )
     if "list-id" in headers or "list-unsubscribe" in headers:
-        return Classification("ignore", "mailing-list traffic")
+        return Classification("ignore", "mailing-list traffic", "list")
     if mail.sender is None:
-        return Classification("ignore", "no From address")
-    if mail.sender.address.split("@")[0] in ctx.routing.machine_senders:
-        return Classification("ignore", f"machine sender {mail.sender.address}")
+        return Classification("ignore", "no From address", "machine")
+    if local in ctx.routing.machine_senders:
+        return Classification("ignore", f"machine sender {mail.sender.address}", "machine")
     subject = mail.subject.lower()
     for marker in ctx.routing.auto_reply_subjects:
         if marker in subject:
-            return Classification("ignore", f"automatic-reply subject ({marker})")
+            return Classification("ignore", f"automatic-reply subject ({marker})", "auto_reply")
+    if "x-auto-response-suppress" in headers and REPLY_PREFIX.match(mail.subject) is None:
+        # Exchange marks its own automatic mail so; a person's reply from Outlook can carry it too.
+        return Classification("ignore", "x-auto-response-suppress header present", "machine")
     return None
 
 

@@ -24,6 +24,7 @@ from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import COMMAND_WORDS, handle_command, handle_unknown
+from mailbot.handlers.machine import handle_machine_mail
 from mailbot.handlers.minutes import handle_minutes
 from mailbot.handlers.reply import handle_reply
 from mailbot.message import InboundMail
@@ -104,8 +105,7 @@ def route(ctx: HandlerContext) -> Outcome:
         ),
     )
     if found.intent == "ignore":
-        ctx.event("mail.ignored", detail={"reason": found.reason})
-        return Outcome("ignored", "machine", error=found.reason)
+        return handle_machine_mail(ctx, found)
     people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address)
     if found.intent == "command":
         return handle_command(ctx)

@@ -19,6 +19,7 @@ class AgendaPolicy:
 @dataclass(frozen=True)
 class ConsentPolicy:
     working_days: int = 2
+    away_extension_working_days: int = 3
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,49 @@ def test_an_english_meeting_gets_english_final_minutes(app: App, clock: FixedClo
     finals = outbox(app, "final_minutes")
     assert finals and {f.language for f in finals} == {"en"}
     assert "Accepted: no reply by the deadline: silent consent" in finals[0].body_text
+
+
+def test_an_out_of_office_reply_moves_the_owners_deadline_and_is_never_answered(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    at(clock, "2026-12-03 08:00")
+    before = len(outbox(app))
+    result = feed(app, "outlook_zh_autoreply.eml")  # 赵敏: "我12月7日至12月11日休假"
+    assert (result.kind, result.outcome) == ("auto_reply", "ignored")
+    a3 = next(a for a in actions(app) if a.ref == "A-3")
+    assert a3.confirm_by == date(2026, 12, 15)  # two working days after her last day away
+    new = outbox(app)[before:]
+    assert [(m.kind, m.to_address) for m in new] == [("away_notice", "li.na@corp.example")]
+    assert "zhao.min@corp.example 的自动回复显示其外出至 2026年12月11日（周五）" in new[0].body_text
+    tick(app, clock, "2026-12-14 09:00")
+    assert next(a for a in actions(app) if a.ref == "A-3").status == "awaiting_confirmation"
+    tick(app, clock, "2026-12-16 09:00")
+    assert next(a for a in actions(app) if a.ref == "A-3").consent == "silent"
+
+
+def test_a_bounce_of_a_confirmation_request_marks_the_address_and_tells_the_host(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhu.rong@corp.example")
+    dsn = (
+        "From: MAILER-DAEMON@corp.example (Mail Delivery System)\r\nTo: minutes@corp.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nDate: Thu, 3 Dec 2026 09:00:00 +0800\r\n"
+        "Message-ID: <dsn-1@corp.example>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; corp.example\r\n\r\n"
+        "Final-Recipient: rfc822; zhu.rong@corp.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Mailbot <minutes@corp.example>\r\n"
+        f"To: zhu.rong@corp.example\r\nMessage-ID: <{request.message_id}>\r\n\r\n--B--\r\n"
+    ).encode()
+    result = process(app, dsn)
+    assert (result.kind, result.outcome) == ("bounce", "ignored")
+    with app.db.session() as session:
+        assert session.scalars(select(Person).where(Person.address == "zhu.rong@corp.example")).one().bouncing
+    (told,) = outbox(app, "bounce_notice")
+    assert told.to_address == "li.na@corp.example"
+    tick(app, clock, "2026-12-07 09:00")
+    assert len(outbox(app, "bounce_notice")) == 1  # the tick does not tell the host again
+    assert next(a for a in actions(app) if a.ref == "A-4").status == "awaiting_confirmation"

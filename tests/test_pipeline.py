@@ -47,7 +47,7 @@ def test_the_same_mail_twice_is_processed_once(app: App, clock: FixedClock) -> N
 
 @pytest.mark.parametrize(
     ("fixture", "reason"),
-    [("outlook_zh_autoreply.eml", "Auto-Submitted: auto-replied"), ("postfix_dsn_bounce.eml", "Auto-Submitted")],
+    [("outlook_zh_autoreply.eml", "Auto-Submitted: auto-replied"), ("postfix_dsn_bounce.eml", "bounce of a mail we did not send")],
 )
 def test_machine_mail_is_recorded_and_never_answered(app: App, fixture: str, reason: str) -> None:
     result = feed(app, fixture)
