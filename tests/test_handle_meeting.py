@@ -81,9 +81,7 @@ def test_outlook_minutes_open_the_confirmation_round(app: App, clock: FixedClock
     assert all("逾期视为默认" in n.body_text for n in notices)
 
 
-def test_a_draft_with_problems_is_kept_and_answered_once_with_every_problem_quoted(
-    app: App, clock: FixedClock
-) -> None:
+def test_a_draft_with_problems_is_kept_and_answered_once_with_every_problem_quoted(app: App, clock: FixedClock) -> None:
     at(clock, "2026-12-08 18:00")
     result = feed(app, "minutes_with_problems_zh.eml")
     assert (result.kind, result.outcome) == ("minutes", "rejected")
@@ -102,3 +100,23 @@ def test_a_draft_with_problems_is_kept_and_answered_once_with_every_problem_quot
     (record,) = inbound(app)
     assert record.outcome == "rejected" and record.raw.startswith(b"")
     assert "missing_owner" in (record.error or "")
+
+
+def test_minutes_only_in_a_word_attachment_get_a_plain_answer(app: App, clock: FixedClock) -> None:
+    from email.message import EmailMessage
+
+    from mailbot.pipeline import process
+
+    message = EmailMessage()
+    message["From"] = "王芳 <wang.fang@corp.example>"
+    message["To"] = "minutes@corp.example"
+    message["Subject"] = "【纪要】Q1 新品上市跨部门协作会"
+    message["Message-ID"] = "<docx-only@corp.example>"
+    message.set_content("各位好，纪要见附件，请查收。\n\n王芳")
+    message.add_attachment(b"PK\x03\x04 word", maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename="会议纪要.docx")  # fmt: skip
+    result = process(app, message.as_bytes())
+    assert (result.kind, result.outcome) == ("minutes", "rejected")
+    (answer,) = outbox(app)
+    assert "纪要未生效，共 1 处需要修改" in answer.subject
+    assert "纪要只在附件（会议纪要.docx）里，我只读邮件正文" in answer.body_text

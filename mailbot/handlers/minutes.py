@@ -17,6 +17,19 @@ from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
 OPEN_BEFORE_CONFIRMATION = ("proposed", "awaiting_confirmation", "objected")
 
 
+DOCUMENT_SUFFIXES = (".doc", ".docx", ".wps", ".pdf", ".odt")
+
+
+def attachment_only(ctx: HandlerContext, parsed: ParsedMeeting) -> Problem | None:
+    """Minutes sent only as a Word file: say so plainly instead of listing a dozen missing fields."""
+    if parsed.title or parsed.actions or parsed.has_action_section:
+        return None
+    names = [a.filename for a in ctx.mail.attachments if a.filename.lower().endswith(DOCUMENT_SUFFIXES)]
+    if not names:
+        return None
+    return Problem("attachment_only", line="", detail=", ".join(names), section="fields")
+
+
 def validation_errors(parsed: ParsedMeeting) -> list[Problem]:
     errors = list(parsed.errors)
     if not parsed.title:
@@ -38,7 +51,8 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         ctx.session.flush()
         ctx.event("meeting.created", meeting_id=meeting.id)
 
-    errors = validation_errors(parsed)
+    only_attached = attachment_only(ctx, parsed)
+    errors = [only_attached] if only_attached else validation_errors(parsed)
     if meeting is None or errors:
         return reject(ctx, meeting, errors)
 
