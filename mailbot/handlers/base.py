@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
 from mailbot.outbox import enqueue
@@ -85,7 +86,12 @@ class HandlerContext(Notifier):
             to_address=to,
             to_name=self.mail.sender.name if self.mail.sender and self.mail.sender.name else None,
             language=self.sender_language(),
-            context={**context, "token": token, "original_subject": self.mail.subject, **self.common()},
+            context={
+                **context,
+                "token": token,
+                "original_subject": REPLY_PREFIX.sub("", self.mail.subject),
+                **self.common(),
+            },
             now=self.now,
             in_reply_to=self.mail.message_id,
             references=references[-10:],
