@@ -12,7 +12,18 @@ import pytest
 from mailbot.cli import main
 from tests.helpers import MAILS
 
-ACTION_KEYS = {"ref", "meeting", "description", "owner", "owner_name", "department", "support", "due", "deliverable", "status"}
+ACTION_KEYS = {
+    "ref",
+    "meeting",
+    "description",
+    "owner",
+    "owner_name",
+    "department",
+    "support",
+    "due",
+    "deliverable",
+    "status",
+}
 
 
 @pytest.fixture
@@ -39,7 +50,10 @@ def test_run_once_processes_the_maildir_and_delivers_into_the_sent_maildir(
     assert f"sent 11 mail(s) to {sent_dir}" in out
     assert len(list(sent_dir.iterdir())) == 11
     assert list((inbox / "new").iterdir()) == []
-    assert sorted(p.name.split(":")[0] for p in (inbox / "cur").iterdir()) == ["1700000000.M1.host", "1700000001.M2.host"]
+    assert sorted(p.name.split(":")[0] for p in (inbox / "cur").iterdir()) == [
+        "1700000000.M1.host",
+        "1700000001.M2.host",
+    ]
     # A second pass finds nothing new and sends nothing again.
     assert run(bot, "run", "--once") == 0
     assert "processed: no new mail" in capsys.readouterr().out
@@ -67,7 +81,9 @@ def test_actions_json_carries_the_agreed_fields(bot: Path, capsys: pytest.Captur
     assert [r["ref"] for r in json.loads(capsys.readouterr().out)] == ["A-2", "A-1"]
 
 
-def test_listings_print_readable_tables_and_show_prints_the_history(bot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_listings_print_readable_tables_and_show_prints_the_history(
+    bot: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(bot, "ingest", str(MAILS / "outlook_zh_minutes_gbk_html.eml")) == 0
     capsys.readouterr()
     assert run(bot, "meetings") == 0
@@ -82,7 +98,9 @@ def test_listings_print_readable_tables_and_show_prints_the_history(bot: Path, c
     assert "no action 'A-99'" in capsys.readouterr().err
 
 
-def test_ingest_reads_stdin_as_an_mta_pipes_it(bot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingest_reads_stdin_as_an_mta_pipes_it(
+    bot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
     import sys
 
@@ -122,3 +140,15 @@ def test_a_bad_directory_row_is_named(bot: Path, tmp_path: Path, capsys: pytest.
     csv_file.write_text("name,address,language\n张伟,zhang.wei@corp.example,fr\n", encoding="utf-8")
     assert run(bot, "people", "import", str(csv_file)) == 2
     assert f"{csv_file}:2: language must be zh or en, not 'fr'" in capsys.readouterr().err
+
+
+def test_a_mail_that_failed_lands_in_the_failed_folder(
+    bot: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = bot.parent / "inbox"
+    shutil.copy(MAILS / "outlook_zh_minutes_gbk_html.eml", inbox / "new" / "1700000000.M1.host")
+    monkeypatch.setattr("mailbot.pipeline.handle_minutes", lambda *_: 1 / 0)
+    assert run(bot, "run", "--once") == 0
+    assert "processed: 1 failed" in capsys.readouterr().out
+    assert [p.name for p in (inbox / ".Failed" / "new").iterdir()] == ["1700000000.M1.host"]
+    assert list((inbox / "new").iterdir()) == []

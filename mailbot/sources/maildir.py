@@ -17,36 +17,32 @@ from mailbot.sources import FetchedMail
 class MaildirSource:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._box = mailbox.Maildir(str(path), create=True)
+        mailbox.Maildir(str(path), create=True).close()  # creates new/, cur/, tmp/ when missing
+        self._files: dict[str, Path] = {}
 
     def fetch_new(self) -> Iterator[FetchedMail]:
         new_dir = self.path / "new"
         # Oldest first: mail is handled in the order it arrived (a resend after its original).
-        for entry in sorted(new_dir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)) if new_dir.exists() else []:
+        entries = sorted(new_dir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name))
+        for entry in entries:
             if entry.name.startswith("."):
                 continue
-            key = entry.name.split(":", 1)[0]
-            yield FetchedMail(key=f"maildir:{key}", raw=entry.read_bytes())
+            key = f"maildir:{entry.name.split(':', 1)[0]}"
+            self._files[key] = entry
+            yield FetchedMail(key=key, raw=entry.read_bytes())
 
     def mark_done(self, key: str, status: Literal["done", "failed"]) -> None:
-        message_key = key.removeprefix("maildir:")
-        try:
-            message = self._box[message_key]
-        except KeyError:
+        source = self._files.pop(key, None)
+        if source is None or not source.exists():
             return
+        base = source.name.split(":", 1)[0]
         if status == "failed":
-            failed = self._failed_folder()
-            failed.add(message)
-            self._box.discard(message_key)
+            folder = self.path / ".Failed"
+            mailbox.Maildir(str(folder), create=True).close()
+            source.rename(folder / "new" / base)  # unread there, so a person notices it
             return
-        message.set_subdir("cur")
-        message.add_flag("S")
-        self._box[message_key] = message
-
-    def _failed_folder(self) -> mailbox.Maildir:
-        if "Failed" not in self._box.list_folders():
-            return self._box.add_folder("Failed")
-        return self._box.get_folder("Failed")
+        # A rename from new/ to cur/ with the Seen flag (Maildir's own way of saying "read").
+        source.rename(self.path / "cur" / f"{base}:2,S")
 
     def close(self) -> None:
-        self._box.close()
+        self._files.clear()
