@@ -204,14 +204,21 @@ def report_flush(app: App) -> None:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from mailbot.workflow.consent import run_consent_deadlines
-
     app = open_app(args)
-    counts = run_consent_deadlines(app, app.now())
+    counts = run_deadlines(app)
     print(", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     if not args.no_flush:
         report_flush(app)
     return 0
+
+
+def run_deadlines(app: App) -> dict[str, int]:
+    """Everything that falls due with time: consent rounds, reminders, escalations."""
+    from mailbot.workflow.consent import run_consent_deadlines
+    from mailbot.workflow.reminders import run_reminders
+
+    now = app.now()
+    return {**run_consent_deadlines(app, now), **run_reminders(app, now)}
 
 
 def run_once(app: App) -> dict[str, int]:
@@ -236,14 +243,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    from mailbot.workflow.consent import run_consent_deadlines
-
     while True:
         counts = run_once(app)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
         # Deadlines are a function of now: each pass catches up on whatever fell due meanwhile.
-        run_consent_deadlines(app, app.now())
+        run_deadlines(app)
         report_flush(app)
         if args.once or stop["now"]:
             return 0

@@ -28,10 +28,25 @@ class AnswersPolicy:
 
 
 @dataclass(frozen=True)
+class RemindersPolicy:
+    before_due_working_days: int = 2
+    on_due_day: bool = True
+    overdue_every_working_days: int = 3
+    late_window_days: int = 1
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    after_overdue_working_days: int = 5
+
+
+@dataclass(frozen=True)
 class Policy:
     agenda: AgendaPolicy = field(default_factory=AgendaPolicy)
     consent: ConsentPolicy = field(default_factory=ConsentPolicy)
     answers: AnswersPolicy = field(default_factory=AnswersPolicy)
+    reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
+    escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
 
 
 def load_policy(path: Path) -> Policy:

@@ -80,7 +80,7 @@ class Renderer:
 
     def render_body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
         _, body_template = self._text_templates(kind, language)
-        values = self._values(language, context)
+        values = {**self._values(language, context), "kind": kind}
         try:
             html = self.env.get_template(f"{kind}.{language}.html").render(values)
         except TemplateNotFound as exc:  # a missing template is a deployment error, named plainly

@@ -11,6 +11,7 @@ asked instead).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -52,13 +53,16 @@ def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[
         owner = notifier.person(action.owner_address)
         if owner is not None and owner.bouncing:
             counts["waiting"] += 1
-            tell_host(notifier, meeting, "bounce_notice", f"bounce_notice:{action.ref}:{owner.address}",
-                      {"action": action_view(action), "owner": owner.address})  # fmt: skip
+            waiting = [a for a in live if a.owner_address == owner.address and a.status == "awaiting_confirmation"]
+            tell_bounce(notifier, meeting, owner.address, waiting)
             continue
         if owner is not None and owner.away_until is not None and owner.away_until >= action.confirm_by:
-            counts["waiting"] += 1
             extend_for_absence(notifier, meeting, action, owner.away_until, owner.proxy_address)
-            continue
+            if action.confirm_by is not None and today <= action.confirm_by:
+                counts["waiting"] += 1
+                continue
+            # The moved deadline has passed as well (the bot was down meanwhile): decide now what
+            # daily ticks would have decided by today, so a catch-up equals the days it missed.
         action.status, action.consent, action.accepted_at = "accepted", "silent", notifier.now
         action.updated_at = notifier.now
         notifier.event(
@@ -76,8 +80,7 @@ def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[
             meeting.status = "disputed"
             notifier.event("meeting.disputed", meeting_id=meeting.id, detail={"objections": [a.ref for a in objected]})
             counts["disputed"] += 1
-        refs = ",".join(a.ref for a in objected)
-        tell_host(notifier, meeting, "objections_open", f"objections_open:{meeting.ref}:{refs}",
+        tell_host(notifier, meeting, "objections_open", objections_key(meeting, objected),
                   {"objections": [{**action_view(a), "reason": a.objection_reason} for a in objected]})  # fmt: skip
 
 
@@ -86,6 +89,8 @@ def extend_for_absence(
 ) -> None:
     """Away is not consent: the round waits past the return (or asks the proxy instead)."""
     calendar = notifier.app.calendar
+    # A full round after the return, as if the request had arrived the day they are back: the
+    # first morning back is spent on the backlog, not on this one mail.
     new_deadline = calendar.add_workdays(away_until, notifier.app.policy.consent.working_days)
     old = action.confirm_by
     action.confirm_by = new_deadline
@@ -93,7 +98,10 @@ def extend_for_absence(
         "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
         detail={"from": old.isoformat() if old else None, "to": new_deadline.isoformat(), "away_until": away_until.isoformat()},
     )  # fmt: skip
-    if proxy:
+    today = notifier.now.astimezone(notifier.app.config.tz).date()
+    # A catch-up after downtime may find the moved deadline already past: asking the proxy to
+    # answer by a day gone by would only confuse them.
+    if proxy and new_deadline >= today:
         view = meeting_view(meeting)
         notifier.send(
             key=f"confirm_request:{action.ref}:proxy:{proxy}", kind="confirm_request", to=proxy,
@@ -106,10 +114,43 @@ def extend_for_absence(
                "new_deadline": new_deadline, "proxy": proxy})  # fmt: skip
 
 
-def tell_host(notifier: Notifier, meeting: Meeting, kind: str, key: str, context: dict[str, Any]) -> None:
-    if meeting.host_address:
-        notifier.send(key=key, kind=kind, to=meeting.host_address,
-                      context={"meeting": meeting_view(meeting), **context}, meeting_id=meeting.id)  # fmt: skip
+def tell_host(notifier: Notifier, meeting: Meeting, kind: str, key: str, context: dict[str, Any]) -> bool:
+    """One mail to the host (the recorder when the host's own address bounces), in their language
+    or else the meeting's: never the language of a bounce that happened to be in hand."""
+    host = meeting.host_address
+    if host:
+        person = notifier.person(host)
+        if person is not None and person.bouncing and meeting.recorder_address:
+            host = meeting.recorder_address  # the host's own mail bounces: the recorder can act
+    if not host:
+        return False
+    person = notifier.person(host)
+    language = person.language if person is not None and person.language in ("zh", "en") else None
+    return notifier.send(
+        key=key, kind=kind, to=host, context={"meeting": meeting_view(meeting), **context},
+        language=language or meeting.language or None, meeting_id=meeting.id,
+    )  # fmt: skip
+
+
+def tell_bounce(
+    notifier: Notifier, meeting: Meeting, address: str, waiting: list[ActionItem], bounced_kind: str | None = None
+) -> bool:
+    """The host learns once per person and meeting that mail to `address` bounces, with the
+    actions that therefore cannot be accepted by silence (the same key whether the bounce itself
+    or a later tick tells it first)."""
+    return tell_host(
+        notifier, meeting, "bounce_notice", f"bounce_notice:{meeting.ref}:{address}",
+        {"owner": address, "actions": [action_view(a) for a in waiting], "bounced_kind": bounced_kind},
+    )  # fmt: skip
+
+
+def objections_key(meeting: Meeting, objected: list[ActionItem]) -> str:
+    """One mail per set of open objections: a re-run finds the same key, while a new objection,
+    or an action objected to again with another reason after the host's decision, is news."""
+    refs = ",".join(a.ref for a in objected)
+    reasons = "\n".join(f"{a.ref}\t{a.objection_reason or ''}" for a in objected)
+    digest = hashlib.sha256(reasons.encode()).hexdigest()[:10]
+    return f"objections_open:{meeting.ref}:{refs}:{digest}"
 
 
 def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:

@@ -1,0 +1,112 @@
+"""Reminders and escalations over weeks of a fixed clock: each once, on the right working day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.cli import run_deadlines
+from mailbot.clock import FixedClock
+from mailbot.pipeline import process
+from mailbot.store.models import Person
+from tests.helpers import SHANGHAI, actions, at, feed, outbox
+from tests.replying import reply
+
+
+def run_days(app: App, clock: FixedClock, first: date, last: date) -> list[tuple[str, str, str, str]]:
+    """Tick every morning; return (day, kind, recipient, subject) of each reminder/escalation decided."""
+    seen = {m.id for m in outbox(app)}
+    decided: list[tuple[str, str, str, str]] = []
+    day = first
+    while day <= last:
+        clock.set(datetime(day.year, day.month, day.day, 9, 0, tzinfo=SHANGHAI))
+        run_deadlines(app)
+        run_deadlines(app)  # a second tick the same morning decides nothing new
+        for mail in outbox(app):
+            if mail.id not in seen and mail.kind in ("reminder", "escalation"):
+                decided.append((day.isoformat(), mail.kind, mail.to_address, mail.subject))
+            seen.add(mail.id)
+        day += timedelta(days=1)
+    return decided
+
+
+def test_reminders_before_on_and_after_the_due_date_and_one_escalation(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    with app.db.transaction() as session:
+        session.add(Person(address="rd.head@corp.example", name="研发部负责人", department="研发部", role="head",
+                           created_at=clock.now()))  # fmt: skip
+    decided = run_days(app, clock, date(2026, 12, 7), date(2026, 12, 18))
+    about_a2 = [(d, k, to) for d, k, to, s in decided if "A-2" in s]
+    # A-2 (陈喆, due Thu 12-10): two working days before, on the day, every 3 working days
+    # overdue, and after 5 working days overdue the department head and the host are told.
+    assert about_a2 == [
+        ("2026-12-08", "reminder", "chen.zhe@corp.example"),
+        ("2026-12-10", "reminder", "chen.zhe@corp.example"),
+        ("2026-12-15", "reminder", "chen.zhe@corp.example"),
+        ("2026-12-17", "escalation", "rd.head@corp.example"),
+        ("2026-12-17", "escalation", "li.na@corp.example"),
+        ("2026-12-18", "reminder", "chen.zhe@corp.example"),
+    ]
+    overdue = next(s for d, k, to, s in decided if d == "2026-12-15" and "A-2" in s)
+    assert overdue.startswith("【已逾期 5 天】A-2 提供产品功能亮点说明")
+    escalation = next(m for m in outbox(app, "escalation") if m.to_address == "rd.head@corp.example")
+    assert "建议组织专项复盘会" in escalation.body_text
+
+
+def test_no_reminder_after_the_action_is_done(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    process(app, reply(app, request, "完成"))
+    decided = run_days(app, clock, date(2026, 12, 7), date(2026, 12, 31))
+    assert not [d for d in decided if "A-1" in d[3]]
+
+
+def minutes(meeting: str, due: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Wang Fang <wang.fang@corp.example>"
+    message["To"] = "minutes@corp.example, Zhang Wei <zhang.wei@corp.example>"
+    message["Subject"] = "[Minutes] National Day launch check"
+    message["Message-ID"] = f"<nd-{meeting}@corp.example>"
+    message.set_content(
+        f"Meeting: National Day launch check\nDate: {meeting}\nHost: Li Na <li.na@corp.example>\n\n"
+        f"Action items:\n- Ship the holiday campaign; owner: Zhang Wei <zhang.wei@corp.example>; due: {due}\n"
+    )
+    return message.as_bytes()
+
+
+def test_the_holiday_week_and_an_adjusted_working_saturday_are_respected(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-09-21 18:00")
+    assert process(app, minutes("2026-09-21", "2026-09-30")).outcome == "processed"
+    run_days(app, clock, date(2026, 9, 22), date(2026, 9, 25))  # consent round closes silently
+    assert actions(app)[0].consent == "silent"
+    decided = run_days(app, clock, date(2026, 9, 26), date(2026, 10, 13))
+    # Due Wed 9-30, then 10-01..07 are the National Day holiday; Sat 10-10 is a working day.
+    assert [(d, k) for d, k, to, s in decided] == [
+        ("2026-09-28", "reminder"),
+        ("2026-09-30", "reminder"),
+        ("2026-10-10", "reminder"),
+        ("2026-10-13", "escalation"),
+    ]
+    assert {to for d, k, to, s in decided} == {"zhang.wei@corp.example", "li.na@corp.example"}
+
+
+def test_after_downtime_stale_reminders_are_skipped_but_the_escalation_is_not(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    run_days(app, clock, date(2026, 12, 7), date(2026, 12, 7))
+    # Down from 12-08 to 12-21: one tick then.
+    decided = run_days(app, clock, date(2026, 12, 21), date(2026, 12, 21))
+    about_a2 = [(k, to) for d, k, to, s in decided if "A-2" in s]
+    assert ("escalation", "li.na@corp.example") in about_a2
+    assert ("reminder", "chen.zhe@corp.example") not in about_a2  # its moment (12-18) is stale
+    with app.db.session() as session:
+        from mailbot.store.models import Event
+
+        skipped = session.scalars(select(Event).where(Event.what == "reminder.skipped")).all()
+        assert skipped, "a skipped reminder is logged"
