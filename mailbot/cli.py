@@ -6,9 +6,7 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
+from mailbot.daemon import Daemon, poll, run_deadlines
 from mailbot.errors import MailbotError
 from mailbot.outbox import flush
 from mailbot.pipeline import process
@@ -31,7 +30,13 @@ log = logging.getLogger("mailbot")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter() if args.log_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    )
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.log_json else logging.WARNING, handlers=[handler], force=True
+    )
     try:
         return int(args.func(args) or 0)
     except MailbotError as exc:
@@ -42,13 +47,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+             "message": record.getMessage()},
+            ensure_ascii=False,
+        )  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mailbot", description="Meeting follow-up by email.")
     top.add_argument(
         "--config", type=Path, default=None, help="config file (default: $MAILBOT_CONFIG or ./config.toml)"
     )
     top.add_argument("--now", default=None, help="pretend it is this instant (ISO 8601; without zone: the bot's zone)")
-    top.add_argument("-v", "--verbose", action="store_true", help="log each mail and each delivery")
+    top.add_argument("-v", "--verbose", action="store_true", help="log one line per mail, delivery and job")
+    top.add_argument("--log-json", action="store_true", help="log lines as JSON objects (implies -v)")
     sub = top.add_subparsers(dest="command", required=True)
 
     init = sub.add_parser("init", help="write a working config and folders for the embedded default")
@@ -212,51 +229,28 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_deadlines(app: App) -> dict[str, int]:
-    """Everything that falls due with time: consent rounds, reminders, escalations."""
-    from mailbot.workflow.consent import run_consent_deadlines
-    from mailbot.workflow.reminders import run_reminders
-
-    now = app.now()
-    return {**run_consent_deadlines(app, now), **run_reminders(app, now)}
-
-
 def run_once(app: App) -> dict[str, int]:
     source = source_for(app)
-    counts: dict[str, int] = {}
     try:
-        for fetched in source.fetch_new():
-            result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
-            source.mark_done(fetched.key, result.status)
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        return poll(app, source)
     finally:
         source.close()
-    return counts
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     app = open_app(args)
-    stop = {"now": False}
-
-    def request_stop(_signum: int, _frame: Any) -> None:
-        stop["now"] = True  # finish the mail in hand, then leave
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    while True:
+    if args.once:
         counts = run_once(app)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
         # Deadlines are a function of now: each pass catches up on whatever fell due meanwhile.
         run_deadlines(app)
         report_flush(app)
-        if args.once or stop["now"]:
-            return 0
-        deadline = time.monotonic() + args.interval
-        while not stop["now"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if stop["now"]:
-            return 0
+        return 0
+    daemon = Daemon(app, source_for(app), lambda: delivery_for(app), interval=args.interval)
+    daemon.install_signal_handlers()
+    daemon.run()
+    return 0
 
 
 def print_json(value: Any) -> None:

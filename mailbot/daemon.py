@@ -1,0 +1,92 @@
+"""The long-running service: poll the mailbox, handle each mail, run what falls due, deliver.
+
+`schedule` says *when* a job runs (every N seconds, every minute); what a job finds due is
+always a function of the injected clock. SIGTERM/SIGINT set a flag: the mail in hand is
+finished and committed, then the loop leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import schedule
+
+from mailbot.app import App
+from mailbot.outbox import flush
+from mailbot.pipeline import process
+from mailbot.sources import Source
+
+log = logging.getLogger("mailbot.daemon")
+
+
+def run_deadlines(app: App) -> dict[str, int]:
+    """Everything that falls due with time: consent rounds, reminders, escalations."""
+    from mailbot.workflow.consent import run_consent_deadlines
+    from mailbot.workflow.reminders import run_reminders
+
+    now = app.now()
+    return {**run_consent_deadlines(app, now), **run_reminders(app, now)}
+
+
+def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for fetched in source.fetch_new():
+        result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
+        source.mark_done(fetched.key, result.status)
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        if should_stop():
+            break  # the mail in hand is committed and marked; the rest waits for the next start
+    return counts
+
+
+class Daemon:
+    def __init__(self, app: App, source: Source, delivery_factory: Callable[[], Any], *, interval: float) -> None:
+        self.app, self.source, self.delivery_factory = app, source, delivery_factory
+        self.interval = interval
+        self.stopping = False
+        self.scheduler = schedule.Scheduler()
+        self.scheduler.every(max(interval, 0.05)).seconds.do(self.poll_and_deliver)
+        self.scheduler.every(1).minutes.do(self.deadlines)
+
+    def request_stop(self, _signum: int = 0, _frame: Any = None) -> None:
+        self.stopping = True
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def poll_and_deliver(self) -> None:
+        counts = poll(self.app, self.source, lambda: self.stopping)
+        if counts:
+            log.info("job poll: %s", ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())))
+        self.deliver()
+
+    def deadlines(self) -> None:
+        counts = run_deadlines(self.app)
+        log.info("job deadlines: %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
+        self.deliver()
+
+    def deliver(self) -> None:
+        counts = flush(self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock)
+        if counts["sent"] or counts["retry"] or counts["failed"]:
+            log.info("job deliver: %s", counts)
+
+    def run(self) -> None:
+        # After downtime: catch up once at start, before waiting for the first interval.
+        self.deadlines()
+        self.poll_and_deliver()
+        wait_for_mail = getattr(self.source, "wait_for_mail", None)
+        while not self.stopping:
+            self.scheduler.run_pending()
+            pause = min(max(self.scheduler.idle_seconds or 0.0, 0.0), 1.0)
+            if wait_for_mail is not None and pause > 0:
+                if wait_for_mail(pause):  # IDLE: new mail now, not at the next interval
+                    self.poll_and_deliver()
+            elif pause > 0:
+                time.sleep(min(pause, 0.2))
+        self.source.close()
+        log.info("stopped")
