@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from mailbot.app import App
+from mailbot.cli import main
 from mailbot.clock import FixedClock
+from mailbot.notify import Notifier
 from mailbot.pipeline import process
-from mailbot.store.models import Person
-from mailbot.workflow.consent import run_consent_deadlines
-from tests.helpers import actions, at, feed, meetings, outbox
+from mailbot.store.models import ActionItem, Meeting, Person
+from mailbot.workflow.consent import confirm_if_settled, run_consent_deadlines
+from tests.helpers import MAILS, actions, at, feed, meetings, outbox
 from tests.replying import reply
 
 PARTIES = sorted(
@@ -185,3 +188,183 @@ def test_a_bounce_of_a_confirmation_request_marks_the_address_and_tells_the_host
     tick(app, clock, "2026-12-07 09:00")
     assert len(outbox(app, "bounce_notice")) == 1  # the tick does not tell the host again
     assert next(a for a in actions(app) if a.ref == "A-4").status == "awaiting_confirmation"
+
+
+# --- state set directly in the database: independent of the reply handler ------------------------
+
+
+def set_action(app: App, ref: str, **values: object) -> None:
+    with app.db.transaction() as session:
+        action = session.get(ActionItem, int(ref.removeprefix("A-")))
+        assert action is not None and action.ref == ref
+        for name, value in values.items():
+            setattr(action, name, value)
+
+
+def keys(app: App) -> list[str]:
+    return sorted(m.key for m in outbox(app) if m.kind in ("final_minutes", "objections_open", "away_notice",
+                                                            "bounce_notice", "confirm_request"))  # fmt: skip
+
+
+def test_objections_open_at_the_deadline_go_to_the_host_and_a_new_objection_is_news(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    set_action(app, "A-2", status="objected", objection_reason="研发排期已满，12月10日无法完成")
+    assert tick(app, clock, "2026-12-04 18:00")["disputed"] == 0  # the round is still open
+    assert outbox(app, "objections_open") == []
+    counts = tick(app, clock, "2026-12-07 09:00")
+    assert counts == {"accepted_silently": 3, "confirmed": 0, "disputed": 1, "waiting": 0}
+    (meeting,) = meetings(app)
+    assert meeting.status == "disputed"
+    (told,) = outbox(app, "objections_open")
+    assert (told.to_address, told.language) == ("li.na@corp.example", "zh")
+    assert told.subject == "【待处理异议】Q1 新品上市跨部门协作会：确认已截止，1 项异议待您处理"
+    body = told.body_text
+    assert "A-2  " in body and "<chen.zhe@corp.example>" in body
+    assert "异议原因：研发排期已满，12月10日无法完成" in body
+    assert "A-12 改派 姓名 / A-12 改期 2027-01-10 / A-12 撤销 / A-12 维持" in body
+    assert "研发排期已满" in (told.body_html or "")
+    assert tick(app, clock, "2026-12-07 09:05")["disputed"] == 0
+    assert len(outbox(app, "objections_open")) == 1
+    # A late objection (A-1 was accepted; the owner changed their mind and the lead's handler set it
+    # back to objected): a new set of open objections, one new mail.
+    set_action(app, "A-1", status="objected", objection_reason="预算未批", consent=None)
+    tick(app, clock, "2026-12-08 09:00")
+    assert len(outbox(app, "objections_open")) == 2
+    assert "2 项异议" in outbox(app, "objections_open")[-1].subject
+    tick(app, clock, "2026-12-09 09:00")
+    assert len(outbox(app, "objections_open")) == 2
+    assert outbox(app, "final_minutes") == []
+
+
+def test_resolving_every_objection_confirms_the_minutes_through_confirm_if_settled(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    set_action(app, "A-2", status="objected", objection_reason="研发排期已满")
+    tick(app, clock, "2026-12-07 09:00")
+    assert meetings(app)[0].status == "disputed"
+    # The host decided (the lead's reply handler does this by mail); then it asks for the settlement.
+    set_action(app, "A-2", status="accepted", consent="overruled", accepted_at=app.now())
+    with app.db.transaction() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        notifier = Notifier(app=app, session=session, now=app.now(), actor="li.na@corp.example")
+        assert confirm_if_settled(notifier, meeting) is True
+        assert confirm_if_settled(notifier, meeting) is False  # already confirmed
+    (meeting,) = meetings(app)
+    assert (meeting.status, meeting.confirmed_at) == ("confirmed", app.now())
+    finals = outbox(app, "final_minutes")
+    assert sorted(f.to_address for f in finals) == PARTIES
+    assert {f.key for f in finals} == {f"final_minutes:M-1:v1:{p}" for p in PARTIES}
+    assert "minutes@corp.example" not in {f.to_address for f in finals}
+    body = finals[0].body_text
+    assert body.count("确认方式：逾期未回复，视为同意") == 3 and "确认方式：异议经主持人裁决维持" in body
+    # The owner, due date and way of acceptance of every action, in the HTML part too.
+    assert "完成时限：2026年12月10日" in body and "<chen.zhe@corp.example>" in body
+    assert finals[0].body_html is not None and "逾期未回复，视为同意" in finals[0].body_html
+    assert tick(app, clock, "2026-12-08 09:00") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+
+
+def test_nothing_settles_while_an_action_awaits_or_all_are_cancelled(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    for ref in ("A-1", "A-2", "A-3"):
+        set_action(app, ref, status="accepted", consent="explicit")
+    with app.db.transaction() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        notifier = Notifier(app=app, session=session, now=app.now())
+        assert confirm_if_settled(notifier, meeting) is False  # A-4 still awaits
+    for ref in ("A-1", "A-2", "A-3", "A-4"):
+        set_action(app, ref, status="cancelled")
+    with app.db.transaction() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert confirm_if_settled(Notifier(app=app, session=session, now=app.now()), meeting) is False
+    assert outbox(app, "final_minutes") == []
+
+
+def test_an_away_owner_caught_up_after_downtime_ends_as_daily_ticks_would(round_open: App, clock: FixedClock) -> None:
+    """Away until the 9th, so A-3's round moves to the 11th; the bot wakes only on the 14th."""
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Person).where(Person.address == "zhao.min@corp.example")).one().away_until = date(
+            2026, 12, 9
+        )
+    counts = tick(app, clock, "2026-12-14 09:00")
+    assert counts == {"accepted_silently": 4, "confirmed": 1, "disputed": 0, "waiting": 0}
+    a3 = next(a for a in actions(app) if a.ref == "A-3")
+    assert (a3.status, a3.consent, a3.confirm_by) == ("accepted", "silent", date(2026, 12, 11))
+    assert keys(app) == sorted(
+        [*(f"confirm_request:M-1:v1:{o}" for o in ("zhang.wei@corp.example", "chen.zhe@corp.example",
+                                                   "zhao.min@corp.example", "zhu.rong@corp.example")),
+         "away_notice:A-3:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
+    )  # fmt: skip
+    assert tick(app, clock, "2026-12-14 09:00") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+
+
+def test_daily_ticks_send_the_same_mails_as_one_late_tick(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Person).where(Person.address == "zhao.min@corp.example")).one().away_until = date(
+            2026, 12, 9
+        )
+    for day in range(3, 15):
+        tick(app, clock, f"2026-12-{day:02d} 09:00")
+    assert keys(app) == sorted(
+        [*(f"confirm_request:M-1:v1:{o}" for o in ("zhang.wei@corp.example", "chen.zhe@corp.example",
+                                                   "zhao.min@corp.example", "zhu.rong@corp.example")),
+         "away_notice:A-3:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
+    )  # fmt: skip
+    assert {(a.status, a.consent) for a in actions(app)} == {("accepted", "silent")}
+
+
+def test_a_proxy_is_not_asked_to_answer_by_a_day_already_gone(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    with app.db.transaction() as session:
+        zhao = session.scalars(select(Person).where(Person.address == "zhao.min@corp.example")).one()
+        zhao.away_until, zhao.proxy_address = date(2026, 12, 9), "sun.lei@corp.example"
+    tick(app, clock, "2026-12-14 09:00")
+    assert [m.to_address for m in outbox(app, "confirm_request")].count("sun.lei@corp.example") == 0
+    assert len(outbox(app, "away_notice")) == 1
+
+
+def test_the_proxy_of_an_away_owner_is_asked_while_there_is_time(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    with app.db.transaction() as session:
+        zhao = session.scalars(select(Person).where(Person.address == "zhao.min@corp.example")).one()
+        zhao.away_until, zhao.proxy_address = date(2026, 12, 9), "sun.lei@corp.example"
+    tick(app, clock, "2026-12-07 09:00")
+    (asked,) = [m for m in outbox(app, "confirm_request") if m.to_address == "sun.lei@corp.example"]
+    assert asked.key == "confirm_request:A-3:proxy:sun.lei@corp.example"
+    assert "2026年12月11日" in asked.subject
+    tick(app, clock, "2026-12-08 09:00")
+    assert [m.to_address for m in outbox(app, "confirm_request")].count("sun.lei@corp.example") == 1
+
+
+def test_english_final_minutes_tell_explicit_and_silent_consent_apart(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-07 20:00")
+    assert feed(app, "gmail_en_minutes_markdown.eml").outcome == "processed"
+    set_action(app, "A-1", status="accepted", consent="explicit", accepted_at=app.now())
+    tick(app, clock, "2026-12-10 09:00")
+    finals = outbox(app, "final_minutes")
+    assert finals and {f.language for f in finals} == {"en"}
+    assert "zhou.ting@corp.example" in {f.to_address for f in finals}
+    text = finals[0].body_text
+    assert finals[0].subject.startswith("[Minutes · final] Q1 Launch Budget Review")
+    assert text.count("Accepted: no reply by the deadline: silent consent") == 3
+    assert text.count("Accepted: confirmed by the owner") == 1
+    assert "silent consent" in (finals[0].body_html or "")
+
+
+def test_cli_tick_runs_the_due_work_once_and_delivers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "bot")]) == 0
+    config = str(tmp_path / "bot" / "config.toml")
+    minutes = str(MAILS / "outlook_zh_minutes_gbk_html.eml")
+    assert main(["--config", config, "--now", "2026-12-02T18:00", "ingest", minutes]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "--now", "2026-12-07T09:00", "tick"]) == 0
+    out = capsys.readouterr().out
+    assert "4 accepted silently, 1 confirmed" in out
+    assert "sent 9 mail(s)" in out
+    assert main(["--config", config, "--now", "2026-12-07T09:05", "tick"]) == 0
+    out = capsys.readouterr().out
+    assert "0 accepted silently, 0 confirmed" in out and "sent 0 mail(s)" in out

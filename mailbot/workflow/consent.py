@@ -5,8 +5,12 @@ key and every state change is guarded by the state it expects, so running it twi
 after a week of downtime, sends nothing twice and misses nothing.
 
 Not consent: an owner whose request bounced (the host is told; the action waits for someone
-reachable), and an owner who is away (their deadline moves past their return, or their proxy is
-asked instead).
+reachable), and an owner who is away (their deadline moves past their return, and their proxy,
+if any, is asked).
+
+Keys: `bounce_notice:M-1:<address>` (per person and meeting, shared with the bounce handler),
+`away_notice:A-3:<last day away>`, `confirm_request:A-3:proxy:<proxy>`,
+`objections_open:M-1:<refs>:<hash of refs and reasons>`, `final_minutes:M-1:v<version>:<party>`.
 """
 
 from __future__ import annotations
@@ -53,8 +57,8 @@ def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[
         owner = notifier.person(action.owner_address)
         if owner is not None and owner.bouncing:
             counts["waiting"] += 1
-            waiting = [a for a in live if a.owner_address == owner.address and a.status == "awaiting_confirmation"]
-            tell_bounce(notifier, meeting, owner.address, waiting)
+            theirs = [a for a in live if a.owner_address == owner.address and a.status == "awaiting_confirmation"]
+            tell_bounce(notifier, meeting, owner.address, theirs)
             continue
         if owner is not None and owner.away_until is not None and owner.away_until >= action.confirm_by:
             extend_for_absence(notifier, meeting, action, owner.away_until, owner.proxy_address)
