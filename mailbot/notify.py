@@ -7,7 +7,7 @@ common template values, the unique key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from mailbot import people, tokens
 from mailbot.app import App
-from mailbot.outbox import enqueue
+from mailbot.calendar_files import action_todos
+from mailbot.outbox import OutgoingFile, enqueue
 from mailbot.store.models import Event, Person
 
 
@@ -72,6 +73,7 @@ class Notifier:
         language: str | None = None,
         token_for: str | None = None,
         meeting_id: int | None = None,
+        attachments: Sequence[OutgoingFile] = (),
     ) -> bool:
         """A new mail (not an answer) to one person; False when that key was decided before."""
         token = self.token(token_for, to) if token_for else None
@@ -90,10 +92,16 @@ class Notifier:
             reply_token=token,
             meeting_id=meeting_id,
             inbound_mail_id=self.inbound_mail_id,
+            attachments=attachments,
         )
         if written:
             self.sent.append(key)
         return written
+
+    def todo_file(self, actions: Sequence[dict[str, Any]], meeting: dict[str, Any]) -> OutgoingFile:
+        """The actions as calendar tasks (.ics), for the mail that asks about or fixes them."""
+        data = action_todos(actions, meeting, self.app.sender.domain, self.now)
+        return OutgoingFile("actions.ics", "text/calendar", data)
 
     def event(
         self,

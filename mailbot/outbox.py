@@ -8,6 +8,7 @@ restarts and two daemons.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -32,6 +33,13 @@ from mailbot.store.models import OutboxMail
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ def enqueue(
     auto_submitted: str = "auto-generated",
     meeting_id: int | None = None,
     inbound_mail_id: int | None = None,
+    attachments: Sequence[OutgoingFile] = (),
 ) -> bool:
     """Insert the mail unless its key exists; True when a new row was written."""
     # JSON now, not at send time: what is stored is exactly what the mail will say.
@@ -81,6 +90,10 @@ def enqueue(
         "to_name": to_name,
         "subject": renderer.render_subject(kind, language, stored_context),
         "context": stored_context,
+        "attachments": [
+            {"filename": f.filename, "content_type": f.content_type, "data": base64.b64encode(f.data).decode()}
+            for f in attachments
+        ],
         "message_id": message_id_for(key, sender.domain),
         "in_reply_to": in_reply_to,
         "references": " ".join(f"<{ref}>" for ref in references) or None,
@@ -144,6 +157,13 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     message["X-Mailbot-Kind"] = row.kind
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    for attached in row.attachments or []:
+        maintype, _, subtype = attached["content_type"].partition("/")
+        data = base64.b64decode(attached["data"])
+        if maintype == "text":  # with its charset, or Outlook reads the Chinese in an .ics as mojibake
+            message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=attached["filename"])
+        else:
+            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attached["filename"])
     return message
 
 

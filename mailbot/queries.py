@@ -48,6 +48,7 @@ def action_rows(
         row = action_view(action)
         row["meeting"] = action.meeting.ref
         row["meeting_title"] = action.meeting.title
+        row["delay_reason"] = action.delay_reason
         rows.append(row)
     return rows
 

@@ -152,3 +152,25 @@ def test_a_mail_that_failed_lands_in_the_failed_folder(
     assert "processed: 1 failed" in capsys.readouterr().out
     assert [p.name for p in (inbox / ".Failed" / "new").iterdir()] == ["1700000000.M1.host"]
     assert list((inbox / "new").iterdir()) == []
+
+
+def test_export_writes_the_tracking_table_as_people_open_it(
+    bot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from icalendar import Calendar
+    from openpyxl import load_workbook
+
+    assert run(bot, "ingest", str(MAILS / "outlook_zh_minutes_gbk_html.eml")) == 0
+    xlsx, csv_file, ics = tmp_path / "t.xlsx", tmp_path / "t.csv", tmp_path / "t.ics"
+    assert run(bot, "export", "--format", "xlsx", "--out", str(xlsx), now="2026-12-16T09:00") == 0
+    sheet = load_workbook(xlsx).active
+    assert sheet.title == "行动项跟踪表"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "会议", "任务描述", "负责人")
+    assert rows[1][:3] == ("A-2", "Q1 新品上市跨部门协作会", "提供产品功能亮点说明")
+    assert run(bot, "export", "--format", "csv", "--out", str(csv_file)) == 0
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "朱镕 <zhu.rong@corp.example>" in csv_file.read_text(encoding="utf-8-sig")
+    assert run(bot, "export", "--format", "ics", "--out", str(ics)) == 0
+    assert len(Calendar.from_ical(ics.read_bytes()).walk("VTODO")) == 4
+    assert "wrote 4 action(s)" in capsys.readouterr().out

@@ -120,3 +120,33 @@ def test_minutes_only_in_a_word_attachment_get_a_plain_answer(app: App, clock: F
     (answer,) = outbox(app)
     assert "纪要未生效，共 1 处需要修改" in answer.subject
     assert "纪要只在附件（会议纪要.docx）里，我只读邮件正文" in answer.body_text
+
+
+def test_requests_carry_the_actions_as_calendar_tasks_and_the_agenda_ack_the_meeting(
+    app: App, clock: FixedClock
+) -> None:
+    import base64
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    from mailbot.outbox import build_message
+
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    (ack,) = outbox(app, "agenda_ack")
+    (event,) = Calendar.from_ical(base64.b64decode(ack.attachments[0]["data"])).walk("VEVENT")
+    assert str(event["summary"]) == Q1
+    assert event.decoded("dtstart") == datetime(2026, 12, 2, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    message = build_message(request, app.sender, app.now())
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "actions.ics" and attached.get_content_type() == "text/calendar"
+    (todo,) = Calendar.from_ical(attached.get_content()).walk("VTODO")
+    assert str(todo["summary"]) == "A-1 输出新品推广活动方案初稿"
+    assert todo.decoded("due") == date(2026, 12, 15)
+    assert str(todo["uid"]) == "A-1@corp.example"

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from mailbot.calendar_files import meeting_event
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
+from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Meeting, Topic
 
 
@@ -88,7 +90,13 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         },
         token_for=meeting.ref,
         meeting_id=meeting.id,
-    )
+        attachments=[
+            OutgoingFile(
+                "meeting.ics", "text/calendar",
+                meeting_event(meeting_view(meeting), ctx.app.sender.domain, ctx.app.config.tz, ctx.now),
+            )
+        ],
+    )  # fmt: skip
     return Outcome("processed", "agenda", meeting_id=meeting.id)
 
 

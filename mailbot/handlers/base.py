@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
-from mailbot.outbox import enqueue
+from mailbot.outbox import OutgoingFile, enqueue
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
@@ -69,6 +70,7 @@ class HandlerContext(Notifier):
         token_for: str | None = None,
         meeting_id: int | None = None,
         rate_limited: bool = False,
+        attachments: Sequence[OutgoingFile] = (),
     ) -> bool:
         """The answer to the mail in hand: threaded to it, marked auto-replied, one per mail and kind."""
         to = self.sender_address
@@ -99,6 +101,7 @@ class HandlerContext(Notifier):
             auto_submitted="auto-replied",
             meeting_id=meeting_id,
             inbound_mail_id=self.record.id,
+            attachments=attachments,
         )
         if written:
             self.sent.append(f"answer:{kind}")

@@ -224,6 +224,7 @@ def notify_parties(
             kind="confirm_request", to=owner,
             context={"meeting": view, "mine": mine, "actions": action_views},
             token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
+            attachments=[ctx.todo_file(mine, view)],
         )  # fmt: skip
     parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address]
     seen = set(by_owner) | {bot, ""}

@@ -250,6 +250,9 @@ class OutboxMail(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    # Files decided with the mail (an .ics of the actions, the tracking table): filename,
+    # content_type and base64 data, fixed at decision time like the context.
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     references: Mapped[str | None] = mapped_column(Text)

@@ -177,6 +177,7 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     parties = [*meeting.attendees, *(a.owner_address for a in live), meeting.host_address, meeting.recorder_address]
     seen = {notifier.app.sender.address, ""}
     notifier.know(p for p in parties if p)
+    ics = notifier.todo_file(actions, view)
     for party in parties:
         if not party or party in seen:
             continue
@@ -184,5 +185,6 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
         notifier.send(
             key=f"final_minutes:{meeting.ref}:v{version}:{party}", kind="final_minutes", to=party,
             context={"meeting": view, "actions": actions}, token_for=meeting.ref, meeting_id=meeting.id,
+            attachments=[ics],
         )  # fmt: skip
     return True

@@ -174,6 +174,7 @@ def upgrade() -> None:
         sa.Column("context", sa.JSON(), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=True),
         sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("attachments", sa.JSON(), nullable=False),
         sa.Column("message_id", sa.String(length=300), nullable=False),
         sa.Column("in_reply_to", sa.String(length=998), nullable=True),
         sa.Column("references", sa.Text(), nullable=True),
