@@ -87,9 +87,19 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--interval", type=float, default=30.0, help="seconds between polls")
     run.set_defaults(func=cmd_run)
 
+    check = sub.add_parser("check", help="try the database, the mailbox and the mail server; send nothing")
+    check.set_defaults(func=cmd_check)
+
     tick = sub.add_parser("tick", help="run the deadline work that is due (idempotent), then deliver")
     tick.add_argument("--no-flush", action="store_true", help="leave the mails in the outbox")
     tick.set_defaults(func=cmd_tick)
+
+    digest = sub.add_parser("digest", help="decide this week's status digests and deliver, or --preview one")
+    digest.add_argument("--preview", action="store_true", help="render one person's digest to a file; decide nothing")
+    digest.add_argument("--to", metavar="ADDR", help="whose digest to preview (required with --preview)")
+    digest.add_argument("--out", type=Path, default=Path("digest-preview.html"), help="preview file (HTML)")
+    digest.add_argument("--no-flush", action="store_true", help="leave the mails in the outbox")
+    digest.set_defaults(func=cmd_digest)
 
     meetings = sub.add_parser("meetings", help="list meetings")
     meetings.add_argument("--json", action="store_true")
@@ -101,6 +111,13 @@ def parser() -> argparse.ArgumentParser:
     actions.add_argument("--overdue", action="store_true")
     actions.add_argument("--json", action="store_true")
     actions.set_defaults(func=cmd_actions)
+
+    export = sub.add_parser("export", help="the action tracking table as xlsx, csv or ics")
+    export.add_argument("--format", choices=("xlsx", "csv", "ics"), default="xlsx")
+    export.add_argument("--out", type=Path, default=None, help="default: actions.FORMAT")
+    export.add_argument("--meeting", default=None, help="only this meeting (M-3)")
+    export.add_argument("--language", choices=("zh", "en"), default=None)
+    export.set_defaults(func=cmd_export)
 
     show = sub.add_parser("show", help="one action (A-12) with its history, or a meeting (M-3)")
     show.add_argument("ref")
@@ -220,12 +237,51 @@ def report_flush(app: App) -> None:
     print(f"sent {counts['sent']} mail(s) to {where}; {counts['retry']} to retry, {counts['failed']} failed")
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from mailbot.check import check_all
+
+    # The config only, not open_app: a check must not migrate the database it is checking.
+    results = check_all(load(args))
+    for result in results:
+        print(result.line)
+    return 0 if all(result.ok for result in results) else 1
+
+
 def cmd_tick(args: argparse.Namespace) -> int:
     app = open_app(args)
     counts = run_deadlines(app)
     print(", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     if not args.no_flush:
         report_flush(app)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from mailbot.notify import Notifier
+    from mailbot.workflow.digest import build_digest, digest_language, run_digest
+
+    app = open_app(args)
+    if not args.preview:
+        counts = run_digest(app, app.now())
+        print(f"{counts['digests']} digest(s) decided")
+        if not args.no_flush:
+            report_flush(app)
+        return 0
+    if not args.to:
+        raise MailbotError("digest --preview needs --to ADDR: whose digest to show")
+    # A read-only session: the preview renders what the mail would say and decides nothing.
+    with app.db.session() as session:
+        context = build_digest(session, app, args.to, app.today())
+        if context is None:
+            raise MailbotError(f"{args.to} is party to no active meeting: no digest would be sent")
+        language = digest_language(Notifier(app=app, session=session, now=app.now()), args.to.lower(), context)
+    values = {**context, "token": None, "bot_address": app.config.bot.address, "bot_name": app.config.bot.name,
+              "docs_url": app.config.bot.docs_url}  # fmt: skip
+    # Through JSON as the outbox stores it, so the preview renders exactly what delivery would.
+    values = json.loads(json.dumps(values, default=lambda v: v.isoformat()))
+    _, html = app.renderer.render_body("digest", language, values)
+    args.out.write_text(html, encoding="utf-8")
+    print(args.out.resolve())
     return 0
 
 
@@ -305,6 +361,26 @@ def cmd_actions(args: argparse.Namespace) -> int:
         print_json(rows)
     else:
         print_table(rows, ("ref", "meeting", "owner_name", "owner", "due", "status", "description"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mailbot.exports import to_csv, to_ics, to_xlsx
+
+    app = open_app(args)
+    with app.db.session() as session:
+        rows = [r for r in action_rows(session) if r["status"] != "cancelled"]
+    if args.meeting:
+        rows = [r for r in rows if r["meeting"] == args.meeting.upper()]
+    language = args.language or app.config.bot.language
+    out = args.out or Path(f"actions.{args.format}")
+    if args.format == "xlsx":
+        out.write_bytes(to_xlsx(rows, language, app.today()))
+    elif args.format == "csv":
+        out.write_bytes(to_csv(rows, language))
+    else:
+        out.write_bytes(to_ics(rows, app.sender.domain, app.now()))
+    print(f"wrote {len(rows)} action(s) to {out}")
     return 0
 
 

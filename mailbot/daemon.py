@@ -66,7 +66,12 @@ class Daemon:
         self.deliver()
 
     def deadlines(self) -> None:
-        counts = run_deadlines(self.app)
+        from mailbot.workflow.digest import run_digest
+
+        # The weekly digest rides on this every-minute job rather than a `schedule` weekday job:
+        # run_digest is idempotent per ISO week and a no-op before the configured moment (org
+        # time zone, not the host's), so this sends it on time and once after downtime.
+        counts = {**run_deadlines(self.app), **run_digest(self.app, self.app.now())}
         log.info("job deadlines: %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
         self.deliver()
 

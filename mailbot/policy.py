@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import time as clock_time
 from pathlib import Path
 
 from mailbot.config import build_dataclass
@@ -40,6 +41,35 @@ class EscalationPolicy:
     after_overdue_working_days: int = 5
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class DigestPolicy:
+    """When the weekly status mail goes out: a weekday and a wall-clock time in the org's zone."""
+
+    weekday: str = "monday"
+    time: str = "09:00"
+
+    def __post_init__(self) -> None:
+        # Checked at load, like every other rule: a typo must stop the bot, not silence the digest.
+        if self.weekday.lower() not in WEEKDAYS:
+            raise ConfigError(f"digest.weekday: {self.weekday!r} is not one of {', '.join(WEEKDAYS)}")
+        try:
+            clock_time.fromisoformat(self.time)
+        except ValueError:
+            raise ConfigError(f'digest.time: {self.time!r} is not a time like "09:00"') from None
+
+    @property
+    def weekday_index(self) -> int:
+        """Monday is 0, as `date.weekday()` counts."""
+        return WEEKDAYS.index(self.weekday.lower())
+
+    @property
+    def at(self) -> clock_time:
+        return clock_time.fromisoformat(self.time)
+
+
 @dataclass(frozen=True)
 class Policy:
     agenda: AgendaPolicy = field(default_factory=AgendaPolicy)
@@ -47,6 +77,7 @@ class Policy:
     answers: AnswersPolicy = field(default_factory=AnswersPolicy)
     reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    digest: DigestPolicy = field(default_factory=DigestPolicy)
 
 
 def load_policy(path: Path) -> Policy:

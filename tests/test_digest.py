@@ -1,0 +1,204 @@
+"""The Monday status digest: who gets it, what it says, once per week, and how it looks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailbot.app import App
+from mailbot.cli import main, run_deadlines
+from mailbot.clock import FixedClock
+from mailbot.store.models import ActionItem, Event, Meeting, Person
+from mailbot.workflow.digest import build_digest, run_digest
+from tests.helpers import SHANGHAI, at, feed, outbox
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+def day_at(clock: FixedClock, day: date, hour: int = 9) -> None:
+    clock.set(datetime(day.year, day.month, day.day, hour, 0, tzinfo=SHANGHAI))
+
+
+def three_weeks_on(app: App, clock: FixedClock) -> None:
+    """M-1 from the GBK Outlook minutes; by Monday 12-21: A-1 done on 12-16, A-2 (due 12-10)
+    overdue and escalated, A-3 delayed to Thu 12-24, A-4 objected (so M-1 is disputed)."""
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    with app.db.transaction() as session:
+        a4 = session.get(ActionItem, 4)
+        assert a4 is not None
+        a4.status, a4.objection_reason = "objected", "预算口径未定，需财务总监先确认"
+        session.add(Person(address="rd.head@corp.example", name="研发部负责人", department="研发部", role="head",
+                           created_at=clock.now()))  # fmt: skip
+        session.add(Person(address="observer@corp.example", name="旁观者", created_at=clock.now()))
+    day = date(2026, 12, 7)
+    while day <= date(2026, 12, 20):  # the daily ticks: silent consent, reminders, the escalation
+        day_at(clock, day)
+        run_deadlines(app)
+        if day == date(2026, 12, 16):
+            with app.db.transaction() as session:
+                a1, a3 = session.get(ActionItem, 1), session.get(ActionItem, 3)
+                assert a1 is not None and a3 is not None
+                a1.status = "done"
+                session.add(Event(at=clock.now(), actor="zhang.wei@corp.example", what="action.done", meeting_id=1,
+                                  action_id=1, detail={}))  # fmt: skip
+                a3.status, a3.due, a3.delay_reason = "delayed", date(2026, 12, 24), "等待培训场地确认"
+        day += timedelta(days=1)
+
+
+def digests(app: App) -> dict[str, str]:
+    return {m.to_address: m.body_text or "" for m in outbox(app, "digest")}
+
+
+def body(text: str) -> str:
+    """The text between the reply marker and the footer: what the test pins down exactly."""
+    return text.split("——\n\n", 1)[1].split("\n--\n", 1)[0]
+
+
+MEETING = """== M-1 Q1 新品上市跨部门协作会（2026年12月2日（周三）） ==
+会议状态：有异议待处理；行动项 4 项：已确认 1、已延期 1、有异议 1、已完成 1；其中逾期 1 项
+
+【已逾期】
+A-2  提供产品功能亮点说明
+    负责人：研发部 陈喆 <chen.zhe@corp.example>　完成时限：2026年12月10日（周四）　已逾期 11 天（已上报）
+
+【本周到期】
+A-3  制定销售培训计划
+    负责人：销售部 赵敏 <zhao.min@corp.example>　完成时限：2026年12月24日（周四）　状态：已延期
+
+【已延期】
+A-3  制定销售培训计划
+    负责人：销售部 赵敏 <zhao.min@corp.example>　新完成时限：2026年12月24日（周四）　原因：等待培训场地确认
+
+【异议待处理】（由主持人 li.na@corp.example 处理）
+A-4  核算推广费用与提成预算占比
+    负责人：财务部 朱镕 <zhu.rong@corp.example>　异议：预算口径未定，需财务总监先确认
+
+【上周完成】
+A-1  输出新品推广活动方案初稿
+    负责人：市场部 张伟 <zhang.wei@corp.example>　状态：已完成
+
+回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
+"""
+HELLO = "您好，以下是截至 2026年12月21日（周一） 您参与的会议的行动项状态（本周：2026年12月21日（周一） 至 2026年12月27日（周日））。\n\n"
+
+
+def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: FixedClock) -> None:
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 21))
+    assert run_digest(app, clock.now()) == {"digests": 10}
+    mails = digests(app)
+    # The 9 parties of M-1 plus the head of 研发部 (A-2's department); not the unrelated observer.
+    assert set(mails) == {
+        "li.na@corp.example", "wang.fang@corp.example", "zhang.wei@corp.example", "chen.zhe@corp.example",
+        "liu.yang@corp.example", "zhao.min@corp.example", "sun.lei@corp.example", "zhou.ting@corp.example",
+        "zhu.rong@corp.example", "rd.head@corp.example",
+    }  # fmt: skip
+    # The owner: their overdue, escalated item first, then the meeting.
+    assert body(mails["chen.zhe@corp.example"]) == (
+        HELLO + "== 您负责的未完成行动项 ==\n"
+        "A-2  提供产品功能亮点说明（M-1）\n"
+        "    完成时限：2026年12月10日（周四）（已逾期 11 天，已上报）　状态：已确认\n\n" + MEETING
+    )
+    # The department head owns nothing: the same meeting status, with an empty own list.
+    assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
+    # Decided: a party whose own actions are all done still gets the meeting's status while it has
+    # open work (their done item is listed under 上周完成); only party to no active meeting is "nothing".
+    assert body(mails["zhang.wei@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
+    subject = next(m.subject for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    assert subject == "【每周状态】2026年12月21日（周一）起的一周：1 个会议，1 项逾期，您有 1 项未完成"
+    with app.db.session() as session:
+        assert build_digest(session, app, "observer@corp.example", date(2026, 12, 21)) is None
+        assert build_digest(session, app, "nobody@elsewhere.example", date(2026, 12, 21)) is None
+    # Once per week: a second run, and one later that week, decide nothing.
+    assert run_digest(app, clock.now()) == {"digests": 0}
+    day_at(clock, date(2026, 12, 23), 15)
+    assert run_digest(app, clock.now()) == {"digests": 0}
+
+
+def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: FixedClock) -> None:
+    three_weeks_on(app, clock)
+    with app.db.transaction() as session:
+        meeting = session.get(Meeting, 1)
+        assert meeting is not None
+        meeting.status = "confirmed"
+        for action in meeting.actions:
+            action.status = "verified"
+    day_at(clock, date(2026, 12, 21))
+    # Nobody gets an empty mail: with nothing open, M-1 is no longer an active meeting.
+    assert run_digest(app, clock.now()) == {"digests": 0}
+    with app.db.session() as session:
+        assert build_digest(session, app, "chen.zhe@corp.example", date(2026, 12, 21)) is None
+
+
+def test_not_before_the_moment_not_on_sunday_and_once_after_downtime(app: App, clock: FixedClock) -> None:
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 20), 18)  # Sunday: the week of 12-14 was never sent (bot "down")
+    assert run_digest(app, clock.now()) == {"digests": 0}
+    clock.set(datetime(2026, 12, 21, 8, 59, tzinfo=SHANGHAI))  # Monday, a minute early
+    assert run_digest(app, clock.now()) == {"digests": 0}
+    # Down all Monday; back Tuesday 10:00: this week's digest, once, under this week's key.
+    day_at(clock, date(2026, 12, 22), 10)
+    assert run_digest(app, clock.now()) == {"digests": 10}
+    assert run_digest(app, clock.now()) == {"digests": 0}
+    assert {m.key.split(":")[1] for m in outbox(app, "digest")} == {"2026-W52"}
+
+
+def test_english_recipient_and_the_cli(
+    app: App, clock: FixedClock, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    three_weeks_on(app, clock)
+    with app.db.transaction() as session:
+        session.add(Person(address="cfo@corp.example", name="CFO", department="财务部", role="head", language="en",
+                           created_at=clock.now()))  # fmt: skip
+    config = str(home / "config.toml")
+    out = home / "preview.html"
+    assert main(["--config", config, "--now", "2026-12-21T09:30", "digest", "--preview", "--to", "cfo@corp.example",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert str(out) in capsys.readouterr().out
+    assert "Open objections (for the host)" in out.read_text(encoding="utf-8")
+    assert outbox(app, "digest") == []  # a preview decides nothing
+    assert main(["--config", config, "--now", "2026-12-21T09:30", "digest", "--no-flush"]) == 0
+    assert "11 digest(s) decided" in capsys.readouterr().out
+    cfo = next(m for m in outbox(app, "digest") if m.to_address == "cfo@corp.example")
+    assert cfo.language == "en"
+    assert cfo.subject == "[Weekly status] Week of Mon 21 Dec 2026: 1 meeting, 1 overdue"
+    assert "[Open objections] (for the host, li.na@corp.example, to resolve)\nA-4  " in (cfo.body_text or "")
+    assert (
+        "A-2  提供产品功能亮点说明\n    Owner: 陈喆 <chen.zhe@corp.example> (研发部)  Due: Thu 10 Dec 2026  11 days overdue (escalated)"
+        in (cfo.body_text or "")
+    )
+
+
+def test_the_digest_html_renders_in_a_browser(app: App, clock: FixedClock, tmp_path: Path) -> None:
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI: {CHROMIUM} is missing; the digest rendering check needs it")
+        pytest.skip(f"{CHROMIUM} not installed: the digest's HTML is not checked in a browser")
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 21))
+    run_digest(app, clock.now())
+    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    html = mail.body_html or ""
+    # Mail clients keep inline styles only: no <style> block, no class, overdue in red.
+    assert "<style" not in html and "class=" not in html
+    assert "color:#d1242f" in html and "已逾期 11 天" in html
+    page, shot = tmp_path / "digest.html", tmp_path / "digest.png"
+    page.write_text(html, encoding="utf-8")
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--screenshot={shot}", "--window-size=900,1400", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000  # a blank page is a few kB; the tables make it far larger
+    (REPO / "test-output").mkdir(exist_ok=True)
+    shutil.copy(shot, REPO / "test-output" / "digest.png")  # for a person to look at
