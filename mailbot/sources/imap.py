@@ -140,6 +140,18 @@ class ImapSource:
                 log.info("UIDVALIDITY of %s changed; %s will be recognised on the next pass", self.folder, key)
                 return
             server_target = self._ensure_folder(client, target)
+            try:
+                move_uid(client, server_target)
+            except imaplib.IMAP4.abort:
+                raise  # the connection broke: _call reconnects and moves again
+            except IMAPClientError as exc:
+                if not _vanished(exc):
+                    raise
+                # Another daemon on this mailbox (or a person) moved or expunged it first. Our
+                # outcome is committed and the pipeline deduped it, so the mail is where it belongs.
+                log.info("mail %s was gone from %s before our move (%s): nothing to do", key, self.folder, exc)
+
+        def move_uid(client: IMAPClient, server_target: str) -> None:
             if status == "done":
                 # Seen, so a person browsing the processed folder sees the unread ones are new;
                 # a failed mail stays unread so it catches the eye.
@@ -323,6 +335,13 @@ def _delimiter(client: IMAPClient) -> str:
         delimiter = listed[0][1]
         return delimiter.decode() if isinstance(delimiter, bytes) else str(delimiter)
     return "/"
+
+
+def _vanished(exc: BaseException) -> bool:
+    # Dovecot answers NO [EXPUNGEISSUED] (RFC 5530) to a STORE/MOVE of a mail another session
+    # expunged; other servers say it in words only.
+    text = str(exc).lower()
+    return "expungeissued" in text or "no longer exist" in text
 
 
 def _is_exists(response: Any) -> bool:
