@@ -75,9 +75,13 @@ def import_people(session: Session, path: Path, now: datetime) -> ImportReport:
         person.proxy_address = (row.get("proxy") or "").lower() or None
         person.source = "directory"
         session.flush()
-        if person.name and session.scalar(
-            select(PersonName.id).where(PersonName.person_id == person.id, PersonName.name == person.name)
-        ) is None:
+        if (
+            person.name
+            and session.scalar(
+                select(PersonName.id).where(PersonName.person_id == person.id, PersonName.name == person.name)
+            )
+            is None
+        ):
             session.add(PersonName(person_id=person.id, name=person.name))
     return ImportReport(added=added, updated=updated)
 

@@ -155,7 +155,9 @@ def classify_context(app: App, session: Session) -> ClassifyContext:
     return ClassifyContext(
         routing=load_routing(app.config.rules_dir / "routing.toml"),
         bot_address=app.sender.address,
-        is_our_message=lambda mid: session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None,
+        is_our_message=lambda mid: (
+            session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
+        ),
         command_words=COMMAND_WORDS,
     )
 

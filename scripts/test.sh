@@ -14,7 +14,8 @@ if [ "${CI:-}" = "true" ] && command -v pg_lsclusters >/dev/null 2>&1; then
   fi
 fi
 
-.venv/bin/ruff check mailbot tests bench
+.venv/bin/ruff check mailbot tests bench scripts
+.venv/bin/ruff format --check mailbot tests bench scripts
 set +e
 .venv/bin/pytest "$@"
 status=$?

@@ -50,7 +50,9 @@ def meetings(app: App) -> list[Meeting]:
     with app.db.session() as session:
         return list(
             session.scalars(
-                select(Meeting).options(selectinload(Meeting.topics), selectinload(Meeting.decisions)).order_by(Meeting.id)
+                select(Meeting)
+                .options(selectinload(Meeting.topics), selectinload(Meeting.decisions))
+                .order_by(Meeting.id)
             )
         )
 

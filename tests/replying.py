@@ -24,12 +24,12 @@ def quoted(style: str, original: OutboxMail) -> str:
         )
     if style == "foxmail":
         return (
-            f"\n\n------------------ 原始邮件 ------------------\n发件人: \"Mailbot\"<minutes@corp.example>;\n"
-            f"发送时间: 2026年12月2日(星期三) 晚上6:01\n收件人: \"{original.to_address}\"<{original.to_address}>;\n"
+            f'\n\n------------------ 原始邮件 ------------------\n发件人: "Mailbot"<minutes@corp.example>;\n'
+            f'发送时间: 2026年12月2日(星期三) 晚上6:01\n收件人: "{original.to_address}"<{original.to_address}>;\n'
             f"主题: {original.subject}\n\n{body}"
         )
     if style == "netease":
-        return f"\n\n在 2026-12-02 18:01:07，\"Mailbot\" <minutes@corp.example> 写道：\n{body}"
+        return f'\n\n在 2026-12-02 18:01:07，"Mailbot" <minutes@corp.example> 写道：\n{body}'
     if style == "gmail_en":
         lines = "\n".join("> " + line for line in body.splitlines())
         return f"\n\nOn Wed, Dec 2, 2026 at 6:01 PM Mailbot <minutes@corp.example> wrote:\n\n{lines}\n"

@@ -39,7 +39,11 @@ def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, t
     put(app, "help:2", in_reply_to="orig@client.example", references=["a@x", "orig@client.example"],
         auto_submitted="auto-replied", reply_token="M3.abcdefghij")  # fmt: skip
     box = tmp_path / "sent"
-    assert flush(app.db, MaildirDelivery(box), app.sender, app.renderer, app.clock) == {"sent": 1, "retry": 0, "failed": 0}
+    assert flush(app.db, MaildirDelivery(box), app.sender, app.renderer, app.clock) == {
+        "sent": 1,
+        "retry": 0,
+        "failed": 0,
+    }
     assert flush(app.db, MaildirDelivery(box), app.sender, app.renderer, app.clock)["sent"] == 0
     (only,) = list(mailbox.Maildir(str(box)))
     message = email.message_from_bytes(only.as_bytes(), policy=policy.default)

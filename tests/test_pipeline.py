@@ -47,7 +47,10 @@ def test_the_same_mail_twice_is_processed_once(app: App, clock: FixedClock) -> N
 
 @pytest.mark.parametrize(
     ("fixture", "reason"),
-    [("outlook_zh_autoreply.eml", "Auto-Submitted: auto-replied"), ("postfix_dsn_bounce.eml", "bounce of a mail we did not send")],
+    [
+        ("outlook_zh_autoreply.eml", "Auto-Submitted: auto-replied"),
+        ("postfix_dsn_bounce.eml", "bounce of a mail we did not send"),
+    ],
 )
 def test_machine_mail_is_recorded_and_never_answered(app: App, fixture: str, reason: str) -> None:
     result = feed(app, fixture)
@@ -201,7 +204,11 @@ def test_a_mail_over_the_size_limit_is_kept_refused_and_answered(home, clock: Fi
     from mailbot.config import load_config
 
     path = home / "config.toml"
-    path.write_text(path.read_text().replace('kind = "maildir"\n\n[source.maildir]', 'kind = "maildir"\nmax_message_bytes = 20\n\n[source.maildir]', 1))
+    path.write_text(
+        path.read_text().replace(
+            'kind = "maildir"\n\n[source.maildir]', 'kind = "maildir"\nmax_message_bytes = 20\n\n[source.maildir]', 1
+        )
+    )
     app = App.open(load_config(path), clock)
     at(clock, "2026-12-02 18:00")
     result = feed(app, "outlook_zh_minutes_gbk_html.eml")  # 36 KB
@@ -215,9 +222,7 @@ def test_a_mail_over_the_size_limit_is_kept_refused_and_answered(home, clock: Fi
     app.db.dispose()
 
 
-def test_a_crash_on_a_machines_mail_is_recorded_but_never_answered(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_crash_on_a_machines_mail_is_recorded_but_never_answered(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mailbot.pipeline.route", lambda ctx: 1 / 0)
     result = feed(app, "postfix_dsn_bounce.eml")
     assert result.outcome == "failed"

@@ -85,9 +85,7 @@ def test_workdays_between_whole_year_2024(cn: WorkCalendar) -> None:
     # Checked against the package day by day, so a wrong year boundary in the running totals shows.
     import chinese_calendar
 
-    expected = sum(
-        1 for i in range(366) if chinese_calendar.is_workday(date(2024, 1, 1) + timedelta(days=i))
-    )
+    expected = sum(1 for i in range(366) if chinese_calendar.is_workday(date(2024, 1, 1) + timedelta(days=i)))
     assert cn.workdays_between(date(2023, 12, 31), date(2024, 12, 31)) == expected
 
 
@@ -165,7 +163,7 @@ def test_cn_ignores_rules_for_years_the_package_knows(tmp_path: Path) -> None:
 def test_rules_entries_may_be_toml_dates_and_ranges(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        "[years.2030]\nholidays = [2030-01-01, \"2030-02-04..2030-02-06\"]\nworkdays = [\"2030-02-09\"]\n",
+        '[years.2030]\nholidays = [2030-01-01, "2030-02-04..2030-02-06"]\nworkdays = ["2030-02-09"]\n',
     )
     rules = load_rules_file(path)[2030]
     assert rules.holidays == {date(2030, 1, 1), date(2030, 2, 4), date(2030, 2, 5), date(2030, 2, 6)}
@@ -233,10 +231,10 @@ def test_calendar_is_read_only(cn: WorkCalendar) -> None:
         ('[years.2027]\nholidays = ["2028-01-01"]\n', "not in 2027"),
         ('[years.2027]\nholiday = ["2027-01-01"]\n', "unknown key"),
         ('[years.2027]\nholidays = "2027-01-01"\n', "must be a list"),
-        ('[years.2027]\nholidays = [20270101]\n', "20270101"),
+        ("[years.2027]\nholidays = [20270101]\n", "20270101"),
         ('[years.2027]\nholidays = ["2027-01-02"]\nworkdays = ["2027-01-02"]\n', "both"),
         ('[years.2027]\nofficial = "yes"\n', "official"),
-        ('[years.next]\nholidays = []\n', "four-digit year"),
+        ("[years.next]\nholidays = []\n", "four-digit year"),
         ("years = 3\n", "'years' must be a table"),
         ('holidays = ["2027-01-01"]\n', "unknown top-level"),
     ],
