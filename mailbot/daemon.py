@@ -76,7 +76,11 @@ class Daemon:
         self.deliver()
 
     def deliver(self) -> None:
-        counts = flush(self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock)
+        config = self.app.config
+        counts = flush(
+            self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock,
+            admin=config.bot.admin.lower(), admin_language=config.bot.language,
+        )  # fmt: skip
         if counts["sent"] or counts["retry"] or counts["failed"]:
             log.info("job deliver: %s", counts)
 

@@ -182,7 +182,15 @@ class Delivery(Protocol):
 
 
 def flush(
-    db: Database, delivery: Delivery, sender: Sender, renderer: Renderer, clock: Clock, *, limit: int = 500
+    db: Database,
+    delivery: Delivery,
+    sender: Sender,
+    renderer: Renderer,
+    clock: Clock,
+    *,
+    limit: int = 500,
+    admin: str = "",
+    admin_language: str = "zh",
 ) -> dict[str, int]:
     """Deliver due pending rows, each in its own transaction holding that row's lock.
 
@@ -210,7 +218,17 @@ def flush(
                 row = session.scalar(query)
                 if row is not None:
                     render_row(row, renderer)
-                    counts[deliver_one(row, delivery, sender, now)] += 1
+                    result = deliver_one(row, delivery, sender, now)
+                    counts[result] += 1
+                    if result == "failed" and admin and admin != row.to_address and row.kind != "delivery_failed":
+                        # A mail that will never arrive is news for a person: the admin is told once.
+                        enqueue(
+                            session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
+                            to_address=admin, to_name=None, language=admin_language, now=now,
+                            context={"to": row.to_address, "subject": row.subject, "error": row.last_error or "",
+                                     "failed_kind": row.kind, "bot_name": sender.name, "bot_address": sender.address,
+                                     "docs_url": "", "token": None},
+                        )  # fmt: skip
     finally:
         delivery.close()
     return counts

@@ -174,3 +174,19 @@ def test_export_writes_the_tracking_table_as_people_open_it(
     assert run(bot, "export", "--format", "ics", "--out", str(ics)) == 0
     assert len(Calendar.from_ical(ics.read_bytes()).walk("VTODO")) == 4
     assert "wrote 4 action(s)" in capsys.readouterr().out
+
+
+def test_rules_check_prints_the_rules_in_effect_and_names_a_wrong_key(
+    bot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(bot, "rules", "check") == 0
+    out = capsys.readouterr().out
+    assert "[consent] working_days = 2" in out
+    assert "calendar: cn; provisional (not yet official) for 2027" in out
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rules", rules)
+    (rules / "policy.toml").write_text("[consent]\nworking_dayz = 2\n", encoding="utf-8")
+    with bot.open("a", encoding="utf-8") as config:
+        config.write(f'\n[paths]\nrules = "{rules}"\n')
+    assert run(bot, "rules", "check") == 2
+    assert f"{rules / 'policy.toml'}: consent.working_dayz: unknown key" in capsys.readouterr().err

@@ -100,3 +100,16 @@ def test_temporary_failures_are_retried_with_backoff_and_permanent_ones_marked(a
     with app.db.session() as session:
         failed = session.scalar(select(OutboxMail).where(OutboxMail.to_address == "b@corp.example"))
         assert failed is not None and failed.status == "failed" and failed.last_error == "550 no such user"
+
+
+def test_a_permanent_failure_is_reported_to_the_admin_once(app: App, clock: FixedClock) -> None:
+    put(app, "help:6", to="nobody@corp.example")
+    delivery = FlakyDelivery([PermanentDeliveryError("550 5.1.1 no such user"), None])
+    counts = flush(app.db, delivery, app.sender, app.renderer, clock, admin="it@corp.example")
+    assert counts == {"sent": 0, "retry": 0, "failed": 1}
+    with app.db.session() as session:
+        report = session.scalar(select(OutboxMail).where(OutboxMail.kind == "delivery_failed"))
+        assert report is not None and report.to_address == "it@corp.example"
+        assert report.subject == "【投递失败】发给 nobody@corp.example 的邮件无法送达"
+    assert flush(app.db, delivery, app.sender, app.renderer, clock, admin="it@corp.example")["sent"] == 1
+    assert delivery.sent == ["it@corp.example"]
