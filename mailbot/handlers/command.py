@@ -3,13 +3,15 @@ and anything the bot could not place, which gets the help text once (rate-limite
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.meetings import action_view
 from mailbot.store.models import ActionItem
 
-OPEN_STATUSES = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed", "done")
+OPEN_STATUSES = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
 STATUS_WORDS = frozenset({"status", "状态", "我的任务", "my actions"})
 HELP_WORDS = frozenset({"help", "帮助", "?", "？"})
 COMMAND_WORDS = STATUS_WORDS | HELP_WORDS
@@ -21,17 +23,21 @@ def handle_command(ctx: HandlerContext) -> Outcome:
     if word not in COMMAND_WORDS:
         word = ctx.mail.subject.strip().lower()
     if word in STATUS_WORDS:
-        actions = ctx.session.scalars(
-            select(ActionItem)
-            .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN_STATUSES))
-            .order_by(ActionItem.due, ActionItem.id)
-        ).all()
-        today = ctx.app.today()
-        views = [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in actions]
-        ctx.answer(kind="status", context={"actions": views, "today": today})
+        ctx.answer(kind="status", context={"actions": open_actions(ctx), "today": ctx.app.today()})
         return Outcome("answered", "command")
     ctx.answer(kind="help", context={"reason": None})
     return Outcome("answered", "command")
+
+
+def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
+    """The sender's open actions, soonest due first, with days overdue (derived, never stored)."""
+    today = ctx.app.today()
+    rows = ctx.session.scalars(
+        select(ActionItem)
+        .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN_STATUSES))
+        .order_by(ActionItem.due, ActionItem.id)
+    )
+    return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
 
 
 def handle_unknown(ctx: HandlerContext, reason: str) -> Outcome:

@@ -19,13 +19,13 @@ from mailbot import people, tokens
 from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.handlers.command import open_actions
 from mailbot.meetings import action_view, meeting_view
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
 from mailbot.workflow.consent import confirm_if_settled
 
-OPEN = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed", "done")
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
 
@@ -106,16 +106,6 @@ def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecogni
     outcome = "processed" if applied else "rejected"
     error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
-
-
-def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
-    today = ctx.app.today()
-    rows = ctx.session.scalars(
-        select(ActionItem)
-        .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN))
-        .order_by(ActionItem.due, ActionItem.id)
-    )
-    return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
 
 
 def apply(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
