@@ -24,8 +24,7 @@ def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_war
     assert meeting.host_address == "li.na@corp.example"
     assert meeting.recorder_address == "wang.fang@corp.example"
     assert [t.name for t in meeting.topics][:2] == ["产品推广与技术支持协作流程", "销售提成预算分配方案"]
-    (ack,) = outbox(app)
-    assert ack.kind == "agenda_ack"
+    (ack,) = outbox(app, "agenda_ack")
     assert ack.to_address == "li.na@corp.example"  # the host sent it from Foxmail
     assert ack.language == "zh"
     assert "M-1" in ack.subject
@@ -34,6 +33,14 @@ def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_war
     # Sent on Monday for Wednesday: 2 days' notice against the seeds' 3.
     assert "会议通知提前量不足：距会议还有 2 天（2 个工作日），规则要求提前 3 天且至少 1 个工作日" in ack.body_text
     assert ack.in_reply_to and ack.auto_submitted == "auto-replied"
+    # Every other attendee gets the meeting with a calendar invitation and the materials-due day.
+    notices = outbox(app, "agenda_notice")
+    assert sorted(n.to_address for n in notices) == [
+        "chen.zhe@corp.example", "liu.yang@corp.example", "sun.lei@corp.example", "zhang.wei@corp.example",
+        "zhao.min@corp.example", "zhou.ting@corp.example", "zhu.rong@corp.example",
+    ]  # fmt: skip
+    assert "请于 2026年12月1日（周二） 前准备好相关材料。" in notices[0].body_text
+    assert notices[0].attachments[0]["filename"] == "meeting.ics"
 
 
 def test_outlook_minutes_open_the_confirmation_round(app: App, clock: FixedClock) -> None:

@@ -174,7 +174,7 @@ def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open
         session.scalars(select(Meeting)).one().project = "Q1 新品上市"
     process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "异议：研发排期已满"))
     at(clock, "2026-12-07 10:00")
-    agenda = "会议名称：Q1 新品上市第二次协调会\n会议时间：2026年12月14日 14:00-15:00\n项目：Q1 新品上市\n主持人：市场部 李娜 <li.na@corp.example>\n\n一、议程\n1. 遗留问题（李娜，30分钟）\n"
+    agenda = "会议名称：Q1 新品上市第二次协调会\n会议时间：2026年12月14日 14:00-15:00\n项目：Q1 新品上市\n主持人：市场部 李娜 <li.na@corp.example>\n参会人员：研发部 陈喆 <chen.zhe@corp.example>\n\n一、议程\n1. 遗留问题（李娜，30分钟）\n"
     from tests.test_pipeline import plain_mail
 
     result = process(
@@ -184,3 +184,6 @@ def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open
     ack = outbox(app, "agenda_ack")[-1]
     assert "上次会议遗留的异议（建议本次讨论）：" in ack.body_text
     assert "A-2（M-1）提供产品功能亮点说明 —— 陈喆：研发排期已满" in ack.body_text
+    (notice,) = outbox(app, "agenda_notice")  # and in the mail to the attendees
+    assert notice.to_address == "chen.zhe@corp.example"
+    assert "上次会议遗留的异议（本次讨论）：" in notice.body_text and "研发排期已满" in notice.body_text

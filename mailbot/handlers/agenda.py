@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Meeting, Topic
+from mailbot.workflow.reminders import working_day_on_or_before
 
 
 def problem_view(problem: Problem) -> dict[str, Any]:
@@ -80,13 +82,14 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     if notice:
         warnings.append(notice)
     ctx.event("meeting.scheduled" if created else "meeting.updated", meeting_id=meeting.id)
+    open_points = open_objections(ctx, meeting)
     ctx.answer(
         kind="agenda_ack",
         context={
             "meeting": meeting_view(meeting),
             "warnings": warnings,
             "updated": not created,
-            "open_points": open_objections(ctx, meeting),
+            "open_points": open_points,
         },
         token_for=meeting.ref,
         meeting_id=meeting.id,
@@ -97,7 +100,29 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
             )
         ],
     )  # fmt: skip
+    notify_attendees(ctx, meeting, open_points)
     return Outcome("processed", "agenda", meeting_id=meeting.id)
+
+
+def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[dict[str, Any]]) -> None:
+    """Attendees get the meeting (with an .ics), the materials-due day and the open points of the
+    project; each agenda mail is a new notice, so a corrected agenda reaches them too."""
+    view = meeting_view(meeting)
+    ics = OutgoingFile(
+        "meeting.ics", "text/calendar", meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now)
+    )
+    # Seeds: materials are sent out the day before (the last working day before the meeting).
+    materials_by = working_day_on_or_before(ctx.app.calendar, meeting.meeting_date - timedelta(days=1))
+    skip = {ctx.sender_address, ctx.app.sender.address, ""}
+    ctx.know(meeting.attendees)
+    for attendee in dict.fromkeys(meeting.attendees):
+        if attendee in skip:
+            continue
+        ctx.send(
+            key=f"agenda_notice:{meeting.ref}:{ctx.record.id}:{attendee}", kind="agenda_notice", to=attendee,
+            context={"meeting": view, "open_points": open_points, "materials_by": materials_by},
+            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
+        )  # fmt: skip
 
 
 def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any]]:
