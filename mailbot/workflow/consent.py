@@ -33,9 +33,20 @@ def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
     today = now.astimezone(app.config.tz).date()
     counts = {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
     with app.db.transaction() as session:
+        # Only meetings where a round has run out: an action still awaiting an answer, or objected,
+        # past its deadline. Everything else has nothing due (and a quiet tick stays cheap).
         meeting_ids = list(
             session.scalars(
-                select(Meeting.id).where(Meeting.status.in_(("in_review", "disputed"))).order_by(Meeting.id)
+                select(Meeting.id)
+                .where(Meeting.status.in_(("in_review", "disputed")))
+                .where(
+                    Meeting.id.in_(
+                        select(ActionItem.meeting_id).where(
+                            ActionItem.status.in_(("awaiting_confirmation", "objected")), ActionItem.confirm_by < today
+                        )
+                    )
+                )
+                .order_by(Meeting.id)
             )
         )
     for meeting_id in meeting_ids:

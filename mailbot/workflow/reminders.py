@@ -55,7 +55,9 @@ def latest_reminder(app: App, due: date, today: date) -> tuple[str, date] | None
 
 def run_reminders(app: App, now: datetime) -> dict[str, int]:
     today = now.astimezone(app.config.tz).date()
-    horizon = today + timedelta(days=60)  # before-due moments lie at most a few weeks ahead of due
+    # The latest due date whose first moment (N working days before it) can have come by today;
+    # later ones cannot be due for anything yet, so they are never loaded.
+    horizon = app.calendar.add_workdays(today, app.policy.reminders.before_due_working_days)
     counts = {"reminders": 0, "skipped": 0, "escalations": 0}
     with app.db.transaction() as session:
         # Indexed on (status, due): only open actions whose first moment can have come.
