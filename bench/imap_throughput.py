@@ -40,6 +40,8 @@ def main() -> int:
         tag = uuid.uuid4().hex[:8]
         with IMAPClient(HOST, dovecot.imap_port, ssl=False, timeout=60) as client:
             client.login(user, PASSWORD)
+            # The backlog is new mail for a bot that ran before, not old mail for a first start.
+            client.create_folder("Mailbot.Processed")
             began = time.monotonic()
             for n in range(args.mails):
                 client.append("INBOX", help_mail(n, tag)[1])

@@ -85,6 +85,10 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="poll the mailbox, process mail, deliver the outbox")
     run.add_argument("--once", action="store_true", help="one pass, then exit")
     run.add_argument("--interval", type=float, default=30.0, help="seconds between polls")
+    run.add_argument(
+        "--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+        help="first start on an IMAP mailbox: process the old mail received on or after this day (default: none)",
+    )  # fmt: skip
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="try the database, the mailbox and the mail server; send nothing")
@@ -130,6 +134,10 @@ def parser() -> argparse.ArgumentParser:
     people_import = people_sub.add_parser("import", help="CSV columns: name,address,department,role,language,proxy")
     people_import.add_argument("file", type=Path)
     people_cmd.set_defaults(func=cmd_people)
+
+    rules = sub.add_parser("rules", help="`rules check`: validate rules/ and print the rules in effect")
+    rules.add_argument("rules_command", choices=("check",))
+    rules.set_defaults(func=cmd_rules)
 
     outbox = sub.add_parser("outbox", help="mails decided, sent or pending")
     outbox.add_argument("--status", choices=("pending", "sent", "failed"))
@@ -198,19 +206,31 @@ def delivery_for(app: App):  # type: ignore[no-untyped-def]
     return MaildirDelivery(config.resolve(config.delivery.maildir.path))
 
 
-def source_for(app: App) -> Source:
+def source_for(app: App, since: date | None = None) -> Source:
     config = app.config
     if config.source.kind == "imap":
         # Imported here, like SMTP delivery: only an IMAP setup loads imapclient.
         from mailbot.sources.imap import ImapSource
+        from mailbot.store.models import InboundMail
 
         imap = config.source.imap
         assert imap is not None  # load_config refuses kind = "imap" without [source.imap]
+        with app.db.session() as session:
+            # A range, not LIKE 'imap:%': both databases answer it from source_key's unique index
+            # (PostgreSQL uses an index for LIKE only under the C collation). ";" follows ":".
+            seen_imap = session.scalar(
+                select(InboundMail.id)
+                .where(InboundMail.source_key >= "imap:", InboundMail.source_key < "imap;")
+                .limit(1)
+            )
         return ImapSource(
             imap.host, imap.port, imap.username, config.secret(imap.password, imap.password_env),
             security=imap.security, folder=imap.folder, processed_folder=imap.processed_folder,
             failed_folder=imap.failed_folder, max_message_bytes=config.source.max_message_bytes,
+            first_start=seen_imap is None, since=since,
         )  # fmt: skip
+    if since is not None:
+        raise MailbotError('--since applies to an IMAP mailbox (source.kind = "imap") only')
     if config.source.kind != "maildir":
         raise MailbotError(f"{config.origin}: source.kind = {config.source.kind!r} is not available in this version")
     return MaildirSource(config.resolve(config.source.maildir.path))
@@ -230,7 +250,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def report_flush(app: App) -> None:
-    counts = flush(app.db, delivery_for(app), app.sender, app.renderer, app.clock)
+    counts = flush(
+        app.db, delivery_for(app), app.sender, app.renderer, app.clock,
+        admin=app.config.bot.admin.lower(), admin_language=app.config.bot.language,
+    )  # fmt: skip
     where = app.config.delivery.kind
     if where == "maildir":
         where = str(app.config.resolve(app.config.delivery.maildir.path) / "new")
@@ -285,8 +308,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_once(app: App) -> dict[str, int]:
-    source = source_for(app)
+def run_once(app: App, since: date | None = None) -> dict[str, int]:
+    source = source_for(app, since)
     try:
         return poll(app, source)
     finally:
@@ -296,14 +319,14 @@ def run_once(app: App) -> dict[str, int]:
 def cmd_run(args: argparse.Namespace) -> int:
     app = open_app(args)
     if args.once:
-        counts = run_once(app)
+        counts = run_once(app, args.since)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
         # Deadlines are a function of now: each pass catches up on whatever fell due meanwhile.
         run_deadlines(app)
         report_flush(app)
         return 0
-    daemon = Daemon(app, source_for(app), lambda: delivery_for(app), interval=args.interval)
+    daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval)
     daemon.install_signal_handlers()
     daemon.run()
     return 0
@@ -423,6 +446,17 @@ def cmd_people(args: argparse.Namespace) -> int:
         print_json(rows)
     else:
         print_table(rows, ("address", "name", "department", "role", "language", "proxy", "source"))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from mailbot.rules_check import effective_rules
+
+    config = load(args)
+    # Rules need no database: check them even where the database is not reachable yet.
+    app = App(config=config, clock=make_clock(args, config), db=None)  # type: ignore[arg-type]
+    for line in effective_rules(app):
+        print(line)
     return 0
 
 

@@ -89,6 +89,10 @@ def append_mails(dovecot: Dovecot, user: str, count: int) -> tuple[list[str], li
     ids = [f"load-{i}-{tag}@corp.example" for i in range(count)]
     with IMAPClient(HOST, dovecot.imap_port, ssl=False, timeout=10) as client:
         client.login(user, PASSWORD)
+        # A bot that ran here before (the processed folder exists): no first-start baseline, the
+        # mails are new mail to answer.
+        if not client.folder_exists("Mailbot.Processed"):
+            client.create_folder("Mailbot.Processed")
         for sender, message_id in zip(senders, ids, strict=True):
             client.append("INBOX", help_mail(sender, message_id))
     return senders, ids

@@ -13,6 +13,14 @@ and the mail still leaves the folder instead of being fetched again on every pas
 
 Network and server failures (socket errors, BYE, timeouts) reconnect with exponential backoff,
 a bounded number of times per call, then raise `MailbotError` with a message a person can act on.
+
+First start on a real mailbox (`first_start=True`: the database has no IMAP mail yet): the folder
+may hold years of old mail, and answering it would spam everyone. Before the first fetch, every
+mail already there is moved to `processed_folder` unanswered (flagged seen) - a baseline - and a
+WARNING says how many; with `since`, only mail whose INTERNALDATE is before that day is moved so,
+the rest is handled as usual. The baseline always leaves `processed_folder` in place: that folder
+is the server-side mark that the baseline was done, so a restart before any new mail arrived (no
+IMAP row in the database yet) does not baseline again and swallow mail that came meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import Any, Literal, TypeVar
 
 from imapclient import IMAPClient
@@ -69,6 +78,8 @@ class ImapSource:
         idle: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        first_start: bool = False,
+        since: date | None = None,
     ) -> None:
         self.host, self.port, self.username = host, port, username
         self._password = password  # never logged, never part of a message
@@ -88,11 +99,20 @@ class ImapSource:
         self._uidvalidity: int | None = None
         self._delimiter = "/"
         self._known_folders: set[str] = set()
+        self.since = since
+        # Checked (and done) once, on the first fetch: connecting and its retries belong there.
+        self._baseline_pending = first_start
+        if since is not None and not first_start:
+            log.warning("--since %s ignored: %s was handled before; only the first start takes a baseline",
+                        since.isoformat(), self.folder)  # fmt: skip
 
     # -- the Source interface -------------------------------------------------------------------
 
     def fetch_new(self) -> Iterator[FetchedMail]:
         """Every mail now in the folder, oldest UID first, fetched in bounded batches."""
+        if self._baseline_pending:
+            self._baseline()
+            self._baseline_pending = False
         uids, validity = self._call(
             "search the folder", lambda c: (sorted(c.search(["NOT", "DELETED"])), self._uidvalidity)
         )
@@ -152,21 +172,9 @@ class ImapSource:
                 log.info("mail %s was gone from %s before our move (%s): nothing to do", key, self.folder, exc)
 
         def move_uid(client: IMAPClient, server_target: str) -> None:
-            if status == "done":
-                # Seen, so a person browsing the processed folder sees the unread ones are new;
-                # a failed mail stays unread so it catches the eye.
-                client.add_flags([uid], [b"\\Seen"])
-            # Moving a UID that is gone (moved before a dropped connection hid the answer) is a
-            # no-op OK, so retrying this after a reconnect is safe.
-            if client.has_capability("MOVE"):
-                client.move([uid], server_target)
-                return
-            client.copy([uid], server_target)
-            client.add_flags([uid], [b"\\Deleted"])
-            if client.has_capability("UIDPLUS"):
-                client.uid_expunge([uid])
-            else:
-                client.expunge()  # without UIDPLUS this also expunges others' \Deleted mail
+            # Seen when done, so a person browsing the processed folder sees the unread ones are
+            # new; a failed mail stays unread so it catches the eye.
+            _move_uids(client, [uid], server_target, seen=status == "done")
 
         self._call(f"move mail to {target}", move)
 
@@ -178,6 +186,47 @@ class ImapSource:
             client.logout()
         except (*RETRYABLE, IMAPClientError):
             client.shutdown()
+
+    # -- first start ----------------------------------------------------------------------------
+
+    def _baseline(self) -> None:
+        """First start: move the mail already in the folder (or older than `since`) out unanswered."""
+        done_before = self._call(
+            "look for the processed folder",
+            # The delimiter is known once connected, i.e. inside the call.
+            lambda c: c.folder_exists(self.processed_folder.replace("/", self._delimiter)),
+        )
+        if done_before:
+            # A baseline (or an older bot) ran here already; the folder holds only unhandled mail.
+            log.info("%s exists: %s was handled before, no baseline", self.processed_folder, self.folder)
+            return
+        criteria: list[Any] = ["NOT", "DELETED"]
+        if self.since is not None:
+            # BEFORE is exactly the complement of SINCE: INTERNALDATE's day, as the server sees it.
+            criteria += ["BEFORE", self.since]
+        # One snapshot of what counts as old: a retry after a dropped connection moves these UIDs,
+        # never mail that arrived meanwhile (moving a UID already gone is a no-op OK).
+        uids, validity = self._call("search the folder for old mail", lambda c: (c.search(criteria), self._uidvalidity))
+
+        def move(client: IMAPClient) -> None:
+            target = self._ensure_folder(client, self.processed_folder)
+            if self._uidvalidity != validity:
+                return  # the folder was recreated: the UIDs name other mail; moved none by mistake
+            for chunk in _chunks(sorted(uids), 1000):
+                _move_uids(client, chunk, target, seen=True)
+
+        self._call(f"move old mail to {self.processed_folder}", move)
+        if self._uidvalidity != validity:
+            # Rare; the mark folder exists now, so the next start will not retry the baseline.
+            log.warning("baseline: UIDVALIDITY of %s changed during the baseline; no old mail moved", self.folder)
+        elif self.since is not None:
+            log.warning("baseline: %d mails in %s from before %s left unanswered",
+                        len(uids), self.folder, self.since.isoformat())  # fmt: skip
+        elif uids:
+            log.warning("baseline: %d old mails in %s left unanswered (use --since to process them)",
+                        len(uids), self.folder)  # fmt: skip
+        else:
+            log.info("baseline: %s was empty; every mail from now on is answered", self.folder)
 
     # -- waiting for mail (the daemon's loop) ---------------------------------------------------
 
@@ -326,6 +375,21 @@ class ImapSource:
         if not (validity.isdigit() and uid.isdigit()):
             return None
         return int(validity), int(uid)
+
+
+def _move_uids(client: IMAPClient, uids: list[int], target: str, *, seen: bool) -> None:
+    """Move mail to `target`; safe to repeat: moving a UID that is gone is a no-op OK."""
+    if seen:
+        client.add_flags(uids, [b"\\Seen"])
+    if client.has_capability("MOVE"):
+        client.move(uids, target)
+        return
+    client.copy(uids, target)
+    client.add_flags(uids, [b"\\Deleted"])
+    if client.has_capability("UIDPLUS"):
+        client.uid_expunge(uids)
+    else:
+        client.expunge()  # without UIDPLUS this also expunges others' \Deleted mail
 
 
 def _delimiter(client: IMAPClient) -> str:
