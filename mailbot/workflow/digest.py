@@ -77,9 +77,25 @@ class Week:
     done_recently: set[int]
     heads: dict[str, list[str]]  # department -> head addresses
     parties: dict[int, list[str]] = field(default_factory=dict)  # meeting id -> addresses
+    # Built once per run: a meeting's section is the same in every party's mail.
+    _sections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _by_party: dict[str, list[Meeting]] | None = None
 
     def recipients(self) -> list[str]:
         return list(dict.fromkeys(a for m in self.meetings for a in self.parties[m.id]))
+
+    def meetings_of(self, recipient: str) -> list[Meeting]:
+        if self._by_party is None:
+            self._by_party = {}
+            for meeting in self.meetings:
+                for address in dict.fromkeys(self.parties[meeting.id]):
+                    self._by_party.setdefault(address, []).append(meeting)
+        return self._by_party.get(recipient, [])
+
+    def section(self, meeting: Meeting) -> dict[str, Any]:
+        if meeting.id not in self._sections:
+            self._sections[meeting.id] = meeting_digest(meeting, self)
+        return self._sections[meeting.id]
 
 
 def load_week(session: Session, app: App, today: date) -> Week:
@@ -174,7 +190,7 @@ def meeting_digest(meeting: Meeting, week: Week) -> dict[str, Any]:
 def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
     """The template context for one person, or None when they are party to no active meeting."""
     recipient = recipient.lower()
-    theirs = [m for m in week.meetings if recipient in week.parties[m.id]]
+    theirs = week.meetings_of(recipient)
     if not theirs:
         return None
     mine = [
@@ -185,7 +201,7 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
     ]
     # Overdue first (most overdue on top), then by due date: what to do today leads the mail.
     mine.sort(key=lambda r: (-r["overdue_days"], r["due"], r["ref"]))
-    meetings = [meeting_digest(m, week) for m in theirs]
+    meetings = [week.section(m) for m in theirs]
     monday = week.today - timedelta(days=week.today.weekday())
     return {
         "today": week.today,
