@@ -202,3 +202,24 @@ def test_the_digest_html_renders_in_a_browser(app: App, clock: FixedClock, tmp_p
     assert shot.stat().st_size > 20_000  # a blank page is a few kB; the tables make it far larger
     (REPO / "test-output").mkdir(exist_ok=True)
     shutil.copy(shot, REPO / "test-output" / "digest.png")  # for a person to look at
+
+
+def test_the_host_gets_the_tracking_table_as_a_spreadsheet(app: App, clock: FixedClock) -> None:
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    from mailbot.workflow.digest import run_digest
+
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 21))
+    run_digest(app, app.now())
+    mails = {m.to_address: m for m in outbox(app, "digest")}
+    (table,) = mails["li.na@corp.example"].attachments
+    assert table["filename"] == "行动项跟踪表.xlsx"
+    sheet = load_workbook(io.BytesIO(base64.b64decode(table["data"]))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "会议", "任务描述")
+    assert sorted(r[0] for r in rows[1:]) == ["A-1", "A-2", "A-3", "A-4"]
+    assert mails["chen.zhe@corp.example"].attachments == []  # only the host gets the table

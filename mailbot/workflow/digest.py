@@ -35,8 +35,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
+from mailbot.exports import to_xlsx
 from mailbot.meetings import action_view
 from mailbot.notify import Notifier
+from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Event, Meeting, Person
 
 OPEN = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
@@ -65,6 +67,9 @@ def digest_due(app: App, now: datetime) -> bool:
         and local.time() >= app.policy.digest.at
         and app.calendar.is_workday(local.date())
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -229,6 +234,21 @@ def digest_language(notifier: Notifier, recipient: str, context: dict[str, Any])
     return notifier.language_of(recipient)
 
 
+def host_table(week: Week, recipient: str, language: str) -> list[OutgoingFile]:
+    """The host's Monday mail carries the tracking table (行动项跟踪表) of the meetings they host."""
+    hosted = [m for m in week.meetings_of(recipient) if (m.host_address or "").lower() == recipient]
+    if not hosted:
+        return []
+    rows = [
+        {**action_view(a), "meeting": m.ref, "meeting_title": m.title, "delay_reason": a.delay_reason}
+        for m in hosted
+        for a in m.actions
+        if a.status != "cancelled"
+    ]
+    name = "行动项跟踪表.xlsx" if language == "zh" else "action-tracking.xlsx"
+    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today))]
+
+
 def run_digest(app: App, now: datetime) -> dict[str, int]:
     """Decide this week's digests, once per person; nothing before the configured moment."""
     counts = {"digests": 0}
@@ -247,9 +267,10 @@ def run_digest(app: App, now: datetime) -> dict[str, int]:
                 continue
             refs = [m["ref"] for m in context["meetings"]]
             single = next((m.id for m in week.meetings if m.ref == refs[0]), None) if len(refs) == 1 else None
+            language = digest_language(notifier, recipient, context)
             if notifier.send(
                 key=f"digest:{label}:{recipient}", kind="digest", to=recipient, context=context,
-                language=digest_language(notifier, recipient, context), meeting_id=single,
+                language=language, meeting_id=single, attachments=host_table(week, recipient, language),
             ):  # fmt: skip
                 counts["digests"] += 1
         if counts["digests"]:
