@@ -37,6 +37,13 @@ class RemindersPolicy:
 
 
 @dataclass(frozen=True)
+class MinutesPolicy:
+    first_after_hours: int = 24
+    repeat_after_working_days: int = 2
+    host_after_working_days: int = 3
+
+
+@dataclass(frozen=True)
 class EscalationPolicy:
     after_overdue_working_days: int = 5
 
@@ -77,6 +84,7 @@ class Policy:
     answers: AnswersPolicy = field(default_factory=AnswersPolicy)
     reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    minutes: MinutesPolicy = field(default_factory=MinutesPolicy)
     digest: DigestPolicy = field(default_factory=DigestPolicy)
 
 

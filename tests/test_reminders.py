@@ -110,3 +110,37 @@ def test_after_downtime_stale_reminders_are_skipped_but_the_escalation_is_not(ap
 
         skipped = session.scalars(select(Event).where(Event.what == "reminder.skipped")).all()
         assert skipped, "a skipped reminder is logged"
+
+
+def test_late_minutes_nudge_the_recorder_twice_then_the_host(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")  # Wed 12-02 14:00-16:00, recorder 王芳, host 李娜
+
+    def nudges() -> list[tuple[str, str]]:
+        return [(m.to_address, m.subject) for m in outbox(app, "minutes_late")]
+
+    for when, expected in [
+        ("2026-12-03 15:00", 0),  # not yet 24 hours after the meeting ended
+        ("2026-12-03 16:30", 1),
+        ("2026-12-04 15:00", 1),
+        ("2026-12-04 17:00", 2),  # 2 working days after the meeting day
+        ("2026-12-05 10:00", 2),  # Saturday: nothing new
+        ("2026-12-07 17:00", 3),  # 3 working days: the host
+        ("2026-12-08 17:00", 3),
+    ]:
+        at(clock, when)
+        run_deadlines(app)
+        assert len(nudges()) == expected, when
+    assert [to for to, _ in nudges()] == ["wang.fang@corp.example", "wang.fang@corp.example", "li.na@corp.example"]
+    assert nudges()[0][1].startswith("【请交纪要】Q1 新品上市跨部门协作会")
+    assert "已两次提醒记录人 wang.fang@corp.example" in outbox(app, "minutes_late")[2].body_text
+
+
+def test_no_nudge_once_a_draft_has_arrived(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-08 17:00")
+    run_deadlines(app)
+    assert outbox(app, "minutes_late") == []
