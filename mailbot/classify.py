@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from mailbot.message import InboundMail
+from mailbot.tokens import plus_part
 
 Intent = Literal["ignore", "agenda", "minutes", "reply", "command", "unknown"]
 
@@ -71,8 +72,7 @@ def own_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
         return Classification("ignore", "carries the bot's own X-Mailbot-Kind header", "own")
     if mail.sender and mail.sender.address == ctx.bot_address:
         return Classification("ignore", "sent from the bot's own address", "own")
-    local, _, _ = ctx.bot_address.partition("@")
-    if mail.sender and mail.sender.address.split("@")[0].split("+")[0] == local and "+" in mail.sender.address:
+    if mail.sender and plus_part(ctx.bot_address, mail.sender.address) is not None:
         return Classification("ignore", "sent from one of the bot's plus-addresses", "own")
     return None
 
@@ -134,9 +134,8 @@ def reply_to_us(mail: InboundMail, ctx: ClassifyContext) -> Classification | Non
     for ref in (*mail.in_reply_to, *mail.references):
         if ctx.is_our_message(ref):
             return Classification("reply", f"answers our message <{ref}>")
-    local, _, domain = ctx.bot_address.partition("@")
     for recipient in (*mail.to, *mail.cc):
-        if recipient.address.startswith(local + "+") and recipient.address.endswith("@" + domain):
+        if plus_part(ctx.bot_address, recipient.address) is not None:
             return Classification("reply", "sent to a reply address with a token")
     return None
 

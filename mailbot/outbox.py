@@ -29,6 +29,7 @@ from mailbot.clock import Clock
 from mailbot.render import Renderer
 from mailbot.store.db import Database
 from mailbot.store.models import OutboxMail
+from mailbot.tokens import plus_address
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,7 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     if row.references:
         message["References"] = row.references
     if row.reply_token:
-        local, _, domain = sender.address.partition("@")
-        message["Reply-To"] = Address(display_name=sender.name, addr_spec=f"{local}+{row.reply_token}@{domain}")
+        message["Reply-To"] = Address(display_name=sender.name, addr_spec=plus_address(sender.address, row.reply_token))
     message["Auto-Submitted"] = row.auto_submitted
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Mailbot-Kind"] = row.kind

@@ -8,10 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.meetings import action_view
+from mailbot.meetings import OPEN_STATUSES, action_view
 from mailbot.store.models import ActionItem, Event, Meeting, OutboxMail
-
-OPEN = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
 
 
 def meeting_rows(session: Session) -> list[dict[str, Any]]:
@@ -42,7 +40,7 @@ def action_rows(
         query = query.where(ActionItem.status == status)
     if overdue_on is not None:
         # Overdue is derived, never stored: open and due before today.
-        query = query.where(ActionItem.due < overdue_on, ActionItem.status.in_(OPEN))
+        query = query.where(ActionItem.due < overdue_on, ActionItem.status.in_(OPEN_STATUSES))
     rows = []
     for action in session.scalars(query):
         row = action_view(action)

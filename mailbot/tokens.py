@@ -38,3 +38,12 @@ def verify(key: bytes, token: str, recipient: str) -> str | None:
 def plus_address(bot_address: str, token: str) -> str:
     local, _, domain = bot_address.partition("@")
     return f"{local}+{token}@{domain}"
+
+
+def plus_part(bot_address: str, address: str) -> str | None:
+    """What follows "+" when `address` is one of the bot's plus-addresses (minutes+X@…), else None."""
+    local, _, domain = bot_address.lower().partition("@")
+    mailbox, _, at = address.lower().partition("@")
+    if at != domain or not mailbox.startswith(local + "+"):
+        return None
+    return mailbox[len(local) + 1 :]

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import action_view
+from mailbot.meetings import OPEN_STATUSES, action_view
 from mailbot.store.models import ActionItem
 
-OPEN_STATUSES = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
 STATUS_WORDS = frozenset({"status", "状态", "我的任务", "my actions"})
 HELP_WORDS = frozenset({"help", "帮助", "?", "？"})
 COMMAND_WORDS = STATUS_WORDS | HELP_WORDS

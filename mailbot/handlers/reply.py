@@ -54,12 +54,10 @@ def find_thread(ctx: HandlerContext) -> Thread:
     thread = Thread()
     key = ctx.app.config.token_key
     candidates = [*tokens.TOKEN_PATTERN.findall(ctx.mail.subject)]
-    local, _, domain = ctx.app.sender.address.partition("@")
     for recipient in (*ctx.mail.to, *ctx.mail.cc):
-        if recipient.address.startswith(local + "+") and recipient.address.endswith("@" + domain):
-            found = tokens.TOKEN_PATTERN.search(recipient.address.split("@")[0].split("+", 1)[1])
-            if found:
-                candidates.append(found.groups())
+        found = tokens.TOKEN_PATTERN.search(tokens.plus_part(ctx.app.sender.address, recipient.address) or "")
+        if found:
+            candidates.append(found.groups())
     for kind, number, mac in candidates:
         obj = tokens.verify(key, f"{kind}{number}.{mac}", ctx.sender_address)
         if obj is None:

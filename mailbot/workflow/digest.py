@@ -36,12 +36,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
 from mailbot.exports import to_xlsx
-from mailbot.meetings import action_view
+from mailbot.meetings import OPEN_STATUSES, action_view
 from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Event, Meeting, Person
 
-OPEN = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
 # An objected action waits for the host's decision, not for its owner: it is an objection, not late.
 CHASED = ("awaiting_confirmation", "accepted", "in_progress", "delayed")
 STATUS_ORDER = ("awaiting_confirmation", "accepted", "in_progress", "delayed", "objected", "done", "verified")
@@ -107,7 +106,7 @@ def load_week(session: Session, app: App, today: date) -> Week:
     # "Done last week": from midnight a week ago, a function of the day alone, so a preview and
     # the mail sent later that day list the same items.
     since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=app.config.tz)
-    open_meeting = select(ActionItem.meeting_id).where(ActionItem.status.in_(OPEN))
+    open_meeting = select(ActionItem.meeting_id).where(ActionItem.status.in_(OPEN_STATUSES))
     meetings = list(
         session.scalars(
             select(Meeting)
@@ -202,7 +201,7 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         {**row(a, week), "meeting_ref": m.ref, "meeting_title": m.title}
         for m in theirs
         for a in m.actions
-        if a.status in OPEN and a.owner_address.lower() == recipient
+        if a.status in OPEN_STATUSES and a.owner_address.lower() == recipient
     ]
     # Overdue first (most overdue on top), then by due date: what to do today leads the mail.
     mine.sort(key=lambda r: (-r["overdue_days"], r["due"], r["ref"]))
