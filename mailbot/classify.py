@@ -61,7 +61,8 @@ class ClassifyContext:
     bot_address: str
     # Is this Message-ID one the bot sent? (looked up in the outbox)
     is_our_message: Callable[[str], bool]
-    command_words: frozenset[str]
+    # "status" or "help" when a line is just that command (words from rules/commands.toml), else None.
+    bare_command: Callable[[str], str | None]
 
 
 Rule = Callable[[InboundMail, ClassifyContext], Classification | None]
@@ -155,10 +156,8 @@ def action_refs(mail: InboundMail, ctx: ClassifyContext) -> Classification | Non
 
 def command_mail(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
     first = next((line.strip() for line in mail.body_text.splitlines() if line.strip()), "")
-    word = first.strip(" .。!！:：").lower()
-    if word in ctx.command_words or mail.subject.strip().lower() in ctx.command_words:
-        return Classification("command", f"command {word or mail.subject.strip()!r}")
-    return None
+    verb = ctx.bare_command(first) or ctx.bare_command(mail.subject)
+    return Classification("command", f"command {verb}") if verb else None
 
 
 CHAIN: tuple[tuple[str, Rule], ...] = (

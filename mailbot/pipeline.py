@@ -23,7 +23,7 @@ from mailbot.classify import Classification, ClassifyContext, classify, is_reply
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.handlers.command import COMMAND_WORDS, handle_command, handle_unknown
+from mailbot.handlers.command import bare_command, handle_command, handle_unknown
 from mailbot.handlers.machine import handle_machine_mail
 from mailbot.handlers.minutes import handle_minutes
 from mailbot.handlers.reply import handle_reply
@@ -101,7 +101,7 @@ def route(ctx: HandlerContext) -> Outcome:
             is_our_message=lambda mid: (
                 session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
             ),
-            command_words=COMMAND_WORDS,
+            bare_command=bare_command,
         ),
     )
     if found.intent == "ignore":
@@ -158,7 +158,7 @@ def classify_context(app: App, session: Session) -> ClassifyContext:
         is_our_message=lambda mid: (
             session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
         ),
-        command_words=COMMAND_WORDS,
+        bare_command=bare_command,
     )
 
 

@@ -9,19 +9,22 @@ from sqlalchemy import select
 
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.meetings import OPEN_STATUSES, action_view
+from mailbot.replies.commands import read_commands
 from mailbot.store.models import ActionItem
 
-STATUS_WORDS = frozenset({"status", "状态", "我的任务", "my actions"})
-HELP_WORDS = frozenset({"help", "帮助", "?", "？"})
-COMMAND_WORDS = STATUS_WORDS | HELP_WORDS
+
+def bare_command(line: str) -> str | None:
+    """ "status" or "help" when the line is only that command, read with the reply commands'
+    own words (rules/commands.toml): one vocabulary for new mails and replies."""
+    commands, rest = read_commands(line)
+    if len(commands) == 1 and not rest and commands[0].ref is None and commands[0].verb in ("status", "help"):
+        return commands[0].verb
+    return None
 
 
 def handle_command(ctx: HandlerContext) -> Outcome:
     first = next((line.strip() for line in ctx.mail.body_text.splitlines() if line.strip()), "")
-    word = first.strip(" .。!！:：").lower()
-    if word not in COMMAND_WORDS:
-        word = ctx.mail.subject.strip().lower()
-    if word in STATUS_WORDS:
+    if (bare_command(first) or bare_command(ctx.mail.subject)) == "status":
         ctx.answer(kind="status", context={"actions": open_actions(ctx), "today": ctx.app.today()})
         return Outcome("answered", "command")
     ctx.answer(kind="help", context={"reason": None})
