@@ -25,12 +25,18 @@ log = logging.getLogger("mailbot.daemon")
 
 def run_deadlines(app: App) -> dict[str, int]:
     """Everything that falls due with time: consent rounds, reminders, escalations."""
+    from mailbot.workflow.acceptance import run_acceptance_reminders
     from mailbot.workflow.consent import run_consent_deadlines
     from mailbot.workflow.minutes_late import run_minutes_nudges
     from mailbot.workflow.reminders import run_reminders
 
     now = app.now()
-    return {**run_consent_deadlines(app, now), **run_reminders(app, now), **run_minutes_nudges(app, now)}
+    return {
+        **run_consent_deadlines(app, now),
+        **run_reminders(app, now),
+        **run_minutes_nudges(app, now),
+        **run_acceptance_reminders(app, now),
+    }
 
 
 def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:

@@ -84,4 +84,6 @@ def action_view(action: ActionItem) -> dict[str, Any]:
         "deliverable": action.deliverable,
         "status": action.status,
         "consent": action.consent,
+        "requester": action.requester_address,
+        "requester_name": action.requester_name,
     }

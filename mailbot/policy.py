@@ -43,6 +43,27 @@ class MinutesPolicy:
     host_after_working_days: int = 3
 
 
+REQUESTER_DEFAULTS = ("host", "none")
+
+
+@dataclass(frozen=True)
+class AcceptancePolicy:
+    """验收: who verifies a done action when the minutes name no 需求方, and how they are chased."""
+
+    default_requester: str = "host"
+    remind_after_working_days: int = 2
+    repeat_every_working_days: int = 3
+    max_reminders: int = 3
+
+    def __post_init__(self) -> None:
+        if self.default_requester not in REQUESTER_DEFAULTS:
+            raise ConfigError(
+                f"acceptance.default_requester: {self.default_requester!r} is not one of {', '.join(REQUESTER_DEFAULTS)}"
+            )
+        if self.remind_after_working_days < 1 or self.repeat_every_working_days < 1:
+            raise ConfigError("acceptance: remind_after_working_days and repeat_every_working_days must be at least 1")
+
+
 @dataclass(frozen=True)
 class EscalationPolicy:
     after_overdue_working_days: int = 5
@@ -84,6 +105,7 @@ class Policy:
     answers: AnswersPolicy = field(default_factory=AnswersPolicy)
     reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
+    acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
     minutes: MinutesPolicy = field(default_factory=MinutesPolicy)
     digest: DigestPolicy = field(default_factory=DigestPolicy)
 

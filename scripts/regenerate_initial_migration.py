@@ -6,7 +6,10 @@ Run: .venv/bin/python scripts/regenerate_initial_migration.py
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 from alembic import command
 
@@ -24,4 +27,8 @@ text = re.sub(r"mailbot\.store\.models\.UtcDateTime\([^)]*\)", "sa.DateTime(time
 text = text.replace("import mailbot.store.models\n", "")
 text = re.sub(r"Create Date: .*\n", "", text)
 target.write_text(text)
+# The versions folder is excluded from the tree's ruff config; format it the same way anyway, so a
+# regenerated file differs from the last one only where the schema does.
+ruff = Path(sys.executable).parent / "ruff"
+subprocess.run([str(ruff), "format", "--isolated", "--line-length", "120", str(target)], check=True)
 print(f"wrote {target}")

@@ -32,7 +32,7 @@ EXPECTED_COMMANDS: dict[str, list[tuple[str, str | None, str, str, str, str | No
     "apple_zh": [("confirm", "A-12", "", "", "", None)],
     "apple_en": [("confirm", None, "", "", "", None)],
     "iphone_en": [("in_progress", "A-12", "", "", "", None)],
-    "huawei_zh": [("done", "A-12", "", "", "", None)],
+    "huawei_zh": [("done", "A-12", "交付物见附件", "", "", None)],
     "outlook_ios": [("in_progress", "A-13", "", "", "", None)],
     "interleaved_bottom_post": [
         ("confirm", "A-12", "", "", "", None),

@@ -156,7 +156,7 @@ def actions_from_table(table: Table) -> list[RawAction]:
             cells.pop()
         raw = RawAction(line=" | ".join(cells), number=rec.get("number") or None)
         raw.description = unbold(rec.get("description", ""))
-        for key in ("owner", "support", "due", "deliverable", "status", "notes"):
+        for key in ("owner", "support", "due", "deliverable", "requester", "status", "notes"):
             if unbold(rec.get(key, "")):
                 raw.fields[key] = unbold(rec[key])
         actions.append(raw)
@@ -202,6 +202,27 @@ def _owner(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Pro
     return None, problems, extra
 
 
+_REQUESTER_CODES = {"placeholder": "placeholder_person", "ambiguous": "ambiguous_person"}
+
+
+def _requester(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Problem]]:
+    """The 需求方 who verifies the delivered action. Optional, so a name that resolves to nobody
+    is a warning: the action stands and the policy's default requester verifies it."""
+    text = raw.fields.get("requester", "").strip()
+    people = parse_people(text) if text else []
+    if not people:
+        return None, []
+    result = resolve(people[0])
+    if result.outcome == "ok":
+        return result.person, []
+    if result.outcome == "ambiguous":
+        detail = f"requester: {people[0].text}: {', '.join(result.candidates)}"
+    else:
+        detail = f"requester: {people[0].text}"
+    code = _REQUESTER_CODES.get(result.outcome, "unresolved_person")
+    return None, [Problem(code, raw.line, detail=detail, section="people", severity="warning")]
+
+
 def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, resolve: Resolve) -> CheckedAction:
     problems: list[Problem] = []
     description = raw.description.strip()
@@ -226,6 +247,8 @@ def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, 
             due, provisional = reading.value, reading.provisional
             if due < meeting_date:
                 problems.append(Problem("past_due", raw.line, detail=f"{due.isoformat()}: {due_text}", section="dates"))
+    requester, requester_problems = _requester(raw, resolve)
+    problems.extend(requester_problems)
     notes = "; ".join(n for n in (raw.fields.get("notes", ""), co_owners) if n)
     action = ParsedAction(
         description=description,
@@ -240,5 +263,6 @@ def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, 
         status_text=raw.fields.get("status", "").strip(),
         notes=notes,
         due_provisional=provisional,
+        requester=requester,
     )
     return CheckedAction(action, tuple(problems))

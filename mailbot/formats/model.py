@@ -52,6 +52,8 @@ class ParsedAction:
     status_text: str = ""
     notes: str = ""
     due_provisional: bool = False
+    # 需求方 / Requester: who verifies the delivered action (验收); None when the draft names nobody.
+    requester: PersonRef | None = None
 
 
 @dataclass(frozen=True)

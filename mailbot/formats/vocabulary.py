@@ -41,9 +41,11 @@ TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         ),
         "sections": frozenset({"info", "agenda", "decisions", "actions"}),
         "action_columns": frozenset(
-            {"number", "description", "owner", "support", "due", "deliverable", "status", "notes"}
+            {"number", "description", "owner", "support", "due", "deliverable", "requester", "status", "notes"}
         ),
-        "action_labels": frozenset({"description", "owner", "support", "due", "deliverable", "status", "notes"}),
+        "action_labels": frozenset(
+            {"description", "owner", "support", "due", "deliverable", "requester", "status", "notes"}
+        ),
         "topic_columns": frozenset({"number", "name", "discussion", "opinions", "owner", "planned", "actual"}),
         "topic_labels": frozenset({"owner", "planned", "actual"}),
         "markers": frozenset({"none", "decision_prefixes", "table_header_values", "confirm_phrases"}),

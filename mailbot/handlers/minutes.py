@@ -187,6 +187,7 @@ def store_actions(
         action.due_provisional = parsed.due_provisional
         action.deliverable = parsed.deliverable
         action.notes = parsed.notes
+        action.requester_address, action.requester_name = requester_of(ctx, meeting, parsed)
         action.status = "awaiting_confirmation"
         action.consent = None
         action.confirm_by = confirm_by
@@ -201,6 +202,20 @@ def store_actions(
         dropped.updated_at = ctx.now
         ctx.event("action.cancelled", meeting_id=meeting.id, action_id=dropped.id, detail={"reason": "superseded"})
     return stored
+
+
+def requester_of(ctx: HandlerContext, meeting: Meeting, parsed: ParsedAction) -> tuple[str | None, str | None]:
+    """Who verifies the action once done (验收): its 需求方, else the policy's default; never its owner."""
+    assert parsed.owner is not None
+    if parsed.requester is not None:
+        address, name = parsed.requester.address, parsed.requester.name
+    elif ctx.app.policy.acceptance.default_requester == "host" and meeting.host_address:
+        address, name = meeting.host_address, None
+    else:
+        return None, None
+    if address.lower() == parsed.owner.address.lower():
+        return None, None
+    return address.lower(), name
 
 
 def notify_parties(

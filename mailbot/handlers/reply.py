@@ -21,6 +21,7 @@ from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
 from mailbot.meetings import action_view, meeting_view
+from mailbot.outbox import OutgoingFile
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
@@ -28,6 +29,8 @@ from mailbot.workflow.consent import confirm_if_settled
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
+# Deliverables forwarded to the requester with the 验收 request; bigger ones are named, not attached.
+MAX_FORWARDED_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
@@ -172,6 +175,12 @@ def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
         return resolve(ctx, action, command)
     if command.verb == "confirm" and action.delegate_address == ctx.sender_address:
         return take_over(ctx, action, command)
+    if command.verb in ("verify", "reject") or (
+        # The requester answering "确认"/"异议：…" to a delivered action means 验收 or not.
+        action.status == "done" and command.verb in ("confirm", "object") and ctx.sender_address != action.owner_address
+        and may_verify(ctx, action)
+    ):  # fmt: skip
+        return verify(ctx, action, command)
     if not may_act(ctx, action):
         return Result(line, "not_owner", ok=False, ref=ref, params={"owner": action.owner_address})
     round_closed = action.confirm_by is not None and today > action.confirm_by
@@ -211,9 +220,14 @@ def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
         if action.status == "awaiting_confirmation":
             accept(ctx, action, "explicit")
         stored, refused = keep_deliverables(ctx, action)
-        action.status = "done"
-        change(ctx, action, "action.done", files=stored, refused=refused)
-        return Result(line, "done", ok=True, ref=ref, params={"files": stored, "refused": refused})
+        action.status, action.done_at = "done", ctx.now
+        change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused)
+        if action.requester_address:
+            request_acceptance(ctx, action, note=command.reason)
+        return Result(
+            line, "done", ok=True, ref=ref,
+            params={"files": [f.filename for f in stored], "refused": refused, "requester": action.requester_address},
+        )  # fmt: skip
     if verb == "delay":
         reading = read_date(command.date_text, today, ctx.app.calendar)
         if reading.value is None:
@@ -254,8 +268,8 @@ def change(ctx: HandlerContext, action: ActionItem, what: str, **detail: Any) ->
     ctx.event(what, meeting_id=action.meeting_id, action_id=action.id, detail={k: v for k, v in detail.items() if v})
 
 
-def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[str], list[str]]:
-    stored: list[str] = []
+def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Deliverable], list[str]]:
+    stored: list[Deliverable] = []
     refused: list[str] = []
     for attachment in ctx.mail.attachments:
         if attachment.content_type.startswith("message/") or not attachment.filename:
@@ -263,15 +277,64 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[str
         if len(attachment.payload) > MAX_DELIVERABLE_BYTES or len(stored) >= MAX_DELIVERABLES:
             refused.append(attachment.filename)
             continue
-        ctx.session.add(
-            Deliverable(
-                action_id=action.id, inbound_mail_id=ctx.record.id, filename=attachment.filename,
-                content_type=attachment.content_type, size=len(attachment.payload), payload=attachment.payload,
-                created_at=ctx.now,
-            )
+        deliverable = Deliverable(
+            action_id=action.id, inbound_mail_id=ctx.record.id, filename=attachment.filename,
+            content_type=attachment.content_type, size=len(attachment.payload), payload=attachment.payload,
+            created_at=ctx.now,
         )  # fmt: skip
-        stored.append(attachment.filename)
+        ctx.session.add(deliverable)
+        stored.append(deliverable)
     return stored, refused
+
+
+def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:
+    """验收 is the requester's; the host and an admin may stand in."""
+    allowed = {action.requester_address or "", action.meeting.host_address or "", ctx.app.config.bot.admin}
+    return ctx.sender_address in {a.lower() for a in allowed} - {""}
+
+
+def request_acceptance(ctx: HandlerContext, action: ActionItem, *, note: str) -> None:
+    """The requester gets the delivered action with this mail's deliverables attached, to verify."""
+    assert action.requester_address is not None
+    files, attached, total = [], [], 0
+    for deliverable in ctx.session.scalars(
+        select(Deliverable).where(Deliverable.action_id == action.id, Deliverable.inbound_mail_id == ctx.record.id)
+    ):
+        files.append(deliverable.filename)
+        if total + deliverable.size <= MAX_FORWARDED_BYTES:
+            total += deliverable.size
+            attached.append(OutgoingFile(deliverable.filename, deliverable.content_type, deliverable.payload))
+    ctx.send(
+        key=f"acceptance_request:{action.ref}:{ctx.record.id}", kind="acceptance_request", to=action.requester_address,
+        context={"meeting": meeting_view(action.meeting), "action": action_view(action), "owner": ctx.sender_address,
+                 "note": note, "files": files, "attached": [f.filename for f in attached]},
+        token_for=action.ref, meeting_id=action.meeting_id, attachments=attached,
+    )  # fmt: skip
+
+
+def verify(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+    line, ref = command.line, action.ref
+    if not may_verify(ctx, action):
+        return Result(line, "not_requester", ok=False, ref=ref, params={"requester": action.requester_address})
+    if action.status == "verified":
+        return Result(line, "already", ok=False, ref=ref, params={"status": action.status})
+    if action.status != "done":
+        return Result(line, "not_done", ok=False, ref=ref, params={"status": action.status})
+    rejected = command.verb in ("reject", "object")
+    if rejected:
+        action.status, action.done_at = "in_progress", None
+        change(ctx, action, "action.rejected", reason=command.reason)
+    else:
+        action.status, action.verified_at, action.verified_by = "verified", ctx.now, ctx.sender_address
+        change(ctx, action, "action.verified")
+    ctx.send(
+        key=f"acceptance_result:{ref}:{ctx.record.id}", kind="acceptance_result", to=action.owner_address,
+        context={"meeting": meeting_view(action.meeting), "action": action_view(action), "by": ctx.sender_address,
+                 "rejected": rejected, "reason": command.reason},
+        token_for=ref, meeting_id=action.meeting_id,
+    )  # fmt: skip
+    code = "rejected" if rejected else "verified"
+    return Result(line, code, ok=True, ref=ref, params={"owner": action.owner_address, "reason": command.reason})
 
 
 def resolve_target(ctx: HandlerContext, text: str) -> str | None:

@@ -8,7 +8,7 @@ Lines are NFKC-folded first, so full-width letters, digits and colons ("Ａ－�
 half-width, and matched case-insensitively.
 
 Decisions (the rules file repeats them for whoever edits the words):
-  * Consent must be unambiguous: confirm/approve/status/help accept nothing after the word but
+  * Consent must be unambiguous: confirm/approve/verify/status/help accept nothing after the word but
     punctuation, refs and courtesy ("Confirm!", "确认。", "OK, confirmed", "确认，谢谢" are
     confirmations; "确认收到" and "confirm but …" are not and come back unrecognised).
   * in_progress/done take any note after a separator ("已完成，交付物见附件").
@@ -18,7 +18,7 @@ Decisions (the rules file repeats them for whoever edits the words):
   * A command word followed by "?" is a question, not a command ("Done? Not yet.").
   * Several refs may share one line ("A-12、A-13 确认"); each gets its own Command.
   * Error codes for a command with missing parts (stable, they name template texts):
-    object_needs_reason, delay_needs_date, delay_needs_reason, delegate_needs_target,
+    object_needs_reason, reject_needs_reason, delay_needs_date, delay_needs_reason, delegate_needs_target,
     resolve_needs_target (reassign without a person), resolve_needs_date (reschedule without
     a date), resolve_needs_decision ("resolve A-12" alone).
 """
@@ -35,9 +35,10 @@ DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "rules" / "comma
 
 VERBS = (
     "confirm", "object", "in_progress", "done", "delay", "delegate", "status", "help", "approve", "resolve",
+    "verify", "reject",
 )  # fmt: skip
 DECISIONS = ("reassign", "due", "withdraw", "overrule")
-_BARE = frozenset({"confirm", "approve", "status", "help"})
+_BARE = frozenset({"confirm", "approve", "status", "help", "verify"})
 _NOTE = frozenset({"in_progress", "done"})
 
 # Separators people put between a word and what follows ("异议：…", "Confirm, thanks", "A-12 - done").
@@ -53,7 +54,7 @@ class Command:
     verb: str  # one of VERBS
     line: str  # the line as written (for the transcript)
     ref: str | None  # "A-12" when the line named an action, upper-case and half-width
-    reason: str = ""  # object/delay reason (withdraw/overrule: optional reason)
+    reason: str = ""  # object/reject/delay reason (withdraw/overrule: optional; in_progress/done: the note)
     date_text: str = ""  # delay, resolve due: the new date as written; the caller reads it
     target: str = ""  # delegate: name or address; resolve: "reassign:<who>", "due:<date>", "withdraw", "overrule"
     error: str | None = None  # stable code when the line is a command but incomplete
@@ -289,11 +290,13 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
     if kind in _NOTE:
         if runs_on:
             return None
-        return [Command(kind, line, ref) for ref in targets]
-    if kind == "object":
+        # The note ("已完成，方案见附件") travels with the command: the requester reads it.
+        note = _tail_text(rest)
+        return [Command(kind, line, ref, reason="" if _is_bare_tail(note, vocab) else note) for ref in targets]
+    if kind in ("object", "reject"):
         reason = _tail_text(_strip_intro(rest, vocab.reason_re))
-        error = None if reason else "object_needs_reason"
-        return [Command("object", line, ref, reason=reason, error=error) for ref in targets]
+        error = None if reason else f"{kind}_needs_reason"
+        return [Command(kind, line, ref, reason=reason, error=error) for ref in targets]
     if kind == "delay":
         more, rest = _take_refs(rest, vocab)
         if more and targets == [None]:

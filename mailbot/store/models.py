@@ -203,6 +203,13 @@ class ActionItem(Base):
     # Delegation waits for the new owner's confirmation; until then the old owner stays.
     delegate_address: Mapped[str | None] = mapped_column(String(320))
     delay_reason: Mapped[str | None] = mapped_column(Text)
+    # 验收: who verifies the action once it is done (the 需求方 named on it, else the policy's
+    # default, usually the host); None when done is final.
+    requester_address: Mapped[str | None] = mapped_column(String(320))
+    requester_name: Mapped[str | None] = mapped_column(String(200))
+    done_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[str | None] = mapped_column(String(320))
     source_line: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
