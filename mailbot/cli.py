@@ -418,7 +418,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     action = detail["action"]
     for key in ("ref", "meeting", "description", "owner_name", "owner", "department", "support", "due", "deliverable",
-                "status", "consent", "confirm_by"):  # fmt: skip
+                "status", "consent", "confirm_by", "requester", "done_at", "verified_by"):  # fmt: skip
         print(f"{key:>12}: {action.get(key) if action.get(key) is not None else ''}")
     print("history:")
     for event in detail["history"]:

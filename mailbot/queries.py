@@ -62,6 +62,8 @@ def show_action(session: Session, ref: str) -> dict[str, Any]:
     row = action_view(action)
     row["meeting"] = action.meeting.ref
     row["confirm_by"] = action.confirm_by
+    row["done_at"] = action.done_at.isoformat(timespec="seconds") if action.done_at else None
+    row["verified_by"] = action.verified_by
     history = [
         {"at": e.at.isoformat(timespec="seconds"), "what": e.what, "actor": e.actor, "mail": e.inbound_mail_id,
          "detail": e.detail}

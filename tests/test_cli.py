@@ -93,6 +93,7 @@ def test_listings_print_readable_tables_and_show_prints_the_history(
     assert run(bot, "show", "A-2") == 0
     shown = capsys.readouterr().out
     assert "description: 提供产品功能亮点说明" in shown
+    assert "requester: li.na@corp.example" in shown  # no 需求方 named: the host verifies
     assert "action.proposed" in shown and "mail #1" in shown
     assert run(bot, "show", "A-99") == 2
     assert "no action 'A-99'" in capsys.readouterr().err
