@@ -43,6 +43,7 @@ def test_a_top_posted_outlook_confirm_accepts_the_action_explicitly(round_open: 
     answer = last_answer(app)
     assert answer.kind == "reply_result" and answer.to_address == "zhang.wei@corp.example"
     assert "> 确认，谢谢！" in answer.body_text and "✓ 已确认 A-1" in answer.body_text
+    assert "没有读懂" not in answer.body_text  # the signature under it is not echoed as a question
     assert answer.in_reply_to and answer.auto_submitted == "auto-replied"
     assert [a.status for a in actions(app)][1:] == ["awaiting_confirmation"] * 3
 
@@ -187,3 +188,11 @@ def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open
     (notice,) = outbox(app, "agenda_notice")  # and in the mail to the attendees
     assert notice.to_address == "chen.zhe@corp.example"
     assert "上次会议遗留的异议（本次讨论）：" in notice.body_text and "研发排期已满" in notice.body_text
+
+
+def test_a_question_under_the_command_is_still_echoed_as_not_understood(round_open: App) -> None:
+    app = round_open
+    text = "确认\n\n交付标准里的 PDF 需要盖章吗？\n\n张伟\n市场部"
+    assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
+    body = last_answer(app).body_text
+    assert "以下内容没有读懂，未作处理：\n> 交付标准里的 PDF 需要盖章吗？" in body

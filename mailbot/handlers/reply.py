@@ -9,6 +9,7 @@ refuses the whole reply.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -81,6 +82,8 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     thread = find_thread(ctx)
     written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers)
     commands, unrecognised = read_commands(written)
+    if commands:
+        unrecognised = without_signature(written, unrecognised)
     if thread.foreign_token and thread.obj is None:
         results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
         return finish(ctx, thread, results, unrecognised)
@@ -88,6 +91,32 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, unrecognised)
+
+
+SIGNATURE_LINES = 4
+SIGNATURE_LINE_CHARS = 40
+NOT_SIGNATURE = re.compile(r"[?？]|(?<![A-Za-z0-9])[Aa]\s?-?\s?\d{1,6}(?![0-9])")
+
+
+def without_signature(written: str, unrecognised: list[str]) -> list[str]:
+    """Drop a signature with no "-- " line above it (Outlook's "张伟 / 市场部", Foxmail's address
+    line) from the lines reported as not understood: a short block after the last command and a
+    blank line, with no question and no action ref in it. Anything else is still echoed."""
+    lines = [line.strip() for line in written.splitlines()]
+    leftover = set(unrecognised)
+    last_command = max((i for i, line in enumerate(lines) if line and line not in leftover), default=-1)
+    tail = lines[last_command + 1 :]
+    block = [line for line in tail if line]
+    if (
+        not block
+        or not tail
+        or tail[0] != ""
+        or len(block) > SIGNATURE_LINES
+        or any(len(line) > SIGNATURE_LINE_CHARS or NOT_SIGNATURE.search(line) for line in block)
+    ):
+        return unrecognised
+    signature = set(block)
+    return [line for line in unrecognised if line not in signature]
 
 
 def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecognised: list[str]) -> Outcome:
