@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.formats.model import PersonRef
 from mailbot.message import InboundMail
 from mailbot.store.models import ActionItem, Meeting, OutboxMail
 
@@ -59,6 +60,7 @@ def meeting_view(meeting: Meeting) -> dict[str, Any]:
         "recorder": meeting.recorder_address,
         "goal": meeting.goal,
         "attendees": list(meeting.attendees or []),
+        "names": dict(meeting.names or {}),
         "attendees_text": meeting.attendees_text,
         "confirm_by": meeting.confirm_by,
         "status": meeting.status,
@@ -87,3 +89,12 @@ def action_view(action: ActionItem) -> dict[str, Any]:
         "requester": action.requester_address,
         "requester_name": action.requester_name,
     }
+
+
+def remember_names(meeting: Meeting, *people: PersonRef | None) -> None:
+    """Keep the names the recorder wrote for the meeting's people (a later draft may add some)."""
+    names = dict(meeting.names or {})
+    for person in people:
+        if person is not None and person.name:
+            names[person.address] = person.name
+    meeting.names = names

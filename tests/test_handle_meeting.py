@@ -30,6 +30,11 @@ def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_war
     assert "M-1" in ack.subject
     assert "会议名称：Q1 新品上市跨部门协作会" in ack.body_text
     assert "2026年12月2日（周三） 14:00-16:00" in ack.body_text
+    # People as the agenda named them, with the address each resolved to.
+    assert "主持人：李娜 <li.na@corp.example>\n记录人：王芳 <wang.fang@corp.example>\n" in ack.body_text
+    assert "参会人员：张伟 <zhang.wei@corp.example>、陈喆 <chen.zhe@corp.example>、" in ack.body_text
+    assert "、朱镕 <zhu.rong@corp.example>\n会议目标：" in ack.body_text
+    assert "李娜 &lt;li.na@corp.example&gt;" in (ack.body_html or "")
     # Sent on Monday for Wednesday: 2 days' notice against the seeds' 3.
     assert "会议通知提前量不足：距会议还有 2 天（2 个工作日），规则要求提前 3 天且至少 1 个工作日" in ack.body_text
     assert ack.in_reply_to and ack.auto_submitted == "auto-replied"

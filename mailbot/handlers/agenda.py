@@ -10,7 +10,7 @@ from sqlalchemy import select
 from mailbot.calendar_files import meeting_event
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
+from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Meeting, Topic
 from mailbot.workflow.reminders import working_day_on_or_before
@@ -62,6 +62,7 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     meeting.recorder_address = parsed.recorder.address if parsed.recorder else ctx.sender_address
     meeting.goal = parsed.goal
     meeting.attendees = [p.address for p in parsed.attendees]
+    remember_names(meeting, parsed.host, parsed.recorder, *parsed.attendees)
     meeting.attendees_text = parsed.attendees_text
     meeting.absent_text = parsed.absent_text
     meeting.updated_at = ctx.now

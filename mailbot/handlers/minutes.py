@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
 from mailbot.handlers.agenda import problem_view
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import action_view, find_meeting, match_key, meeting_view
+from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
 
 OPEN_BEFORE_CONFIRMATION = ("proposed", "awaiting_confirmation", "objected")
@@ -122,6 +122,7 @@ def update_meeting(ctx: HandlerContext, meeting: Meeting, parsed: ParsedMeeting,
         meeting.attendees = [p.address for p in parsed.attendees]
         meeting.attendees_text = parsed.attendees_text
     meeting.absent_text = parsed.absent_text or meeting.absent_text
+    remember_names(meeting, parsed.host, parsed.recorder, *parsed.attendees)
     meeting.updated_at = ctx.now
     meeting.language = ctx.sender_language()
     meeting.decisions.clear()

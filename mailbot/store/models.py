@@ -122,6 +122,9 @@ class Meeting(Base):
     recorder_address: Mapped[str | None] = mapped_column(String(320))
     goal: Mapped[str | None] = mapped_column(Text)
     attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Address -> the name the agenda or minutes gave (host, recorder, attendees), for the mails
+    # that show people: "李娜 <li.na@corp.example>" reads better than the address alone.
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     attendees_text: Mapped[str] = mapped_column(Text, default="")
     absent_text: Mapped[str] = mapped_column(Text, default="")
     confirm_by: Mapped[date | None] = mapped_column(Date)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("recorder_address", sa.String(length=320), nullable=True),
         sa.Column("goal", sa.Text(), nullable=True),
         sa.Column("attendees", sa.JSON(), nullable=False),
+        sa.Column("names", sa.JSON(), nullable=False),
         sa.Column("attendees_text", sa.Text(), nullable=False),
         sa.Column("absent_text", sa.Text(), nullable=False),
         sa.Column("confirm_by", sa.Date(), nullable=True),
