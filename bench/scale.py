@@ -195,6 +195,9 @@ def measure(meetings: int, actions: int, people: int, due_soon: int, database_ur
         config = load_config(home / "config.toml")
         tz = config.tz
         app = App.open(config, FixedClock(datetime(2026, 12, 21, 1, 0, tzinfo=UTC)))
+        with app.db.transaction() as session:
+            if session.scalar(select(func.count(Meeting.id))):
+                raise SystemExit(f"{app.db.engine.url.render_as_string()} holds meetings: give an empty database")
         calendar = app.calendar
 
         # The due tick: a working day 9 weeks before the Monday, before the spread of due dates.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+import xlsxwriter
 
 from mailbot.calendar_files import action_todos
 
@@ -37,25 +37,40 @@ def tracking_rows(actions: list[dict[str, Any]], language: str) -> list[tuple[An
     ]  # fmt: skip
 
 
-def to_xlsx(actions: list[dict[str, Any]], language: str, today: Any) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "行动项跟踪表" if language == "zh" else "Action tracking"
-    sheet.append(COLUMNS[language])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    overdue = PatternFill(start_color="FFF4CCCC", end_color="FFF4CCCC", fill_type="solid")
-    for row, action in zip(tracking_rows(actions, language), actions, strict=True):
-        sheet.append(row)
-        if action["status"] in ("accepted", "in_progress", "delayed") and action["due"] < today:
-            for cell in sheet[sheet.max_row]:
-                cell.fill = overdue
-    for column, width in zip("ABCDEFGHIJ", (8, 24, 40, 32, 12, 16, 12, 24, 10, 24), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
+def to_xlsx(actions: list[dict[str, Any]], language: str, today: date) -> bytes:
+    """The table as an .xlsx: bold header, frozen first row, the seed's column widths, overdue rows
+    shaded, due dates as dates. XlsxWriter, not openpyxl: 5 ms for a meeting's hundred actions
+    instead of 13, which is most of the Monday run when a thousand hosts each get one. Text stays
+    text (never a formula); characters XML cannot hold are dropped, not fatal."""
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    # Stamped with the day of the data, not the wall clock: the same table makes the same file.
+    book.set_properties({"created": datetime.combine(today, datetime.min.time()), "author": "mailbot"})
+    sheet = book.add_worksheet("行动项跟踪表" if language == "zh" else "Action tracking")
+    header = book.add_format({"bold": True})
+    shaded, shaded_day = book.add_format({"bg_color": "#F4CCCC"}), book.add_format({"bg_color": "#F4CCCC"})
+    plain_day = book.add_format({"num_format": "yyyy-mm-dd"})
+    shaded_day.set_num_format("yyyy-mm-dd")
+    sheet.write_row(0, 0, COLUMNS[language], header)
+    for number, (values, action) in enumerate(zip(tracking_rows(actions, language), actions, strict=True), start=1):
+        overdue = action["status"] in ("accepted", "in_progress", "delayed") and action["due"] < today
+        for column, value in enumerate(values):
+            if isinstance(value, date):
+                sheet.write_datetime(number, column, datetime.combine(value, datetime.min.time()),
+                                     shaded_day if overdue else plain_day)  # fmt: skip
+            elif isinstance(value, str):
+                sheet.write_string(number, column, _XML_ILLEGAL.sub("", value), shaded if overdue else None)
+            else:
+                sheet.write(number, column, value, shaded if overdue else None)
+    for column, width in enumerate((8, 24, 40, 32, 12, 16, 12, 24, 10, 24)):
+        sheet.set_column(column, column, width)
+    sheet.freeze_panes(1, 0)
+    book.close()
     return buffer.getvalue()
+
+
+# Not allowed in XML 1.0: a stray control character pasted into a task must not fail the run.
+_XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
 def to_csv(actions: list[dict[str, Any]], language: str) -> bytes:

@@ -223,3 +223,67 @@ def test_the_host_gets_the_tracking_table_as_a_spreadsheet(app: App, clock: Fixe
     assert rows[0][:3] == ("编号", "会议", "任务描述")
     assert sorted(r[0] for r in rows[1:]) == ["A-1", "A-2", "A-3", "A-4"]
     assert mails["chen.zhe@corp.example"].attachments == []  # only the host gets the table
+
+
+def test_every_section_renders_in_both_languages_from_the_stored_context(app: App, clock: FixedClock) -> None:
+    """The rows hold only the fields each section shows (digest.FIELDS): every section, filled,
+    renders in text and HTML in both languages from the context as the outbox stores it."""
+    three_weeks_on(app, clock)
+    with app.db.transaction() as session:
+        a2 = session.get(ActionItem, 2)
+        assert a2 is not None
+        a2.status = "awaiting_confirmation"  # overdue and awaiting confirmation: all six sections filled
+    day_at(clock, date(2026, 12, 21))
+    run_digest(app, clock.now())
+    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    sections = {"overdue", "due_this_week", "delayed", "awaiting", "objections", "done"}
+    assert all(mail.context["meetings"][0][name] for name in sections)
+    assert mail.context["mine"] and "【待确认】\nA-2  " in (mail.body_text or "")
+    for language, heading in (("zh", "【待确认】"), ("en", "[Awaiting confirmation]")):
+        text, html = app.renderer.render_body("digest", language, mail.context)
+        assert heading in text and "A-2" in html
+        assert "A-1" in text and "A-3" in text and "A-4" in text
+
+
+def test_the_tracking_table_keeps_its_format() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from mailbot.exports import to_xlsx
+
+    def action(ref: str, status: str, due: date, **more: str | None) -> dict[str, object]:
+        return {"ref": ref, "meeting": "M-1", "description": "任务", "owner": "a@corp.example", "owner_name": None,
+                "department": None, "support": None, "due": due, "deliverable": None, "status": status,
+                "delay_reason": None, **more}  # fmt: skip
+
+    rows = [
+        action("A-1", "accepted", date(2026, 12, 10), description="R&D <beta> \x07 ", owner_name="陈喆"),
+        action("A-2", "in_progress", date(2026, 12, 30), description="=1+1", delay_reason="等待"),
+        action("A-3", "done", date(2026, 12, 1), description="  lead"),
+    ]
+    sheet = load_workbook(io.BytesIO(to_xlsx(rows, "zh", date(2026, 12, 21)))).active
+    assert sheet.title == "行动项跟踪表" and sheet.freeze_panes == "A2"
+    # Widths in characters, as Excel shows them (the file holds them with its padding: 8.71 for 8).
+    assert [int(sheet.column_dimensions[c].width) for c in "ABCDEFGHIJ"] == [8, 24, 40, 32, 12, 16, 12, 24, 10, 24]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == (
+        "编号",
+        "会议",
+        "任务描述",
+        "负责人",
+        "部门",
+        "配合部门",
+        "完成时限",
+        "交付标准",
+        "状态",
+        "延期原因",
+    )
+    # Text stays text (a control character dropped, spaces kept, no formula); due dates are dates.
+    assert values[1][:4] == ("A-1", "M-1", "R&D <beta>  ", "陈喆 <a@corp.example>")
+    assert values[2][2] == "=1+1" and values[2][8:] == ("进行中", "等待") and values[3][2] == "  lead"
+    assert values[1][6] == datetime(2026, 12, 10) and sheet["G2"].number_format == "yyyy-mm-dd"
+    assert all(cell.font.b for cell in sheet[1])
+    # Open and overdue: the whole row shaded; not due yet, or done, not shaded.
+    assert {cell.fill.fgColor.rgb for cell in sheet[2]} == {"FFF4CCCC"}
+    assert all(cell.fill.fill_type is None for row in (3, 4) for cell in sheet[row])
