@@ -46,7 +46,7 @@ def three_weeks_on(app: App, clock: FixedClock) -> None:
             with app.db.transaction() as session:
                 a1, a3 = session.get(ActionItem, 1), session.get(ActionItem, 3)
                 assert a1 is not None and a3 is not None
-                a1.status = "done"
+                a1.status, a1.done_at = "done", clock.now()  # the host (default requester) has not verified it
                 session.add(Event(at=clock.now(), actor="zhang.wei@corp.example", what="action.done", meeting_id=1,
                                   action_id=1, detail={}))  # fmt: skip
                 a3.status, a3.due, a3.delay_reason = "delayed", date(2026, 12, 24), "等待培训场地确认"
@@ -81,9 +81,23 @@ A-3  制定销售培训计划
 A-4  核算推广费用与提成预算占比
     负责人：财务部 朱镕 <zhu.rong@corp.example>　异议：预算口径未定，需财务总监先确认
 
+【待验收】
+A-1  输出新品推广活动方案初稿
+    负责人：市场部 张伟 <zhang.wei@corp.example>　验收人：li.na@corp.example　2026年12月16日（周三） 报完成
+
 【上周完成】
 A-1  输出新品推广活动方案初稿
     负责人：市场部 张伟 <zhang.wei@corp.example>　状态：已完成
+
+回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
+"""
+RD_PART = """== M-1 Q1 新品上市跨部门协作会（2026年12月2日（周三）） ==
+（只列出 研发部 的行动项）
+会议状态：有异议待处理；行动项 1 项：已确认 1；其中逾期 1 项
+
+【已逾期】
+A-2  提供产品功能亮点说明
+    负责人：研发部 陈喆 <chen.zhe@corp.example>　完成时限：2026年12月10日（周四）　已逾期 11 天（已上报）
 
 回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
 """
@@ -107,8 +121,12 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
         "A-2  提供产品功能亮点说明（M-1）\n"
         "    完成时限：2026年12月10日（周四）（已逾期 11 天，已上报）　状态：已确认\n\n" + MEETING
     )
-    # The department head owns nothing: the same meeting status, with an empty own list.
-    assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
+    # The department head owns nothing and is no other party of M-1: their department's part of it.
+    assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + RD_PART
+    # The host verifies A-1 (no 需求方 named): it leads their mail after their own items.
+    assert "== 待您验收 ==\nA-1  输出新品推广活动方案初稿（M-1）\n" in mails["li.na@corp.example"]
+    assert "2026年12月16日（周三） 报完成；回复“A-1 验收通过”或“A-1 验收不通过：原因”" in mails["li.na@corp.example"]
+    assert "待您验收" not in mails["chen.zhe@corp.example"]
     # Decided: a party whose own actions are all done still gets the meeting's status while it has
     # open work (their done item is listed under 上周完成); only party to no active meeting is "nothing".
     assert body(mails["zhang.wei@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
@@ -169,10 +187,13 @@ def test_english_recipient_and_the_cli(
     assert "11 digest(s) decided" in capsys.readouterr().out
     cfo = next(m for m in outbox(app, "digest") if m.to_address == "cfo@corp.example")
     assert cfo.language == "en"
-    assert cfo.subject == "[Weekly status] Week of Mon 21 Dec 2026: 1 meeting, 1 overdue"
+    # The head of 财务部: only A-4 (朱镕's, objected) of M-1; nothing overdue in their department.
+    assert cfo.subject == "[Weekly status] Week of Mon 21 Dec 2026: 1 meeting"
+    assert "(only the action items of 财务部)\n" in (cfo.body_text or "")
     assert "[Open objections] (for the host, li.na@corp.example, to resolve)\nA-4  " in (cfo.body_text or "")
+    assert "A-2  " not in (cfo.body_text or "")
     assert (
-        "A-2  提供产品功能亮点说明\n    Owner: 陈喆 <chen.zhe@corp.example> (研发部)  Due: Thu 10 Dec 2026  11 days overdue (escalated)"
+        "A-4  核算推广费用与提成预算占比\n    Owner: 朱镕 <zhu.rong@corp.example> (财务部)  Objection: 预算口径未定，需财务总监先确认"
         in (cfo.body_text or "")
     )
 

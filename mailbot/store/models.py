@@ -293,3 +293,17 @@ class Event(Base):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"), index=True)
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JobRun(Base):
+    """A periodic job done for a period ("digest", "2026-W48"): claimed by inserting this row first,
+    so a second daemon, or the next minute's tick, finds the period taken and does nothing."""
+
+    __tablename__ = "job_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(50))
+    at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (UniqueConstraint("job", "period"),)

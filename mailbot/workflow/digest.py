@@ -2,23 +2,26 @@
 
 `run_digest(app, now)` is a function of (database, now), like every periodic job: it does nothing
 before the configured moment of the week (policy `[digest]`, org time zone), and from then on,
-on working days, decides one mail per party under the key `digest:{YYYY-Www}:{address}`. Called
-every minute it therefore sends once; after downtime it sends this week's digest on the first
-working day back (at or after the configured time of day), and never the weeks it missed: an
-old status is no status. A weekend or holiday sends nothing (nobody reads it then; a Monday
+on the first working-day tick, decides one mail per party under the key
+`digest:{YYYY-Www}:{address}` and records the week's run (table job_runs), so every later tick
+that week does nothing: one run per week, whoever becomes a party mid-week waits for the next.
+After downtime it sends this week's digest on the first working day back (at or after the
+configured time of day), and never the weeks it missed: an old status is no status. A weekend or holiday sends nothing (nobody reads it then; a Monday
 holiday moves the digest to the first working day after it).
 
 Who gets it: every party of an active meeting — in review, disputed, or confirmed with open
-actions — meaning its attendees, host, recorder, the action owners and the heads (role "head")
-of the owners' departments. A person who is party to no active meeting gets nothing, never an
+actions or done actions awaiting 验收 — meaning its attendees, host, recorder, the action owners,
+the requesters of done actions, and the heads (role "head") of the owners' departments. A head
+who is nothing else in a meeting sees only their departments' actions of it (a head of a large
+organisation is party to hundreds of meetings through their people). A person who is party to no active meeting gets nothing, never an
 empty mail. A party whose own actions are all done still gets it while their meeting has open
 work: the digest is the meeting's status, and their done item shows under "done last week".
 
 What it holds, per recipient: their own open actions first (across meetings), then per meeting:
 overdue, due this week (Mon–Sun), delayed (new date and reason), awaiting confirmation, open
-objections, done in the last 7 days, and counts by status. The sections answer different
-questions, so an action may be in two (delayed and due this week). "Done" counts as closed here
-(its 验收 is the requester's business), so it never makes a meeting active by itself.
+objections, awaiting 验收, done in the last 7 days, and counts by status; a requester also sees
+the actions waiting for their 验收. The sections answer different questions, so an action may be
+in two (delayed and due this week). A done action with no requester counts as closed.
 
 Queries are bulk: active meetings, their actions, the escalation and done events, and the
 department heads are each loaded once per run, then grouped in Python per recipient. A meeting's
@@ -30,13 +33,15 @@ most of the cost of a run.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
@@ -44,7 +49,9 @@ from mailbot.exports import to_xlsx
 from mailbot.meetings import OPEN_STATUSES, action_view
 from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
-from mailbot.store.models import ActionItem, Event, Meeting, Person
+from mailbot.store.models import ActionItem, Event, JobRun, Meeting, Person
+
+log = logging.getLogger("mailbot.digest")
 
 # An objected action waits for the host's decision, not for its owner: it is an objection, not late.
 CHASED = ("awaiting_confirmation", "accepted", "in_progress", "delayed")
@@ -62,6 +69,8 @@ FIELDS = {
     "awaiting": (*OWNER_FIELDS, "due"),
     "objections": (*OWNER_FIELDS, "objection_reason"),
     "done": (*OWNER_FIELDS, "status"),
+    "acceptance": (*OWNER_FIELDS, "requester", "done_on"),
+    "to_verify": ("ref", "description", "meeting_ref", "meeting_title", *OWNER_FIELDS[2:], "done_on"),
 }
 
 
@@ -100,9 +109,14 @@ class Week:
     escalated: set[int]
     done_recently: set[int]
     heads: dict[str, list[str]]  # department -> head addresses
+    tz: tzinfo  # the organisation's: a day is a day there
     parties: dict[int, list[str]] = field(default_factory=dict)  # meeting id -> addresses
-    # Built once per run: a meeting's section is the same in every party's mail.
-    _sections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Meeting id -> the parties who see all of it (attendees, owners, host, recorder, requesters);
+    # a department head who is none of these sees their departments' actions only.
+    full_parties: dict[int, set[str]] = field(default_factory=dict)
+    head_departments: dict[str, frozenset[str]] = field(default_factory=dict)  # head address -> departments
+    # Built once per run: a meeting's section is the same in every party's mail (per scope).
+    _sections: dict[tuple[int, frozenset[str] | None], dict[str, Any]] = field(default_factory=dict)
     _by_party: dict[str, list[Meeting]] | None = None
     _by_owner: dict[str, list[tuple[Meeting, Any]]] | None = None  # address -> their open actions
 
@@ -120,10 +134,29 @@ class Week:
                     self._by_party.setdefault(address, []).append(meeting)
         return self._by_party.get(recipient, [])
 
-    def section(self, meeting: Meeting) -> dict[str, Any]:
-        if meeting.id not in self._sections:
-            self._sections[meeting.id] = meeting_digest(meeting, self)
-        return self._sections[meeting.id]
+    def section(self, meeting: Meeting, departments: frozenset[str] | None = None) -> dict[str, Any]:
+        key = (meeting.id, departments)
+        if key not in self._sections:
+            self._sections[key] = meeting_digest(meeting, self, departments)
+        return self._sections[key]
+
+    def section_for(self, meeting: Meeting, recipient: str) -> dict[str, Any]:
+        """The whole meeting for its own parties; for a department head who is only that, the
+        actions of their departments: a head of a large organisation is party to hundreds of
+        meetings through their people, and a mail of every action of each would be unreadable
+        (and, measured at 1,000 meetings, megabytes that mail servers refuse)."""
+        if recipient in self.full_parties.get(meeting.id, set()):
+            return self.section(meeting)
+        return self.section(meeting, self.head_departments.get(recipient, frozenset()))
+
+    def to_verify(self, recipient: str) -> list[tuple[Meeting, Any]]:
+        """Done actions waiting for `recipient`'s 验收, meeting by meeting."""
+        return [
+            (m, a)
+            for m in self.meetings_of(recipient)
+            for a in self.actions_of(m)
+            if a.status == "done" and (a.requester_address or "").lower() == recipient
+        ]
 
     def open_actions_of(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """The open actions `recipient` owns, meeting by meeting. The owner of an open action is a
@@ -141,7 +174,10 @@ def load_week(session: Session, app: App, today: date) -> Week:
     # "Done last week": from midnight a week ago, a function of the day alone, so a preview and
     # the mail sent later that day list the same items.
     since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=app.config.tz)
-    open_meeting = select(ActionItem.meeting_id).where(ActionItem.status.in_(OPEN_STATUSES))
+    open_meeting = select(ActionItem.meeting_id).where(
+        ActionItem.status.in_(OPEN_STATUSES)
+        | ((ActionItem.status == "done") & ActionItem.requester_address.is_not(None))  # awaiting 验收
+    )
     active = or_(
         Meeting.status.in_(("in_review", "disputed")),
         (Meeting.status == "confirmed") & Meeting.id.in_(open_meeting),
@@ -163,6 +199,7 @@ def load_week(session: Session, app: App, today: date) -> Week:
         )
     departments = {a.department for m in actions.values() for a in m if a.department and a.status != "cancelled"}
     heads: dict[str, list[str]] = defaultdict(list)
+    head_departments: dict[str, set[str]] = defaultdict(set)
     if departments:
         for department, address in session.execute(
             select(Person.department, Person.address)
@@ -170,6 +207,7 @@ def load_week(session: Session, app: App, today: date) -> Week:
             .order_by(Person.address)
         ):
             heads[department].append(address)
+            head_departments[address.lower()].add(department)
     week = Week(
         today=today,
         meetings=meetings,
@@ -177,14 +215,19 @@ def load_week(session: Session, app: App, today: date) -> Week:
         escalated=escalated,
         done_recently=done_recently,
         heads=dict(heads),
+        tz=app.config.tz,
+        head_departments={a: frozenset(d) for a, d in head_departments.items()},
     )
     bot = app.sender.address
     for meeting in meetings:
         live = [a for a in week.actions_of(meeting) if a.status != "cancelled"]
         owners = [a.owner_address for a in live]
+        requesters = [a.requester_address for a in live if a.status == "done" and a.requester_address]
         department_heads = [h for a in live if a.department for h in week.heads.get(a.department, [])]
-        everyone = [*meeting.attendees, *owners, *department_heads, meeting.host_address, meeting.recorder_address]
+        full = [*meeting.attendees, *owners, *requesters, meeting.host_address, meeting.recorder_address]
+        everyone = [*full, *department_heads]
         week.parties[meeting.id] = list(dict.fromkeys(p.lower() for p in everyone if p and p.lower() != bot))
+        week.full_parties[meeting.id] = {p.lower() for p in full if p}
     return week
 
 
@@ -223,6 +266,8 @@ def row(action: Any, week: Week) -> dict[str, Any]:
         "escalated": action.id in week.escalated,
         "delay_reason": action.delay_reason,
         "objection_reason": action.objection_reason,
+        "requester": action.requester_address,
+        "done_on": iso(action.done_at.astimezone(week.tz).date()) if action.done_at else None,
     }
 
 
@@ -231,10 +276,15 @@ def shown(section: str, full: dict[str, Any]) -> dict[str, Any]:
     return {name: full[name] for name in FIELDS[section]}
 
 
-def meeting_digest(meeting: Meeting, week: Week) -> dict[str, Any]:
+def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | None = None) -> dict[str, Any]:
+    """A meeting's part of the mail; with `departments`, only the actions of those departments."""
     monday = week.today - timedelta(days=week.today.weekday())
     sunday = monday + timedelta(days=6)
-    live = [a for a in week.actions_of(meeting) if a.status != "cancelled"]
+    live = [
+        a
+        for a in week.actions_of(meeting)
+        if a.status != "cancelled" and (departments is None or a.department in departments)
+    ]
     chased = [a for a in live if a.status in CHASED]
     by_due = sorted(chased, key=lambda a: (a.due, a.id))
     counts = Counter(a.status for a in live)
@@ -253,6 +303,8 @@ def meeting_digest(meeting: Meeting, week: Week) -> dict[str, Any]:
         "done": [
             shown("done", rows[a.id]) for a in live if a.status in ("done", "verified") and a.id in week.done_recently
         ],
+        "acceptance": [shown("acceptance", rows[a.id]) for a in live if a.status == "done" and a.requester_address],
+        "scope": sorted(departments) if departments is not None else None,
         "counts": [{"status": s, "count": counts[s]} for s in STATUS_ORDER if counts[s]],
         "overdue_count": sum(1 for a in chased if a.due < week.today),
         "total": len(live),
@@ -271,7 +323,11 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         for m, a in week.open_actions_of(recipient)
     ]
     mine.sort(key=lambda r: (-r["overdue_days"], r["due"], r["ref"]))
-    meetings = [week.section(m) for m in theirs]
+    to_verify = [
+        shown("to_verify", {**row(a, week), "meeting_ref": m.ref, "meeting_title": m.title})
+        for m, a in week.to_verify(recipient)
+    ]
+    meetings = [week.section_for(m, recipient) for m in theirs]
     monday = week.today - timedelta(days=week.today.weekday())
     return {
         "today": iso(week.today),
@@ -280,6 +336,7 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         "week_end": iso(monday + timedelta(days=6)),
         "recipient": recipient,
         "mine": mine,
+        "to_verify": to_verify,
         "meetings": meetings,
         "overdue_total": sum(m["overdue_count"] for m in meetings),
         "mine_overdue": sum(1 for r in mine if r["overdue_days"]),
@@ -321,23 +378,38 @@ def run_digest(app: App, now: datetime) -> dict[str, int]:
         return counts
     today = now.astimezone(app.config.tz).date()
     label = week_label(today)
-    with app.db.transaction() as session:
-        week = load_week(session, app, today)
-        notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
-        recipients = week.recipients()
-        notifier.know(recipients)
-        for recipient in recipients:
-            context = digest_for(week, recipient)
-            if context is None:
-                continue
-            theirs = week.meetings_of(recipient)
-            single = theirs[0].id if len(theirs) == 1 else None
-            language = digest_language(notifier, recipient, context)
-            if notifier.send(
-                key=f"digest:{label}:{recipient}", kind="digest", to=recipient, context=context,
-                language=language, meeting_id=single, attachments=host_table(week, recipient, language),
-            ):  # fmt: skip
-                counts["digests"] += 1
-        if counts["digests"]:
-            notifier.event("digest.sent", detail={"week": label, "count": counts["digests"]})
+    try:
+        with app.db.transaction() as session:
+            # The week's run is claimed first: the next minute's tick, or a second daemon, finds it
+            # taken and does nothing — neither rebuilds every mail, and a meeting that becomes active
+            # mid-week waits for next week's status instead of a "weekly" mail that same day.
+            if session.scalar(select(JobRun.id).where(JobRun.job == "digest", JobRun.period == label)) is not None:
+                return counts
+            claim = JobRun(job="digest", period=label, at=now, detail={})
+            session.add(claim)
+            session.flush()
+            decide_digests(app, session, now, today, label, counts)
+            claim.detail = {"digests": counts["digests"]}
+    except IntegrityError:
+        log.info("digest %s: another daemon claimed this week's run", label)
     return counts
+
+
+def decide_digests(app: App, session: Session, now: datetime, today: date, label: str, counts: dict[str, int]) -> None:
+    week = load_week(session, app, today)
+    notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
+    recipients = week.recipients()
+    notifier.know(recipients)
+    for recipient in recipients:
+        context = digest_for(week, recipient)
+        if context is None:
+            continue
+        theirs = week.meetings_of(recipient)
+        single = theirs[0].id if len(theirs) == 1 else None
+        language = digest_language(notifier, recipient, context)
+        if notifier.send(
+            key=f"digest:{label}:{recipient}", kind="digest", to=recipient, context=context,
+            language=language, meeting_id=single, attachments=host_table(week, recipient, language),
+        ):  # fmt: skip
+            counts["digests"] += 1
+    notifier.event("digest.sent", detail={"week": label, "count": counts["digests"]})
