@@ -9,14 +9,18 @@ the policy's window — except escalations, which are never skipped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
-from mailbot.store.models import ActionItem, Event, Person
+from mailbot.store.models import ActionItem, Event, Meeting, OutboxMail, Person
 from mailbot.workdays import WorkCalendar
 
 CHASED = ("accepted", "in_progress", "delayed")
@@ -59,26 +63,81 @@ def run_reminders(app: App, now: datetime) -> dict[str, int]:
     # later ones cannot be due for anything yet, so they are never loaded.
     horizon = app.calendar.add_workdays(today, app.policy.reminders.before_due_working_days)
     counts = {"reminders": 0, "skipped": 0, "escalations": 0}
-    with app.db.transaction() as session:
-        # Indexed on (status, due): only open actions whose first moment can have come.
+    with app.db.transaction() as session, session.no_autoflush:
+        # Indexed on (status, due): only open actions whose first moment can have come; their
+        # meetings (with what a mail shows of them) in three queries, not three per action.
         rows = session.scalars(
-            select(ActionItem).where(ActionItem.status.in_(CHASED), ActionItem.due <= horizon).order_by(ActionItem.id)
+            select(ActionItem)
+            .where(ActionItem.status.in_(CHASED), ActionItem.due <= horizon)
+            .options(selectinload(ActionItem.meeting).selectinload(Meeting.topics))
+            .options(selectinload(ActionItem.meeting).selectinload(Meeting.decisions))
+            .order_by(ActionItem.id)
         ).all()
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
         notifier.know({a.owner_address for a in rows})
+        tick = Tick(today=today, decided=decided_keys(session, candidate_keys(app, rows, today)))
         for action in rows:
             notifier.fallback_language = action.meeting.language
-            remind(notifier, action, today, counts)
-            escalate(notifier, action, today, counts)
+            remind(notifier, action, tick, counts)
+            escalate(notifier, action, tick, counts)
     return counts
 
 
-def remind(notifier: Notifier, action: ActionItem, today: date, counts: dict[str, int]) -> None:
+@dataclass
+class Tick:
+    """What one run shares across actions: the day, the mails decided before (so a re-run prepares
+    nothing), and the meeting views and department heads looked up once."""
+
+    today: date
+    decided: set[str]
+    views: dict[int, dict[str, Any]] = field(default_factory=dict)
+    heads: dict[str, list[str]] = field(default_factory=dict)
+
+    def view(self, meeting: Meeting) -> dict[str, Any]:
+        if meeting.id not in self.views:
+            self.views[meeting.id] = meeting_view(meeting)
+        return self.views[meeting.id]
+
+
+def reminder_key(action: ActionItem, kind: str, moment: date) -> str:
+    return f"reminder:{kind}:{action.ref}:{action.due.isoformat()}:{moment.isoformat()}"
+
+
+def escalation_key(action: ActionItem, to: str) -> str:
+    return f"escalation:{action.ref}:{action.due.isoformat()}:{to}"
+
+
+def candidate_keys(app: App, rows: Sequence[ActionItem], today: date) -> list[str]:
+    """The reminder keys this tick would decide (escalations are few and keyed per recipient)."""
+    keys = []
+    for action in rows:
+        found = latest_reminder(app, action.due, today)
+        if found is not None:
+            keys.append(reminder_key(action, *found))
+    return keys
+
+
+def decided_keys(session: Session, keys: list[str]) -> set[str]:
+    decided: set[str] = set()
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        decided.update(session.scalars(select(OutboxMail.key).where(OutboxMail.key.in_(chunk))))
+    return decided
+
+
+# Keys per IN (...) query: well under PostgreSQL's 65,535 parameters in one statement.
+KEY_CHUNK = 5000
+
+
+def remind(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str, int]) -> None:
+    today = tick.today
     found = latest_reminder(notifier.app, action.due, today)
     if found is None:
         return
     kind, moment = found
-    key = f"reminder:{kind}:{action.ref}:{action.due.isoformat()}:{moment.isoformat()}"
+    key = reminder_key(action, kind, moment)
+    if key in tick.decided:
+        return
     if (today - moment).days > notifier.app.policy.reminders.late_window_days:
         # Stale after downtime: logged once, never sent.
         if notifier.session.scalar(select(Event.id).where(Event.what == "reminder.skipped", Event.action_id == action.id,
@@ -89,7 +148,7 @@ def remind(notifier: Notifier, action: ActionItem, today: date, counts: dict[str
     overdue_days = max(0, (today - action.due).days)
     written = notifier.send(
         key=key, kind="reminder", to=action.owner_address,
-        context={"meeting": meeting_view(action.meeting), "action": action_view(action), "when": kind,
+        context={"meeting": tick.view(action.meeting), "action": action_view(action), "when": kind,
                  "overdue_days": overdue_days, "today": today},
         token_for=action.ref, meeting_id=action.meeting_id,
     )  # fmt: skip
@@ -98,31 +157,37 @@ def remind(notifier: Notifier, action: ActionItem, today: date, counts: dict[str
         counts["reminders"] += 1
 
 
-def escalate(notifier: Notifier, action: ActionItem, today: date, counts: dict[str, int]) -> None:
-    app = notifier.app
+def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str, int]) -> None:
+    app, today = notifier.app, tick.today
     moment = app.calendar.add_workdays(action.due, app.policy.escalation.after_overdue_working_days)
     if today < moment:
         return
-    heads = []
+    heads: list[str] = []
     if action.department:
-        heads = list(
-            notifier.session.scalars(
-                select(Person.address).where(Person.department == action.department, Person.role == "head")
+        if action.department not in tick.heads:
+            tick.heads[action.department] = list(
+                notifier.session.scalars(
+                    select(Person.address).where(Person.department == action.department, Person.role == "head")
+                )
             )
-        )
-    recipients = dict.fromkeys([*heads, action.meeting.host_address or ""])
+        heads = tick.heads[action.department]
+    recipients = [to for to in dict.fromkeys([*heads, action.meeting.host_address or ""])
+                  if to and to != action.owner_address]  # fmt: skip
+    waiting = [to for to in recipients if escalation_key(action, to) not in tick.decided]
+    if not waiting:
+        return
     context = {
-        "meeting": meeting_view(action.meeting), "action": action_view(action),
+        "meeting": tick.view(action.meeting), "action": action_view(action),
         "overdue_days": (today - action.due).days, "today": today,
     }  # fmt: skip
     sent = False
-    for to in recipients:
-        if to and to != action.owner_address:
-            sent |= notifier.send(
-                key=f"escalation:{action.ref}:{action.due.isoformat()}:{to}", kind="escalation", to=to,
-                context=context, token_for=action.ref, meeting_id=action.meeting_id,
-            )  # fmt: skip
+    for to in waiting:
+        key = escalation_key(action, to)
+        tick.decided.add(key)
+        sent |= notifier.send(
+            key=key, kind="escalation", to=to, context=context, token_for=action.ref, meeting_id=action.meeting_id
+        )
     if sent:
         notifier.event("action.escalated", meeting_id=action.meeting_id, action_id=action.id,
-                       detail={"to": [r for r in recipients if r]})  # fmt: skip
+                       detail={"to": recipients})  # fmt: skip
         counts["escalations"] += 1
