@@ -11,7 +11,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import schedule
 
@@ -41,12 +41,27 @@ def run_deadlines(app: App) -> dict[str, int]:
 
 def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
     counts: dict[str, int] = {}
+    # A source that can mark several mails at once (IMAP: one MOVE, not one per mail) is told in
+    # groups of up to a fetch batch, each mail after its own commit. A crash before a group is
+    # marked leaves its mails in the mailbox: the next pass recognises each one ("duplicate", by its
+    # source key) and marks it then, as after a crash between one commit and one move.
+    mark_many = getattr(source, "mark_many_done", None)
+    group = max(int(getattr(source, "batch_size", 100)), 1)
+    committed: list[tuple[str, Literal["done", "failed"]]] = []
     for fetched in source.fetch_new():
         result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
-        source.mark_done(fetched.key, result.status)
+        if mark_many is None:
+            source.mark_done(fetched.key, result.status)
+        else:
+            committed.append((fetched.key, result.status))
+            if len(committed) >= group:
+                mark_many(committed)
+                committed = []
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if should_stop():
-            break  # the mail in hand is committed and marked; the rest waits for the next start
+            break  # the mail in hand is committed and marked (below); the rest waits for the next start
+    if committed:
+        mark_many(committed)
     return counts
 
 

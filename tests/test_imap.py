@@ -151,6 +151,165 @@ def test_run_once_handles_every_mail_once_and_moves_it_out(imap_app: App, doveco
     assert elapsed < 30
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_backlog_leaves_with_one_move_per_folder_not_one_per_mail(
+    imap_app: App, dovecot: Dovecot, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailbot.pipeline
+    from mailbot.pipeline import route
+
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    moved: list[int] = []
+    move = IMAPClient.move
+
+    def counting_move(client: IMAPClient, messages: list[int], folder: str) -> object:
+        moved.append(len(messages))
+        return move(client, messages, folder)
+
+    monkeypatch.setattr(IMAPClient, "move", counting_move)
+    routed: list[object] = []
+
+    def route_failing_some(ctx: object) -> object:  # a handler crash: the mail goes to the failed folder
+        routed.append(ctx)
+        if len(routed) in (2, 5):
+            raise RuntimeError("handler bug")
+        return route(ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mailbot.pipeline, "route", route_failing_some)
+    counts = run_once(imap_app)
+    assert sum(counts.values()) == len(raws) and "duplicate" not in counts
+    assert_each_mail_handled_once(imap_app, raws)
+    failed = sum(row.outcome == "failed" for row in inbound(imap_app))
+    assert failed == 2 and len(raws) > 3
+    assert sorted(moved) == sorted([len(raws) - failed, failed])  # one batch (< 100): one MOVE per folder
+    assert folder_uids(dovecot, user, "INBOX") == {}
+    processed, failed_folder = folder_uids(dovecot, user, PROCESSED), folder_uids(dovecot, user, FAILED)
+    assert (len(processed), len(failed_folder)) == (len(raws) - failed, failed)
+    assert all(b"\\Seen" in flags for flags in processed.values())
+    assert all(b"\\Seen" not in flags for flags in failed_folder.values())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_crash_before_a_group_is_moved_leaves_it_to_the_next_pass_as_duplicates(
+    imap_app: App, dovecot: Dovecot, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailbot.daemon
+
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    source = fast(source_for(imap_app))
+    source.batch_size = 4  # marked in groups of 4: the first group leaves, the next two stay
+    handled: list[str] = []
+
+    def crashing_process(app: App, raw: bytes, **kwargs: object) -> object:
+        if len(handled) == 6:
+            raise RuntimeError("killed")  # after 6 commits, 4 of them moved
+        handled.append(str(kwargs["source_key"]))
+        return process(app, raw, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mailbot.daemon, "process", crashing_process)
+    try:
+        with pytest.raises(RuntimeError, match="killed"):
+            mailbot.daemon.poll(imap_app, source)
+    finally:
+        source.close()
+    monkeypatch.setattr(mailbot.daemon, "process", process)
+    assert len(folder_uids(dovecot, user, "INBOX")) == len(raws) - 4
+    counts = run_once(imap_app)
+    assert counts.get("duplicate") == 2  # committed before the crash, recognised by their source keys
+    assert sum(counts.values()) == len(raws) - 4
+    assert_each_mail_handled_once(imap_app, raws)
+    assert folder_uids(dovecot, user, "INBOX") == {}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_stop_mid_group_still_moves_the_mails_handled_so_far(imap_app: App, dovecot: Dovecot, user: str) -> None:
+    from mailbot.daemon import poll
+
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    source = fast(source_for(imap_app))
+    try:
+        counts = poll(imap_app, source, should_stop=lambda: len(inbound(imap_app)) >= 3)  # SIGTERM after 3
+    finally:
+        source.close()
+    assert sum(counts.values()) == 3
+    assert len(folder_uids(dovecot, user, "INBOX")) == len(raws) - 3  # the 3 left, with their group cut short
+    assert run_once(imap_app).get("duplicate") is None
+    assert_each_mail_handled_once(imap_app, raws)
+
+
+def test_marking_many_where_some_are_gone_already_moves_the_rest(dovecot: Dovecot, user: str) -> None:
+    raws = [path.read_bytes() for path in FIXTURES[:5]]
+    append(dovecot, user, raws)
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none")
+    try:
+        fetched = list(source.fetch_new())
+        with connect(dovecot, user) as other:  # another daemon (or a person) moves two of them first
+            other.select_folder("INBOX")
+            other.move(sorted(other.search(["NOT", "DELETED"]))[1:3], PROCESSED)
+        source.mark_many_done([(mail.key, "done") for mail in fetched])
+        source.mark_many_done([(mail.key, "done") for mail in fetched])  # again: all gone, harmless
+    finally:
+        source.close()
+    assert folder_uids(dovecot, user, "INBOX") == {}
+    assert len(folder_uids(dovecot, user, PROCESSED)) == len(raws)
+
+
+def test_a_group_move_refused_for_a_vanished_mail_falls_back_to_one_by_one(
+    dovecot: Dovecot, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imapclient.exceptions import IMAPClientError
+
+    raws = [path.read_bytes() for path in FIXTURES[:4]]
+    append(dovecot, user, raws)
+    move = IMAPClient.move
+
+    def refusing_groups(client: IMAPClient, messages: list[int], folder: str) -> object:
+        if len(messages) > 1:  # as Dovecot answers when another session expunged one of them
+            raise IMAPClientError("move failed: NO [EXPUNGEISSUED] Some of the requested messages no longer exist")
+        return move(client, messages, folder)
+
+    monkeypatch.setattr(IMAPClient, "move", refusing_groups)
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none")
+    try:
+        source.mark_many_done([(mail.key, "failed") for mail in source.fetch_new()])
+    finally:
+        source.close()
+    assert folder_uids(dovecot, user, "INBOX") == {}
+    failed = folder_uids(dovecot, user, FAILED)
+    assert len(failed) == len(raws) and all(b"\\Seen" not in flags for flags in failed.values())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_connection_dropped_before_a_group_move_reconnects_and_moves_it(
+    imap_app: App, dovecot: Dovecot, user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mailbot.daemon import poll
+
+    raws = [path.read_bytes() for path in FIXTURES]
+    append(dovecot, user, raws)
+    source = fast(source_for(imap_app))
+    source.batch_size = 4
+    mark_many_done = source.mark_many_done
+
+    def kicked_first(marks: list[tuple[str, str]]) -> None:
+        dovecot.kick(user)  # between the commits and the group's move
+        mark_many_done(marks)  # type: ignore[arg-type]
+
+    source.mark_many_done = kicked_first  # type: ignore[method-assign]
+    try:
+        counts = poll(imap_app, source)
+    finally:
+        source.close()
+    assert sum(counts.values()) == len(raws) and "duplicate" not in counts
+    reconnects = [r.getMessage() for r in caplog.records if "reconnecting" in r.getMessage()]
+    assert reconnects and all("move" in m or "fetch" in m for m in reconnects), reconnects
+    assert_each_mail_handled_once(imap_app, raws)
+    assert folder_uids(dovecot, user, "INBOX") == {}
+
+
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_recreated_folder_with_a_new_uidvalidity_handles_nothing_twice(
     tmp_path: Path, database_url: str, dovecot: Dovecot, user: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
@@ -282,6 +441,43 @@ def test_wait_for_mail_returns_when_mail_arrives_over_idle(dovecot: Dovecot, use
         assert time.monotonic() - began < 0.5
         (fetched,) = list(source.fetch_new())
         assert raw in fetched.raw  # LMTP added only its trace headers (Return-Path, Delivered-To)
+    finally:
+        source.close()
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_mail_arriving_as_idle_starts_is_seen_at_once(
+    dovecot: Dovecot, user: str, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    # Dovecot does not announce a mail delivered after the check but before its IDLE runs, and a
+    # mail delivered just after loses its 0.5 s-delayed notice to the DONE: both stayed silent
+    # until the caller's timeout (the daemon: a second), and a bare SEARCH after the DONE did not
+    # see the second one either. The short first IDLE round and the NOOP + SEARCH behind it do.
+    append(dovecot, user, [])
+    source = ImapSource(HOST, dovecot.imap_port, user, PASSWORD, security="none")
+    raw = (MAILS / "outlook_zh_autoreply.eml").read_bytes()
+    try:
+        assert source.wait_for_mail(0.05) is False  # connected and selected
+        client = source._client
+        assert client is not None
+        idle = client.idle
+
+        def deliver_then_idle() -> object:
+            monkeypatch.setattr(client, "idle", idle)  # once: the next rounds are plain IDLE
+            if when == "before":
+                dovecot.deliver(user, raw)  # delivered, LMTP answered, before IDLE is even sent
+                return idle()
+            started = idle()
+            dovecot.deliver(user, raw)  # the server answered "+ idling": its IDLE runs
+            return started
+
+        monkeypatch.setattr(client, "idle", deliver_then_idle)
+        began = time.monotonic()
+        assert source.wait_for_mail(10) is True
+        latency = time.monotonic() - began
+        assert latency < 0.45, latency  # sooner than Dovecot's 0.5 s notification: the check saw it
+        (fetched,) = list(source.fetch_new())
+        assert raw in fetched.raw
     finally:
         source.close()
 

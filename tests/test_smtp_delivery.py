@@ -165,3 +165,18 @@ def test_starttls_with_a_self_signed_certificate(smtp_app: App, smtp_server: Smt
     assert send(smtp_app, delivery) == {"sent": 1, "retry": 0, "failed": 0}
     (message,) = dovecot.read_mailbox(to)
     assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_plain_relay_never_loads_the_certificate_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The daemon makes a delivery on every pass; loading the CA store cost 20-60 ms of each answer.
+    import ssl
+
+    made: list[object] = []
+    create = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(a) or create(*a, **k))
+    plain = SmtpDelivery(HOST, 25, security="none", envelope_from=BOT)
+    plain.close()
+    assert made == []
+    secure = SmtpDelivery(HOST, 465, security="ssl", envelope_from=BOT)
+    assert made == []  # made when first needed, then kept
+    assert secure.ssl_context is secure.ssl_context and len(made) == 1

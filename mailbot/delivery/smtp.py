@@ -27,8 +27,16 @@ class SmtpDelivery:
         self.username, self.password = username, password
         self.envelope_from = envelope_from
         self.timeout = timeout
-        self.ssl_context = ssl_context or ssl.create_default_context()
+        # Made when first needed, not here: the daemon makes a delivery for every pass, and loading
+        # the system's CA certificates costs 20-60 ms, which a plain (security = "none") relay never uses.
+        self._ssl_context = ssl_context
         self._connection: smtplib.SMTP | None = None
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
