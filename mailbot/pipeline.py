@@ -31,6 +31,7 @@ from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
+from mailbot.workflow.consent import reachable_again
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,15 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
 
 
 def route(ctx: HandlerContext) -> Outcome:
+    outcome = dispatch(ctx)
+    if outcome.outcome != "ignored":
+        # A person wrote: if their address was marked bouncing, it works. After the handler, so a
+        # reply that confirms is not also sent the question again.
+        reachable_again(ctx, ctx.sender_address)
+    return outcome
+
+
+def dispatch(ctx: HandlerContext) -> Outcome:
     app, mail, session = ctx.app, ctx.mail, ctx.session
     found = classify(
         mail,

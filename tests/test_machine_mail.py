@@ -17,6 +17,7 @@ from mailbot.pipeline import process
 from mailbot.store.models import ActionItem, Event, OutboxMail, Person
 from mailbot.workflow.consent import run_consent_deadlines
 from tests.helpers import MAILS, actions, at, feed, meetings, outbox
+from tests.replying import reply
 
 HOST = "li.na@corp.example"
 
@@ -263,6 +264,47 @@ def test_a_bounced_confirmation_request_marks_the_owner_and_tells_the_host_once(
     assert action(app, "A-4").status == "awaiting_confirmation"
     assert meetings(app)[0].status == "in_review"
     assert sent_to(app, "mailer-daemon@smtp.corp.example") == []
+
+
+def test_mail_from_a_bouncing_owner_proves_the_address_and_asks_again_with_a_fresh_round(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    at(clock, "2026-12-03 09:01")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhu.rong@corp.example")
+    process(app, dsn(request))
+    tick(app, clock, "2026-12-07 09:00")  # A-4 waits: its owner never got the question
+    assert action(app, "A-4").status == "awaiting_confirmation"
+    # The mailbox was full; emptied, 朱镕 writes to the bot about something else.
+    at(clock, "2026-12-08 10:00")
+    message = EmailMessage()
+    message["From"] = "朱镕 <zhu.rong@corp.example>"
+    message["To"] = app.sender.address
+    message["Subject"] = "我的任务"
+    message["Message-ID"] = "<back@corp.example>"
+    message.set_content("我的任务")
+    assert process(app, message.as_bytes()).outcome == "answered"
+    assert not person(app, "zhu.rong@corp.example").bouncing
+    assert [e.detail for e in events(app, "address.reachable")] == [{"address": "zhu.rong@corp.example"}]
+    again = [m for m in outbox(app, "confirm_request") if m.to_address == "zhu.rong@corp.example"]
+    assert len(again) == 2 and "A-4  " in again[-1].body_text
+    # A fresh round: two working days from today (Tue 8th): Thu 10th.
+    assert action(app, "A-4").confirm_by == date(2026, 12, 10)
+    assert "2026年12月10日" in again[-1].subject
+    tick(app, clock, "2026-12-11 09:00")
+    assert (action(app, "A-4").status, action(app, "A-4").consent) == ("accepted", "silent")
+
+
+def test_a_bouncing_owner_who_replies_confirm_is_not_asked_again(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    at(clock, "2026-12-03 09:01")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhu.rong@corp.example")
+    process(app, dsn(request))
+    at(clock, "2026-12-03 11:00")  # the request got through another way (forwarded by a colleague)
+    assert process(app, reply(app, request, "确认")).outcome == "processed"
+    assert not person(app, "zhu.rong@corp.example").bouncing
+    assert action(app, "A-4").status == "accepted"
+    assert len([m for m in outbox(app, "confirm_request") if m.to_address == "zhu.rong@corp.example"]) == 1
 
 
 def test_a_bounce_named_only_by_its_thread_is_matched(round_open: App, clock: FixedClock) -> None:

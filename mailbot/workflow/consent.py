@@ -5,7 +5,8 @@ key and every state change is guarded by the state it expects, so running it twi
 after a week of downtime, sends nothing twice and misses nothing.
 
 Not consent: an owner whose request bounced (the host is told; the action waits for someone
-reachable), and an owner who is away (their deadline moves past their return, and their proxy,
+reachable — or for mail from that address, which clears the mark and asks again with a fresh
+round: `reachable_again`), and an owner who is away (their deadline moves past their return, and their proxy,
 if any, is asked).
 
 Keys: `bounce_notice:M-1:<address>` (per person and meeting, shared with the bounce handler),
@@ -199,3 +200,42 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
             attachments=[ics],
         )  # fmt: skip
     return True
+
+
+def reachable_again(notifier: Notifier, address: str) -> int:
+    """Mail from an address we had marked bouncing proves it works: the mark goes, and every
+    confirmation request it never received is sent again with a fresh round — silence can only
+    count as consent from someone who got the question. Returns how many actions were reopened."""
+    person = notifier.person(address)
+    if person is None or not person.bouncing:
+        return 0
+    person.bouncing = False
+    notifier.event("address.reachable", detail={"address": address})
+    today = notifier.now.astimezone(notifier.app.config.tz).date()
+    confirm_by = notifier.app.calendar.add_workdays(today, notifier.app.policy.consent.working_days)
+    waiting = notifier.session.scalars(
+        select(ActionItem)
+        .where(ActionItem.owner_address == address, ActionItem.status == "awaiting_confirmation")
+        .order_by(ActionItem.meeting_id, ActionItem.id)
+    ).all()
+    by_meeting: dict[int, list[ActionItem]] = {}
+    for action in waiting:
+        by_meeting.setdefault(action.meeting_id, []).append(action)
+    for actions in by_meeting.values():
+        meeting = actions[0].meeting
+        for action in actions:
+            old, action.confirm_by = action.confirm_by, max(confirm_by, action.confirm_by or confirm_by)
+            notifier.event(
+                "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
+                detail={"from": old.isoformat() if old else None, "to": action.confirm_by.isoformat(),
+                        "reason": "reachable again"},
+            )  # fmt: skip
+        mine = [action_view(a) for a in actions]
+        view = meeting_view(meeting)
+        notifier.send(
+            key=f"confirm_request:{meeting.ref}:reachable:{address}:{today.isoformat()}", kind="confirm_request",
+            to=address, context={"meeting": {**view, "confirm_by": confirm_by}, "mine": mine, "actions": mine},
+            token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
+            attachments=[notifier.todo_file(mine, view)],
+        )  # fmt: skip
+    return len(waiting)
