@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -81,16 +80,18 @@ def enqueue(
     attachments: Sequence[OutgoingFile] = (),
 ) -> bool:
     """Insert the mail unless its key exists; True when a new row was written."""
-    # JSON now, not at send time: what is stored is exactly what the mail will say.
-    stored_context = json.loads(json.dumps(context, default=_json_value))
+    # The context is serialised once, by the JSON column at insert (dates as ISO text, see
+    # store.db.dump_json); the body is rendered from that stored form at send time. The subject is
+    # rendered now from the context in hand: subject lines show dates only through the `day` filter,
+    # which reads a date and its ISO text alike (tests compare both forms).
     values = {
         "key": key,
         "kind": kind,
         "language": language,
         "to_address": to_address.lower(),
         "to_name": to_name,
-        "subject": renderer.render_subject(kind, language, stored_context),
-        "context": stored_context,
+        "subject": renderer.render_subject(kind, language, context),
+        "context": context,
         "attachments": [
             {"filename": f.filename, "content_type": f.content_type, "data": base64.b64encode(f.data).decode()}
             for f in attachments
@@ -123,12 +124,6 @@ def _insert_unless_known(dialect: str) -> Any:
     `.values(...)` cost more than the insert itself."""
     insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
     return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.id)
-
-
-def _json_value(value: Any) -> str:
-    if isinstance(value, date | datetime | time):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} cannot go into an outbox context")
 
 
 def render_row(row: OutboxMail, renderer: Renderer) -> None:

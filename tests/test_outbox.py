@@ -113,3 +113,37 @@ def test_a_permanent_failure_is_reported_to_the_admin_once(app: App, clock: Fixe
         assert report.subject == "【投递失败】发给 nobody@corp.example 的邮件无法送达"
     assert flush(app.db, delivery, app.sender, app.renderer, clock, admin="it@corp.example")["sent"] == 1
     assert delivery.sent == ["it@corp.example"]
+
+
+def test_every_subject_is_what_its_stored_context_renders(app: App, clock: FixedClock) -> None:
+    """Subjects are rendered from the context in hand, bodies later from the stored JSON (dates as
+    ISO text): across a whole round — acknowledgements, requests, notices, answers, silent consent,
+    final minutes, reminders, escalations, the digest — both forms must say the same."""
+    from datetime import date, datetime
+
+    from mailbot.daemon import run_deadlines
+    from mailbot.workflow.digest import run_digest
+    from tests.helpers import SHANGHAI, at, feed, outbox
+    from tests.replying import reply
+
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example")
+    from mailbot.pipeline import process
+
+    process(app, reply(app, request, "异议：排期已满"))
+    day = date(2026, 12, 4)
+    while day <= date(2026, 12, 31):
+        clock.set(datetime(day.year, day.month, day.day, 9, 30, tzinfo=SHANGHAI))
+        run_deadlines(app)
+        run_digest(app, clock.now())
+        day += timedelta(days=1)
+    rows = outbox(app)
+    kinds = {row.kind for row in rows}
+    assert {"agenda_ack", "confirm_request", "minutes_notice", "reply_result", "objections_open", "reminder",
+            "escalation", "digest"} <= kinds  # fmt: skip
+    for row in rows:
+        assert app.renderer.render_subject(row.kind, row.language, row.context) == row.subject, row.key

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -14,9 +17,22 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def json_value(value: Any) -> str:
+    """Dates in JSON columns (outbox contexts, event details) as ISO text, as templates read them."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a JSON column")
+
+
+def dump_json(value: Any) -> str:
+    # One serialisation, at insert: the outbox stores a context once instead of round-tripping it
+    # through json first (most of the cost of a Monday digest run). UTF-8, not \uXXXX escapes.
+    return json.dumps(value, default=json_value, ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=dump_json)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +44,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
