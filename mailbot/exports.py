@@ -24,13 +24,21 @@ STATUS = {
 }  # fmt: skip
 
 
+AWAITING_VERIFICATION = {"zh": "已完成（待验收）", "en": "done (awaiting verification)"}
+
+
+def status_text(action: dict[str, Any], language: str) -> str:
+    if action["status"] == "done" and action.get("requester"):
+        return AWAITING_VERIFICATION.get(language, AWAITING_VERIFICATION["en"])
+    return STATUS.get(language, {}).get(action["status"], action["status"].replace("_", " "))
+
+
 def tracking_rows(actions: list[dict[str, Any]], language: str) -> list[tuple[Any, ...]]:
-    names = STATUS.get(language, {})
     return [
         (
             a["ref"], a.get("meeting_title") or a.get("meeting", ""), a["description"],
             f"{a.get('owner_name') or ''} <{a['owner']}>".strip(), a.get("department") or "", a.get("support") or "",
-            a["due"], a.get("deliverable") or "", names.get(a["status"], a["status"].replace("_", " ")),
+            a["due"], a.get("deliverable") or "", status_text(a, language),
             a.get("delay_reason") or "",
         )
         for a in actions

@@ -243,6 +243,8 @@ def test_the_host_gets_the_tracking_table_as_a_spreadsheet(app: App, clock: Fixe
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "会议", "任务描述")
     assert sorted(r[0] for r in rows[1:]) == ["A-1", "A-2", "A-3", "A-4"]
+    status = {r[0]: r[8] for r in rows[1:]}
+    assert status == {"A-1": "已完成（待验收）", "A-2": "未开始", "A-3": "延期", "A-4": "有异议"}
     assert mails["chen.zhe@corp.example"].attachments == []  # only the host gets the table
 
 
