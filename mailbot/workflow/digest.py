@@ -119,6 +119,7 @@ class Week:
     _sections: dict[tuple[int, frozenset[str] | None], dict[str, Any]] = field(default_factory=dict)
     _by_party: dict[str, list[Meeting]] | None = None
     _by_owner: dict[str, list[tuple[Meeting, Any]]] | None = None  # address -> their open actions
+    _by_requester: dict[str, list[tuple[Meeting, Any]]] | None = None  # address -> actions they verify
 
     def actions_of(self, meeting: Meeting) -> list[Any]:
         return self.actions.get(meeting.id, [])
@@ -150,13 +151,14 @@ class Week:
         return self.section(meeting, self.head_departments.get(recipient, frozenset()))
 
     def to_verify(self, recipient: str) -> list[tuple[Meeting, Any]]:
-        """Done actions waiting for `recipient`'s 验收, meeting by meeting."""
-        return [
-            (m, a)
-            for m in self.meetings_of(recipient)
-            for a in self.actions_of(m)
-            if a.status == "done" and (a.requester_address or "").lower() == recipient
-        ]
+        """Done actions waiting for `recipient`'s 验收, meeting by meeting (an index, built once)."""
+        if self._by_requester is None:
+            self._by_requester = {}
+            for meeting in self.meetings:
+                for action in self.actions_of(meeting):
+                    if action.status == "done" and action.requester_address:
+                        self._by_requester.setdefault(action.requester_address.lower(), []).append((meeting, action))
+        return self._by_requester.get(recipient, [])
 
     def open_actions_of(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """The open actions `recipient` owns, meeting by meeting. The owner of an open action is a
