@@ -80,11 +80,64 @@ def enqueue(
     attachments: Sequence[OutgoingFile] = (),
 ) -> bool:
     """Insert the mail unless its key exists; True when a new row was written."""
+    values = outbox_values(
+        renderer, sender, key=key, kind=kind, to_address=to_address, to_name=to_name, language=language,
+        context=context, now=now, in_reply_to=in_reply_to, references=references, reply_token=reply_token,
+        auto_submitted=auto_submitted, meeting_id=meeting_id, inbound_mail_id=inbound_mail_id,
+        attachments=attachments,
+    )  # fmt: skip
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        return session.execute(_insert_unless_known(dialect), values).scalar() is not None
+    return enqueue_row(session, values)
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert many decided mails (each from `outbox_values`) in one statement, skipping keys that
+    exist; the keys written. For runs that decide thousands at once (the Monday digest), where a
+    round trip per mail is most of the time on PostgreSQL."""
+    if not rows:
+        return set()
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        statement = _insert_unless_known(dialect).returning(OutboxMail.__table__.c.key)
+        return set(session.execute(statement, list(rows)).scalars())
+    return {row["key"] for row in rows if enqueue_row(session, row)}
+
+
+def enqueue_row(session: Session, values: dict[str, Any]) -> bool:
+    if session.scalar(select(OutboxMail.id).where(OutboxMail.key == values["key"])) is not None:
+        return False
+    session.add(OutboxMail(**values))
+    session.flush()
+    return True
+
+
+def outbox_values(
+    renderer: Renderer,
+    sender: Sender,
+    *,
+    key: str,
+    kind: str,
+    to_address: str,
+    to_name: str | None,
+    language: str,
+    context: dict[str, Any],
+    now: datetime,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    reply_token: str | None = None,
+    auto_submitted: str = "auto-generated",
+    meeting_id: int | None = None,
+    inbound_mail_id: int | None = None,
+    attachments: Sequence[OutgoingFile] = (),
+) -> dict[str, Any]:
+    """The outbox row of one decided mail, with its subject rendered."""
     # The context is serialised once, by the JSON column at insert (dates as ISO text, see
     # store.db.dump_json); the body is rendered from that stored form at send time. The subject is
     # rendered now from the context in hand: subject lines show dates only through the `day` filter,
     # which reads a date and its ISO text alike (tests compare both forms).
-    values = {
+    return {
         "key": key,
         "kind": kind,
         "language": language,
@@ -108,14 +161,6 @@ def enqueue(
         "meeting_id": meeting_id,
         "inbound_mail_id": inbound_mail_id,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        return session.execute(_insert_unless_known(dialect), values).scalar() is not None
-    if session.scalar(select(OutboxMail.id).where(OutboxMail.key == key)) is not None:
-        return False
-    session.add(OutboxMail(**values))
-    session.flush()
-    return True
 
 
 @cache

@@ -54,6 +54,8 @@ class AcceptancePolicy:
     remind_after_working_days: int = 2
     repeat_every_working_days: int = 3
     max_reminders: int = 3
+    # Sent back (验收不通过) after its due date: working days the owner gets to rework it.
+    rework_working_days: int = 3
 
     def __post_init__(self) -> None:
         if self.default_requester not in REQUESTER_DEFAULTS:

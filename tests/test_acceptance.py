@@ -209,3 +209,63 @@ def test_an_unknown_requester_is_a_warning_not_a_rejection(app: App, clock: Fixe
 def test_the_policy_names_a_wrong_default_requester() -> None:
     with pytest.raises(ConfigError, match=r"acceptance\.default_requester: 'owner' is not one of host, none"):
         AcceptancePolicy(default_requester="owner")
+
+
+def test_nobody_verifies_their_own_action_even_after_taking_it_over(accepted: App, clock: FixedClock) -> None:
+    app = accepted
+    at(clock, "2026-12-04 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    assert process(app, reply(app, request, f"转交 {REQUESTER}")).outcome == "processed"
+    handover = [m for m in outbox(app, "confirm_request") if m.to_address == REQUESTER][-1]
+    assert process(app, reply(app, handover, "确认")).outcome == "processed"
+    a1 = action(app, "A-1")
+    # 赵敏 owns it now: the host verifies it instead of her.
+    assert (a1.owner_address, a1.requester_address) == (REQUESTER, HOST)
+    at(clock, "2026-12-07 10:00")
+    assert process(app, reply(app, handover, "完成")).outcome == "processed"
+    assert [m.to_address for m in outbox(app, "acceptance_request")] == [HOST]
+    # Her own "验收通过", by ref in her own thread, is refused.
+    assert process(app, reply(app, handover, "A-1 验收通过")).outcome == "rejected"
+    assert action(app, "A-1").status == "done"
+    assert "只有需求方、主持人或管理员可以验收" in answer_to(app, REQUESTER).body_text
+
+
+def test_sent_back_after_its_due_date_the_owner_gets_days_to_rework_not_an_escalation(
+    accepted: App, clock: FixedClock
+) -> None:
+    app = accepted
+    at(clock, "2026-12-07 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    process(app, reply(app, request, "完成"))
+    at(clock, "2026-12-24 10:00")  # the requester answers nine days after the due date (12-15)
+    assert process(app, reply(app, outbox(app, "acceptance_request")[0], "验收不通过：缺数据")).outcome == "processed"
+    a1 = action(app, "A-1")
+    # Three working days from Thu 24 Dec: Fri 25 (a working day in China), Mon 28, Tue 29.
+    assert (a1.status, a1.due) == ("in_progress", date(2026, 12, 29))
+    assert "完成时限：2026年12月29日（周二）" in outbox(app, "acceptance_result")[0].body_text
+    at(clock, "2026-12-25 09:00")
+    run_deadlines(app)
+    chased = [(m.kind, m.subject) for m in outbox(app) if m.kind in ("reminder", "escalation") and "A-1" in m.subject]
+    # Not "overdue", no escalation: a reminder for the new date, two working days before it.
+    assert [(kind, subject.split(" [#")[0]) for kind, subject in chased] == [
+        ("reminder", "【提醒】A-1 将于2026年12月29日（周二）到期")
+    ]
+
+
+def test_stale_acceptance_reminders_are_logged_once_and_sent_ones_never(accepted: App, clock: FixedClock) -> None:
+    app = accepted
+    at(clock, "2026-12-07 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    process(app, reply(app, request, "完成"))
+    for day in ("2026-12-09", "2026-12-11", "2026-12-14", "2026-12-16"):
+        at(clock, f"{day} 09:00")
+        run_deadlines(app)
+    # Down from 12-17 to 12-21: the third reminder's day (12-17) is stale then, logged once.
+    for day in ("2026-12-21", "2026-12-22", "2026-12-23"):
+        at(clock, f"{day} 09:00")
+        run_deadlines(app)
+    with app.db.session() as session:
+        logged = session.scalars(select(Event).where(Event.what == "reminder.skipped"))
+        skipped = [e.detail["key"] for e in logged if e.detail["key"].startswith("acceptance_reminder:")]
+    assert len(outbox(app, "acceptance_reminder")) == 2
+    assert len(skipped) == 1 and skipped[0].endswith(":3")

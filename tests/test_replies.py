@@ -196,3 +196,10 @@ def test_a_question_under_the_command_is_still_echoed_as_not_understood(round_op
     assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
     body = last_answer(app).body_text
     assert "以下内容没有读懂，未作处理：\n> 交付标准里的 PDF 需要盖章吗？" in body
+
+
+def test_a_remark_under_a_confirmation_is_echoed_not_taken_for_a_signature(round_open: App) -> None:
+    app = round_open
+    text = "确认\n\n但截止日期需要推迟到月底，华南区数据还没到"
+    assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
+    assert "以下内容没有读懂，未作处理：\n> 但截止日期需要推迟到月底，华南区数据还没到" in last_answer(app).body_text

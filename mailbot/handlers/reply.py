@@ -31,7 +31,9 @@ from mailbot.workflow.consent import confirm_if_settled
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
 # Deliverables forwarded to the requester with the 验收 request; bigger ones are named, not attached.
-MAX_FORWARDED_BYTES = 10 * 1024 * 1024
+# 5 MB raw is ~6.8 MB in base64: under the 10 MB many company servers accept (a bounce would mark
+# the requester as bouncing).
+MAX_FORWARDED_BYTES = 5 * 1024 * 1024
 
 
 @dataclass
@@ -83,7 +85,7 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers)
     commands, unrecognised = read_commands(written)
     if commands:
-        unrecognised = without_signature(written, unrecognised)
+        unrecognised = without_signature(written, unrecognised, sender_names(ctx))
     if thread.foreign_token and thread.obj is None:
         results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
         return finish(ctx, thread, results, unrecognised)
@@ -95,28 +97,41 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
 
 SIGNATURE_LINES = 4
 SIGNATURE_LINE_CHARS = 40
-NOT_SIGNATURE = re.compile(r"[?？]|(?<![A-Za-z0-9])[Aa]\s?-?\s?\d{1,6}(?![0-9])")
+# Lines a signature is made of besides the name: contacts, addresses, links.
+CONTACT_LINE = re.compile(
+    r"@|https?://|www\.|\d[\d\s()+-]{6,}\d|^(电话|手机|座机|传真|地址|邮箱|部门|tel|phone|mobile|fax|address)\b",
+    re.IGNORECASE,
+)
 
 
-def without_signature(written: str, unrecognised: list[str]) -> list[str]:
-    """Drop a signature with no "-- " line above it (Outlook's "张伟 / 市场部", Foxmail's address
-    line) from the lines reported as not understood: a short block after the last command and a
-    blank line, with no question and no action ref in it. Anything else is still echoed."""
+def without_signature(written: str, unrecognised: list[str], names: set[str]) -> list[str]:
+    """Drop a signature with no "-- " line above it (Outlook's "张伟 / 市场部", Foxmail's contact
+    lines) from the lines reported as not understood. A signature here is a short block after the
+    last command and a blank line that starts with the sender's own name (as their mail or the
+    directory gives it), or is only contact lines. A remark ("但截止日期需要推迟") is never one: it
+    is still echoed, so the person sees it was not acted on."""
     lines = [line.strip() for line in written.splitlines()]
     leftover = set(unrecognised)
     last_command = max((i for i, line in enumerate(lines) if line and line not in leftover), default=-1)
     tail = lines[last_command + 1 :]
     block = [line for line in tail if line]
-    if (
-        not block
-        or not tail
-        or tail[0] != ""
-        or len(block) > SIGNATURE_LINES
-        or any(len(line) > SIGNATURE_LINE_CHARS or NOT_SIGNATURE.search(line) for line in block)
-    ):
+    if not block or tail[0] != "" or len(block) > SIGNATURE_LINES:
+        return unrecognised
+    if any(len(line) > SIGNATURE_LINE_CHARS for line in block):
+        return unrecognised
+    signed = any(name and block[0].startswith(name) for name in names)
+    if not signed and not all(CONTACT_LINE.search(line) for line in block):
         return unrecognised
     signature = set(block)
     return [line for line in unrecognised if line not in signature]
+
+
+def sender_names(ctx: HandlerContext) -> set[str]:
+    names = {ctx.mail.sender.name.strip()} if ctx.mail.sender and ctx.mail.sender.name else set()
+    person = ctx.person(ctx.sender_address)
+    if person is not None and person.name:
+        names.add(person.name.strip())
+    return {n for n in names if n}
 
 
 def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecognised: list[str]) -> Outcome:
@@ -317,9 +332,34 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Del
 
 
 def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:
-    """验收 is the requester's; the host and an admin may stand in."""
+    """验收 is the requester's; the host and an admin may stand in; never the owner or their proxy."""
+    me = ctx.sender_address
+    owner = ctx.person(action.owner_address)
+    proxy = owner.proxy_address.lower() if owner is not None and owner.proxy_address else ""
+    if me in (action.owner_address, proxy):
+        return False
     allowed = {action.requester_address or "", action.meeting.host_address or "", ctx.app.config.bot.admin}
-    return ctx.sender_address in {a.lower() for a in allowed} - {""}
+    return me in {a.lower() for a in allowed} - {""}
+
+
+def settle_requester(action: ActionItem) -> None:
+    """After a change of owner: nobody verifies their own action, so a requester who is now the
+    owner gives way to the host (unless the host owns it too: then done is final)."""
+    if action.requester_address and action.requester_address == action.owner_address:
+        host = (action.meeting.host_address or "").lower()
+        action.requester_address = host if host and host != action.owner_address else None
+        action.requester_name = None
+
+
+def rework_time(ctx: HandlerContext, action: ActionItem) -> None:
+    """Sent back after its due date: the owner gets the policy's working days to rework it, so the
+    days the requester took are not counted as the owner's delay (no instant "overdue"/escalation)."""
+    today = ctx.app.today()
+    rework_by = ctx.app.calendar.add_workdays(today, ctx.app.policy.acceptance.rework_working_days)
+    if action.due < rework_by:
+        old_due, action.due = action.due, rework_by
+        change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=rework_by.isoformat(),
+               reason="rework after 验收")  # fmt: skip
 
 
 def request_acceptance(ctx: HandlerContext, action: ActionItem, *, note: str) -> None:
@@ -351,8 +391,9 @@ def verify(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
         return Result(line, "not_done", ok=False, ref=ref, params={"status": action.status})
     rejected = command.verb in ("reject", "object")
     if rejected:
-        action.status, action.done_at = "in_progress", None
+        action.status, action.done_at = ("delayed" if action.delay_reason else "in_progress"), None
         change(ctx, action, "action.rejected", reason=command.reason)
+        rework_time(ctx, action)
     else:
         action.status, action.verified_at, action.verified_by = "verified", ctx.now, ctx.sender_address
         change(ctx, action, "action.verified")
@@ -408,6 +449,7 @@ def take_over(ctx: HandlerContext, action: ActionItem, command: Command) -> Resu
     action.owner_address = ctx.sender_address
     action.owner_name = person.name if person is not None and person.name else action.owner_name
     action.delegate_address = None
+    settle_requester(action)
     change(ctx, action, "action.owner_changed", previous=previous, new=ctx.sender_address)
     if action.status in ("awaiting_confirmation", "objected"):
         accept(ctx, action, "explicit")
@@ -443,6 +485,7 @@ def resolve(ctx: HandlerContext, action: ActionItem, command: Command) -> Result
         previous, action.owner_address = action.owner_address, new_owner
         person = ctx.person(new_owner)
         action.owner_name = person.name if person is not None else None
+        settle_requester(action)
         reopen(ctx, action, today)
         change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
         request_confirmation(ctx, action, new_owner, reason="reassigned")

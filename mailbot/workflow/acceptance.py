@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
 from mailbot.store.models import ActionItem, Event
+from mailbot.workflow.reminders import KEY_CHUNK, decided_keys
 
 
 def latest_moment(app: App, done_day: date, today: date) -> tuple[int, date] | None:
@@ -27,6 +29,22 @@ def latest_moment(app: App, done_day: date, today: date) -> tuple[int, date] | N
         return None
     repeats = min(calendar.workdays_between(first, today) // rule.repeat_every_working_days, rule.max_reminders - 1)
     return repeats + 1, calendar.add_workdays(first, repeats * rule.repeat_every_working_days)
+
+
+def reminder_key(action: ActionItem, number: int) -> str:
+    assert action.done_at is not None
+    return f"acceptance_reminder:{action.ref}:{action.done_at.isoformat()}:{number}"
+
+
+def skipped_keys(session: Session, action_ids: list[int]) -> set[str]:
+    keys: set[str] = set()
+    for start in range(0, len(action_ids), KEY_CHUNK):
+        chunk = action_ids[start : start + KEY_CHUNK]
+        details = session.scalars(
+            select(Event.detail).where(Event.action_id.in_(chunk), Event.what == "reminder.skipped")
+        )
+        keys.update(str(detail.get("key")) for detail in details)
+    return keys
 
 
 def run_acceptance_reminders(app: App, now: datetime) -> dict[str, int]:
@@ -44,25 +62,25 @@ def run_acceptance_reminders(app: App, now: datetime) -> dict[str, int]:
         ).all()
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
         notifier.know({a.requester_address for a in rows if a.requester_address})
+        due: list[tuple[ActionItem, date, int, date, str]] = []
         for action in rows:
             if action.done_at is None or action.requester_address is None:
                 continue
             done_day = action.done_at.astimezone(tz).date()
             found = latest_moment(app, done_day, today)
-            if found is None:
+            if found is not None:
+                number, moment = found
+                due.append((action, done_day, number, moment, reminder_key(action, number)))
+        # Decided before (sent, or skipped as stale): nothing to prepare, nothing to log again.
+        decided = decided_keys(session, [key for *_, key in due]) | skipped_keys(session, [a.id for a, *_ in due])
+        for action, done_day, number, moment, key in due:
+            if key in decided:
                 continue
-            number, moment = found
-            key = f"acceptance_reminder:{action.ref}:{action.done_at.isoformat()}:{number}"
+            assert action.requester_address is not None
             if (today - moment).days > app.policy.reminders.late_window_days:
-                skipped = select(Event.id).where(
-                    Event.what == "reminder.skipped",
-                    Event.action_id == action.id,
-                    Event.detail["key"].as_string() == key,
-                )
-                if session.scalar(skipped) is None:
-                    notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id,
-                                   detail={"key": key})  # fmt: skip
-                    counts["acceptance_skipped"] += 1
+                notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id,
+                               detail={"key": key})  # fmt: skip
+                counts["acceptance_skipped"] += 1
                 continue
             notifier.fallback_language = action.meeting.language
             written = notifier.send(
