@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from mailbot import people, tokens
 from mailbot.app import App
 from mailbot.calendar_files import action_todos
-from mailbot.outbox import OutgoingFile, enqueue
+from mailbot.outbox import OutgoingFile, enqueue_many, insert_one, outbox_values
 from mailbot.store.models import Event, Person
 
 
@@ -76,26 +76,41 @@ class Notifier:
         attachments: Sequence[OutgoingFile] = (),
     ) -> bool:
         """A new mail (not an answer) to one person; False when that key was decided before."""
-        token = self.token(token_for, to) if token_for else None
-        person = self.person(to)
-        written = enqueue(
-            self.session,
-            self.app.renderer,
-            self.app.sender,
-            key=key,
-            kind=kind,
-            to_address=to,
-            to_name=person.name if person is not None else None,
-            language=language or self.language_of(to),
-            context={**context, "token": token, **self.common()},
-            now=self.now,
-            reply_token=token,
-            meeting_id=meeting_id,
-            inbound_mail_id=self.inbound_mail_id,
-            attachments=attachments,
-        )
+        values = self.prepare(
+            key=key, kind=kind, to=to, context=context, language=language, token_for=token_for,
+            meeting_id=meeting_id, attachments=attachments,
+        )  # fmt: skip
+        written = insert_one(self.session, values)
         if written:
             self.sent.append(key)
+        return written
+
+    def prepare(
+        self,
+        *,
+        key: str,
+        kind: str,
+        to: str,
+        context: dict[str, Any],
+        language: str | None = None,
+        token_for: str | None = None,
+        meeting_id: int | None = None,
+        attachments: Sequence[OutgoingFile] = (),
+    ) -> dict[str, Any]:
+        """The outbox row of a new mail to one person, not yet written (see `send_prepared`)."""
+        token = self.token(token_for, to) if token_for else None
+        person = self.person(to)
+        return outbox_values(
+            self.app.renderer, self.app.sender, key=key, kind=kind, to_address=to,
+            to_name=person.name if person is not None else None, language=language or self.language_of(to),
+            context={**context, "token": token, **self.common()}, now=self.now, reply_token=token,
+            meeting_id=meeting_id, inbound_mail_id=self.inbound_mail_id, attachments=attachments,
+        )  # fmt: skip
+
+    def send_prepared(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Write prepared mails in one statement; the keys that were new (the others were decided before)."""
+        written = enqueue_many(self.session, rows)
+        self.sent.extend(row["key"] for row in rows if row["key"] in written)
         return written
 
     def todo_file(self, actions: Sequence[dict[str, Any]], meeting: dict[str, Any]) -> OutgoingFile:

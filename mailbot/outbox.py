@@ -86,6 +86,11 @@ def enqueue(
         auto_submitted=auto_submitted, meeting_id=meeting_id, inbound_mail_id=inbound_mail_id,
         attachments=attachments,
     )  # fmt: skip
+    return insert_one(session, values)
+
+
+def insert_one(session: Session, values: dict[str, Any]) -> bool:
+    """Insert one decided mail (from `outbox_values`) unless its key exists; True when written."""
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         return session.execute(_insert_unless_known(dialect), values).scalar() is not None
@@ -100,8 +105,7 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
         return set()
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        statement = _insert_unless_known(dialect).returning(OutboxMail.__table__.c.key)
-        return set(session.execute(statement, list(rows)).scalars())
+        return set(session.execute(_insert_many_unless_known(dialect), list(rows)).scalars())
     return {row["key"] for row in rows if enqueue_row(session, row)}
 
 
@@ -161,6 +165,12 @@ def outbox_values(
         "meeting_id": meeting_id,
         "inbound_mail_id": inbound_mail_id,
     }
+
+
+@cache
+def _insert_many_unless_known(dialect: str) -> Any:
+    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.key)
 
 
 @cache

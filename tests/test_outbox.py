@@ -35,6 +35,35 @@ def test_the_same_key_twice_is_one_row(app: App) -> None:
         assert session.scalar(select(func.count(OutboxMail.id))) == 1
 
 
+def test_many_mails_in_one_statement_write_only_the_new_keys(app: App) -> None:
+    from mailbot.outbox import enqueue_many, outbox_values
+
+    assert put(app, "help:2") is True
+    rows = [
+        outbox_values(
+            app.renderer,
+            app.sender,
+            key=f"help:{n}",
+            kind="help",
+            to_address=f"p{n}@corp.example",
+            to_name=None,
+            language="zh",
+            context={**HELP_CONTEXT, "original_subject": f"第{n}封"},
+            now=app.now(),
+        )
+        for n in (1, 2, 3)
+    ]
+    with app.db.transaction() as session:
+        assert enqueue_many(session, rows) == {"help:1", "help:3"}
+    with app.db.transaction() as session:
+        assert enqueue_many(session, rows) == set()
+        assert enqueue_many(session, []) == set()
+    with app.db.session() as session:
+        keys = dict(session.execute(select(OutboxMail.key, OutboxMail.subject)).all())
+    assert sorted(keys) == ["help:1", "help:2", "help:3"]
+    assert "第3封" in keys["help:3"] and "你好" in keys["help:2"]  # the earlier row is untouched
+
+
 def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, tmp_path: Path) -> None:
     put(app, "help:2", in_reply_to="orig@client.example", references=["a@x", "orig@client.example"],
         auto_submitted="auto-replied", reply_token="M3.abcdefghij")  # fmt: skip
