@@ -156,6 +156,21 @@ def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: 
         assert build_digest(session, app, "chen.zhe@corp.example", date(2026, 12, 21)) is None
 
 
+def test_a_meeting_waiting_only_for_verification_goes_to_the_verifier_not_everyone(app: App, clock: FixedClock) -> None:
+    three_weeks_on(app, clock)
+    with app.db.transaction() as session:
+        meeting = session.get(Meeting, 1)
+        assert meeting is not None
+        meeting.status = "confirmed"
+        for action in meeting.actions:
+            action.status, action.done_at = "done", clock.now()  # all delivered; the host verifies
+    day_at(clock, date(2026, 12, 21))
+    assert run_digest(app, clock.now()) == {"digests": 1}
+    (mail,) = outbox(app, "digest")
+    assert mail.to_address == "li.na@corp.example"
+    assert "== 待您验收 ==" in (mail.body_text or "") and "【待验收】" in (mail.body_text or "")
+
+
 def test_not_before_the_moment_not_on_sunday_and_once_after_downtime(app: App, clock: FixedClock) -> None:
     three_weeks_on(app, clock)
     day_at(clock, date(2026, 12, 20), 18)  # Sunday: the week of 12-14 was never sent (bot "down")
@@ -310,3 +325,19 @@ def test_the_tracking_table_keeps_its_format() -> None:
     # Open and overdue: the whole row shaded; not due yet, or done, not shaded.
     assert {cell.fill.fgColor.rgb for cell in sheet[2]} == {"FFF4CCCC"}
     assert all(cell.fill.fill_type is None for row in (3, 4) for cell in sheet[row])
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_second_daemon_skips_the_digest_while_the_first_builds_it(app: App, clock: FixedClock) -> None:
+    from sqlalchemy import text
+
+    from mailbot.workflow.digest import DIGEST_LOCK
+
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 21))
+    with app.db.engine.connect() as other, other.begin():
+        # The first daemon's run holds the lock: the second does not wait for it, it skips the minute.
+        assert other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": DIGEST_LOCK}).scalar() is True
+        assert run_digest(app, clock.now()) == {"digests": 0}
+    assert outbox(app, "digest") == []
+    assert run_digest(app, clock.now()) == {"digests": 10}  # the lock gone, the run is this minute's

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
-from mailbot.store.models import ActionItem, Meeting, MinutesVersion
+from mailbot.store.models import ActionItem, Event, Meeting, MinutesVersion
 
 SETTLED = ("accepted", "in_progress", "done", "verified", "delayed")
 
@@ -213,9 +213,24 @@ def reachable_again(notifier: Notifier, address: str) -> int:
     notifier.event("address.reachable", detail={"address": address})
     today = notifier.now.astimezone(notifier.app.config.tz).date()
     confirm_by = notifier.app.calendar.add_workdays(today, notifier.app.policy.consent.working_days)
+    # Only the meetings whose mail to this address bounced: a request that got through is not
+    # asked again, and its round is not moved.
+    bounced_in = {
+        meeting_id
+        for meeting_id, detail in notifier.session.execute(
+            select(Event.meeting_id, Event.detail).where(
+                Event.what == "address.bouncing", Event.meeting_id.is_not(None)
+            )
+        )
+        if detail.get("address") == address
+    }
     waiting = notifier.session.scalars(
         select(ActionItem)
-        .where(ActionItem.owner_address == address, ActionItem.status == "awaiting_confirmation")
+        .where(
+            ActionItem.owner_address == address,
+            ActionItem.status == "awaiting_confirmation",
+            ActionItem.meeting_id.in_(bounced_in),
+        )
         .order_by(ActionItem.meeting_id, ActionItem.id)
     ).all()
     by_meeting: dict[int, list[ActionItem]] = {}

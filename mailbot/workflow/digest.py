@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -228,6 +228,10 @@ def load_week(session: Session, app: App, today: date) -> Week:
         department_heads = [h for a in live if a.department for h in week.heads.get(a.department, [])]
         full = [*meeting.attendees, *owners, *requesters, meeting.host_address, meeting.recorder_address]
         everyone = [*full, *department_heads]
+        if meeting.status == "confirmed" and not any(a.status in OPEN_STATUSES for a in live):
+            # Active only for actions awaiting 验收: that is the requesters' and the host's business,
+            # not a weekly mail to every attendee until somebody verifies.
+            full = everyone = [*requesters, meeting.host_address]
         week.parties[meeting.id] = list(dict.fromkeys(p.lower() for p in everyone if p and p.lower() != bot))
         week.full_parties[meeting.id] = {p.lower() for p in full if p}
     return week
@@ -380,21 +384,37 @@ def run_digest(app: App, now: datetime) -> dict[str, int]:
         return counts
     today = now.astimezone(app.config.tz).date()
     label = week_label(today)
-    try:
-        with app.db.transaction() as session:
-            # The week's run is claimed first: the next minute's tick, or a second daemon, finds it
-            # taken and does nothing — neither rebuilds every mail, and a meeting that becomes active
-            # mid-week waits for next week's status instead of a "weekly" mail that same day.
-            if session.scalar(select(JobRun.id).where(JobRun.job == "digest", JobRun.period == label)) is not None:
-                return counts
-            claim = JobRun(job="digest", period=label, at=now, detail={})
-            session.add(claim)
-            session.flush()
-            decide_digests(app, session, now, today, label, counts)
-            claim.detail = {"digests": counts["digests"]}
-    except IntegrityError:
-        log.info("digest %s: another daemon claimed this week's run", label)
+    with app.db.transaction() as session:
+        # The week's run is claimed first: the next minute's tick, or a second daemon, finds it
+        # taken and does nothing — neither rebuilds every mail, and a meeting that becomes active
+        # mid-week waits for next week's status instead of a "weekly" mail that same day.
+        if not try_lock(session, DIGEST_LOCK):
+            return counts  # another daemon is building this week's digests right now
+        if session.scalar(select(JobRun.id).where(JobRun.job == "digest", JobRun.period == label)) is not None:
+            return counts
+        claim = JobRun(job="digest", period=label, at=now, detail={})
+        try:
+            with session.begin_nested():
+                session.add(claim)
+        except IntegrityError:
+            log.info("digest %s: another daemon claimed this week's run", label)
+            return counts
+        decide_digests(app, session, now, today, label, counts)
+        claim.detail = {"digests": counts["digests"]}
     return counts
+
+
+# PostgreSQL advisory lock key for the digest run (any constant unique to this job).
+DIGEST_LOCK = 0x4D61696C_0001
+
+
+def try_lock(session: Session, key: int) -> bool:
+    """On PostgreSQL, a transaction-scoped advisory lock taken without waiting: a second daemon
+    skips this minute instead of blocking its loop behind the first one's whole run. SQLite
+    serialises writers anyway (one daemon per SQLite file)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
 
 
 def decide_digests(app: App, session: Session, now: datetime, today: date, label: str, counts: dict[str, int]) -> None:
