@@ -445,4 +445,4 @@ def decide_digests(app: App, session: Session, now: datetime, today: date, label
 
 # Digests written per statement: one round trip for many mails (most of a run's time on
 # PostgreSQL), while only this many mails' contexts are held in memory at once.
-DIGEST_BATCH = 200
+DIGEST_BATCH = 50
