@@ -63,26 +63,13 @@ class Notifier:
         config = self.app.config
         return {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
 
-    def send(
-        self,
-        *,
-        key: str,
-        kind: str,
-        to: str,
-        context: dict[str, Any],
-        language: str | None = None,
-        token_for: str | None = None,
-        meeting_id: int | None = None,
-        attachments: Sequence[OutgoingFile] = (),
-    ) -> bool:
-        """A new mail (not an answer) to one person; False when that key was decided before."""
-        values = self.prepare(
-            key=key, kind=kind, to=to, context=context, language=language, token_for=token_for,
-            meeting_id=meeting_id, attachments=attachments,
-        )  # fmt: skip
+    def send(self, **mail: Any) -> bool:
+        """A new mail (not an answer) to one person (`mail` as `prepare` takes it); False when that
+        key was decided before."""
+        values = self.prepare(**mail)
         written = insert_one(self.session, values)
         if written:
-            self.sent.append(key)
+            self.sent.append(values["key"])
         return written
 
     def prepare(

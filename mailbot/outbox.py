@@ -59,34 +59,10 @@ def message_id_for(key: str, domain: str) -> str:
     return f"{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain}"
 
 
-def enqueue(
-    session: Session,
-    renderer: Renderer,
-    sender: Sender,
-    *,
-    key: str,
-    kind: str,
-    to_address: str,
-    to_name: str | None,
-    language: str,
-    context: dict[str, Any],
-    now: datetime,
-    in_reply_to: str | None = None,
-    references: Sequence[str] = (),
-    reply_token: str | None = None,
-    auto_submitted: str = "auto-generated",
-    meeting_id: int | None = None,
-    inbound_mail_id: int | None = None,
-    attachments: Sequence[OutgoingFile] = (),
-) -> bool:
-    """Insert the mail unless its key exists; True when a new row was written."""
-    values = outbox_values(
-        renderer, sender, key=key, kind=kind, to_address=to_address, to_name=to_name, language=language,
-        context=context, now=now, in_reply_to=in_reply_to, references=references, reply_token=reply_token,
-        auto_submitted=auto_submitted, meeting_id=meeting_id, inbound_mail_id=inbound_mail_id,
-        attachments=attachments,
-    )  # fmt: skip
-    return insert_one(session, values)
+def enqueue(session: Session, renderer: Renderer, sender: Sender, **fields: Any) -> bool:
+    """Insert the mail (`fields` as `outbox_values` takes them) unless its key exists; True when a
+    new row was written."""
+    return insert_one(session, outbox_values(renderer, sender, **fields))
 
 
 def insert_one(session: Session, values: dict[str, Any]) -> bool:
