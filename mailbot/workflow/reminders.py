@@ -75,7 +75,8 @@ def run_reminders(app: App, now: datetime) -> dict[str, int]:
         ).all()
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
         notifier.know({a.owner_address for a in rows})
-        tick = Tick(today=today, decided=decided_keys(session, candidate_keys(app, rows, today)))
+        tick = Tick(today=today, decided=set())
+        tick.decided = decided_keys(session, candidate_keys(app, session, rows, tick))
         for action in rows:
             notifier.fallback_language = action.meeting.language
             remind(notifier, action, tick, counts)
@@ -107,14 +108,37 @@ def escalation_key(action: ActionItem, to: str) -> str:
     return f"escalation:{action.ref}:{action.due.isoformat()}:{to}"
 
 
-def candidate_keys(app: App, rows: Sequence[ActionItem], today: date) -> list[str]:
-    """The reminder keys this tick would decide (escalations are few and keyed per recipient)."""
+def candidate_keys(app: App, session: Session, rows: Sequence[ActionItem], tick: Tick) -> list[str]:
+    """Every key this tick could decide: the latest reminder of each action and, once an action is
+    escalated, one escalation per recipient — looked up together, so a re-run prepares nothing."""
     keys = []
     for action in rows:
-        found = latest_reminder(app, action.due, today)
+        found = latest_reminder(app, action.due, tick.today)
         if found is not None:
             keys.append(reminder_key(action, *found))
+        if escalation_due(app, action, tick.today):
+            keys.extend(escalation_key(action, to) for to in escalation_recipients(session, action, tick))
     return keys
+
+
+def escalation_due(app: App, action: ActionItem, today: date) -> bool:
+    return today >= app.calendar.add_workdays(action.due, app.policy.escalation.after_overdue_working_days)
+
+
+def escalation_recipients(session: Session, action: ActionItem, tick: Tick) -> list[str]:
+    """The owner's department heads (looked up once per department and run) and the host."""
+    heads: list[str] = []
+    if action.department:
+        if action.department not in tick.heads:
+            tick.heads[action.department] = list(
+                session.scalars(
+                    select(Person.address).where(Person.department == action.department, Person.role == "head")
+                )
+            )
+        heads = tick.heads[action.department]
+    return [
+        to for to in dict.fromkeys([*heads, action.meeting.host_address or ""]) if to and to != action.owner_address
+    ]
 
 
 def decided_keys(session: Session, keys: list[str]) -> set[str]:
@@ -159,20 +183,9 @@ def remind(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str,
 
 def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str, int]) -> None:
     app, today = notifier.app, tick.today
-    moment = app.calendar.add_workdays(action.due, app.policy.escalation.after_overdue_working_days)
-    if today < moment:
+    if not escalation_due(app, action, today):
         return
-    heads: list[str] = []
-    if action.department:
-        if action.department not in tick.heads:
-            tick.heads[action.department] = list(
-                notifier.session.scalars(
-                    select(Person.address).where(Person.department == action.department, Person.role == "head")
-                )
-            )
-        heads = tick.heads[action.department]
-    recipients = [to for to in dict.fromkeys([*heads, action.meeting.host_address or ""])
-                  if to and to != action.owner_address]  # fmt: skip
+    recipients = escalation_recipients(notifier.session, action, tick)
     waiting = [to for to in recipients if escalation_key(action, to) not in tick.decided]
     if not waiting:
         return
