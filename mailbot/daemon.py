@@ -65,6 +65,12 @@ def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: Fal
     return counts
 
 
+# The longest one wait for mail lasts (an IDLE round, never past the next scheduled job): a stop
+# request is honoured within it, and each wait costs a check and an IDLE/DONE on the server, so 1 s
+# rounds meant ~8 IMAP commands a second all day.
+MAX_WAIT_SECONDS = 5.0
+
+
 class Daemon:
     def __init__(self, app: App, source: Source, delivery_factory: Callable[[], Any], *, interval: float) -> None:
         self.app, self.source, self.delivery_factory = app, source, delivery_factory
@@ -113,7 +119,7 @@ class Daemon:
         wait_for_mail = getattr(self.source, "wait_for_mail", None)
         while not self.stopping:
             self.scheduler.run_pending()
-            pause = min(max(self.scheduler.idle_seconds or 0.0, 0.0), 1.0)
+            pause = min(max(self.scheduler.idle_seconds or 0.0, 0.0), MAX_WAIT_SECONDS)
             if wait_for_mail is not None and pause > 0:
                 if wait_for_mail(pause):  # IDLE: new mail now, not at the next interval
                     self.poll_and_deliver()
