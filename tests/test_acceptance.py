@@ -269,3 +269,22 @@ def test_stale_acceptance_reminders_are_logged_once_and_sent_ones_never(accepted
         skipped = [e.detail["key"] for e in logged if e.detail["key"].startswith("acceptance_reminder:")]
     assert len(outbox(app, "acceptance_reminder")) == 2
     assert len(skipped) == 1 and skipped[0].endswith(":3")
+
+
+def test_my_tasks_lists_what_waits_for_my_verification(accepted: App, clock: FixedClock) -> None:
+    app = accepted
+    at(clock, "2026-12-07 10:00")
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    process(app, reply(app, request, "完成"))
+    message = EmailMessage()
+    message["From"] = f"赵敏 <{REQUESTER}>"
+    message["To"] = "minutes@corp.example"
+    message["Subject"] = "我的任务"
+    message["Message-ID"] = "<status-zhao@corp.example>"
+    message.set_content("我的任务")
+    assert process(app, message.as_bytes()).outcome == "answered"
+    (status,) = outbox(app, "status")
+    assert status.to_address == REQUESTER
+    assert "待您验收（负责人已报完成）：\n\nA-1  输出华东区价格调整方案\n" in status.body_text
+    assert "2026年12月7日（周一） 报完成" in status.body_text
+    assert "A-1" in (status.body_html or "")

@@ -25,7 +25,8 @@ def bare_command(line: str) -> str | None:
 def handle_command(ctx: HandlerContext) -> Outcome:
     first = next((line.strip() for line in ctx.mail.body_text.splitlines() if line.strip()), "")
     if (bare_command(first) or bare_command(ctx.mail.subject)) == "status":
-        ctx.answer(kind="status", context={"actions": open_actions(ctx), "today": ctx.app.today()})
+        context = {"actions": open_actions(ctx), "to_verify": to_verify(ctx), "today": ctx.app.today()}
+        ctx.answer(kind="status", context=context)
         return Outcome("answered", "command")
     ctx.answer(kind="help", context={"reason": None})
     return Outcome("answered", "command")
@@ -40,6 +41,17 @@ def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
         .order_by(ActionItem.due, ActionItem.id)
     )
     return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
+
+
+def to_verify(ctx: HandlerContext) -> list[dict[str, Any]]:
+    """Done actions waiting for the sender's 验收, oldest first."""
+    rows = ctx.session.scalars(
+        select(ActionItem)
+        .where(ActionItem.requester_address == ctx.sender_address, ActionItem.status == "done")
+        .order_by(ActionItem.done_at, ActionItem.id)
+    )
+    return [{**action_view(a), "done_on": a.done_at.astimezone(ctx.app.config.tz).date() if a.done_at else None}
+            for a in rows]  # fmt: skip
 
 
 def handle_unknown(ctx: HandlerContext, reason: str) -> Outcome:
