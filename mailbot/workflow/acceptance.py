@@ -12,13 +12,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
-from mailbot.store.models import ActionItem, Event
-from mailbot.workflow.reminders import KEY_CHUNK, decided_keys
+from mailbot.store.models import ActionItem
+from mailbot.workflow.reminders import decided_keys, skipped_keys
 
 
 def latest_moment(app: App, done_day: date, today: date) -> tuple[int, date] | None:
@@ -34,17 +33,6 @@ def latest_moment(app: App, done_day: date, today: date) -> tuple[int, date] | N
 def reminder_key(action: ActionItem, number: int) -> str:
     assert action.done_at is not None
     return f"acceptance_reminder:{action.ref}:{action.done_at.isoformat()}:{number}"
-
-
-def skipped_keys(session: Session, action_ids: list[int]) -> set[str]:
-    keys: set[str] = set()
-    for start in range(0, len(action_ids), KEY_CHUNK):
-        chunk = action_ids[start : start + KEY_CHUNK]
-        details = session.scalars(
-            select(Event.detail).where(Event.action_id.in_(chunk), Event.what == "reminder.skipped")
-        )
-        keys.update(str(detail.get("key")) for detail in details)
-    return keys
 
 
 def run_acceptance_reminders(app: App, now: datetime) -> dict[str, int]:

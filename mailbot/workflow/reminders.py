@@ -76,7 +76,9 @@ def run_reminders(app: App, now: datetime) -> dict[str, int]:
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
         notifier.know({a.owner_address for a in rows})
         tick = Tick(today=today, decided=set())
-        tick.decided = decided_keys(session, candidate_keys(app, session, rows, tick))
+        # Decided before: sent, or logged as skipped when stale — either way nothing to do again.
+        keys = candidate_keys(app, session, rows, tick)
+        tick.decided = decided_keys(session, keys) | skipped_keys(session, [a.id for a in rows])
         for action in rows:
             notifier.fallback_language = action.meeting.language
             remind(notifier, action, tick, counts)
@@ -149,6 +151,18 @@ def decided_keys(session: Session, keys: list[str]) -> set[str]:
     return decided
 
 
+def skipped_keys(session: Session, action_ids: list[int]) -> set[str]:
+    """The reminder keys logged as skipped (stale after downtime) for these actions."""
+    keys: set[str] = set()
+    for start in range(0, len(action_ids), KEY_CHUNK):
+        chunk = action_ids[start : start + KEY_CHUNK]
+        details = session.scalars(
+            select(Event.detail).where(Event.action_id.in_(chunk), Event.what == "reminder.skipped")
+        )
+        keys.update(str(detail.get("key")) for detail in details)
+    return keys
+
+
 # Keys per IN (...) query: well under PostgreSQL's 65,535 parameters in one statement.
 KEY_CHUNK = 5000
 
@@ -163,11 +177,9 @@ def remind(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str,
     if key in tick.decided:
         return
     if (today - moment).days > notifier.app.policy.reminders.late_window_days:
-        # Stale after downtime: logged once, never sent.
-        if notifier.session.scalar(select(Event.id).where(Event.what == "reminder.skipped", Event.action_id == action.id,
-                                                           Event.detail["key"].as_string() == key)) is None:  # fmt: skip
-            notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id, detail={"key": key})
-            counts["skipped"] += 1
+        # Stale after downtime: logged once (a logged key is in tick.decided), never sent.
+        notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id, detail={"key": key})
+        counts["skipped"] += 1
         return
     overdue_days = max(0, (today - action.due).days)
     written = notifier.send(
