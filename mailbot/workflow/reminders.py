@@ -77,8 +77,8 @@ def run_reminders(app: App, now: datetime) -> dict[str, int]:
         notifier.know({a.owner_address for a in rows})
         tick = Tick(today=today, decided=set())
         # Decided before: sent, or logged as skipped when stale — either way nothing to do again.
-        keys = candidate_keys(app, session, rows, tick)
-        tick.decided = decided_keys(session, keys) | skipped_keys(session, [a.id for a in rows])
+        keys, stale = candidate_keys(app, session, rows, tick)
+        tick.decided = decided_keys(session, keys) | skipped_keys(session, stale)
         for action in rows:
             notifier.fallback_language = action.meeting.language
             remind(notifier, action, tick, counts)
@@ -110,17 +110,20 @@ def escalation_key(action: ActionItem, to: str) -> str:
     return f"escalation:{action.ref}:{action.due.isoformat()}:{to}"
 
 
-def candidate_keys(app: App, session: Session, rows: Sequence[ActionItem], tick: Tick) -> list[str]:
-    """Every key this tick could decide: the latest reminder of each action and, once an action is
-    escalated, one escalation per recipient — looked up together, so a re-run prepares nothing."""
-    keys = []
+def candidate_keys(app: App, session: Session, rows: Sequence[ActionItem], tick: Tick) -> tuple[list[str], list[int]]:
+    """Every key this tick could decide — the latest reminder of each action and, once an action is
+    escalated, one escalation per recipient — looked up together, so a re-run prepares nothing;
+    and the actions whose reminder is stale (only those can have been logged as skipped)."""
+    keys, stale = [], []
     for action in rows:
         found = latest_reminder(app, action.due, tick.today)
         if found is not None:
             keys.append(reminder_key(action, *found))
+            if (tick.today - found[1]).days > app.policy.reminders.late_window_days:
+                stale.append(action.id)
         if escalation_due(app, action, tick.today):
             keys.extend(escalation_key(action, to) for to in escalation_recipients(session, action, tick))
-    return keys
+    return keys, stale
 
 
 def escalation_due(app: App, action: ActionItem, today: date) -> bool:
