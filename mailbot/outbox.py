@@ -81,7 +81,7 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
         return set()
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        return set(session.execute(_insert_many_unless_known(dialect), list(rows)).scalars())
+        return set(session.execute(_insert_unless_known(dialect), list(rows)).scalars())
     return {row["key"] for row in rows if enqueue_row(session, row)}
 
 
@@ -144,17 +144,12 @@ def outbox_values(
 
 
 @cache
-def _insert_many_unless_known(dialect: str) -> Any:
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
-    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.key)
-
-
-@cache
 def _insert_unless_known(dialect: str) -> Any:
     """One Core statement per dialect, parameters bound per call: the ORM's per-call coercion of
-    `.values(...)` cost more than the insert itself."""
+    `.values(...)` cost more than the insert itself. It returns the key of each row written: one
+    row or many (executemany), a key that existed returns nothing."""
     insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
-    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.id)
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.key)
 
 
 def render_row(row: OutboxMail, renderer: Renderer) -> None:
