@@ -26,7 +26,7 @@ from mailbot.outbox import OutgoingFile
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
-from mailbot.workflow.consent import confirm_if_settled
+from mailbot.workflow.consent import ask_to_confirm, confirm_if_settled
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
@@ -203,10 +203,13 @@ def target_actions(ctx: HandlerContext, thread: Thread, command: Command) -> lis
 
 def may_act(ctx: HandlerContext, action: ActionItem) -> bool:
     me = ctx.sender_address
-    if me in (action.owner_address, ctx.app.config.bot.admin.lower()):
-        return True
-    owner = ctx.person(action.owner_address)
-    return owner is not None and owner.proxy_address is not None and owner.proxy_address.lower() == me
+    return me in (action.owner_address, ctx.app.config.bot.admin.lower()) or me == proxy_of(ctx, action.owner_address)
+
+
+def proxy_of(ctx: HandlerContext, address: str) -> str | None:
+    """The registered proxy (代理人) of `address`, lower-case, if the directory names one."""
+    person = ctx.person(address)
+    return person.proxy_address.lower() if person is not None and person.proxy_address else None
 
 
 def is_host(ctx: HandlerContext, meeting: Meeting) -> bool:
@@ -334,9 +337,7 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Del
 def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:
     """验收 is the requester's; the host and an admin may stand in; never the owner or their proxy."""
     me = ctx.sender_address
-    owner = ctx.person(action.owner_address)
-    proxy = owner.proxy_address.lower() if owner is not None and owner.proxy_address else ""
-    if me in (action.owner_address, proxy):
+    if me in (action.owner_address, proxy_of(ctx, action.owner_address)):
         return False
     allowed = {action.requester_address or "", action.meeting.host_address or "", ctx.app.config.bot.admin}
     return me in {a.lower() for a in allowed} - {""}
@@ -432,14 +433,8 @@ def delegate(ctx: HandlerContext, action: ActionItem, command: Command) -> Resul
 
 
 def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, reason: str) -> None:
-    view = meeting_view(action.meeting)
-    mine = [action_view(action)]
-    ctx.send(
-        key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}", kind="confirm_request", to=to,
-        context={"meeting": {**view, "confirm_by": action.confirm_by or view["confirm_by"]}, "mine": mine,
-                 "actions": mine},
-        token_for=action.ref, meeting_id=action.meeting_id,
-    )  # fmt: skip
+    ask_to_confirm(ctx, action.meeting, [action], to, key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}",
+                   confirm_by=action.confirm_by)  # fmt: skip
 
 
 def take_over(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:

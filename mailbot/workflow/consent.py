@@ -118,13 +118,8 @@ def extend_for_absence(
     # A catch-up after downtime may find the moved deadline already past: asking the proxy to
     # answer by a day gone by would only confuse them.
     if proxy and new_deadline >= today:
-        view = meeting_view(meeting)
-        notifier.send(
-            key=f"confirm_request:{action.ref}:proxy:{proxy}", kind="confirm_request", to=proxy,
-            context={"meeting": {**view, "confirm_by": new_deadline}, "mine": [action_view(action)],
-                     "actions": [action_view(action)]},
-            token_for=action.ref, meeting_id=meeting.id,
-        )  # fmt: skip
+        ask_to_confirm(notifier, meeting, [action], proxy, key=f"confirm_request:{action.ref}:proxy:{proxy}",
+                       confirm_by=new_deadline)  # fmt: skip
     tell_host(notifier, meeting, "away_notice", f"away_notice:{action.ref}:{away_until.isoformat()}",
               {"action": action_view(action), "owner": action.owner_address, "away_until": away_until,
                "new_deadline": new_deadline, "proxy": proxy})  # fmt: skip
@@ -245,12 +240,29 @@ def reachable_again(notifier: Notifier, address: str) -> int:
                 detail={"from": old.isoformat() if old else None, "to": action.confirm_by.isoformat(),
                         "reason": "reachable again"},
             )  # fmt: skip
-        mine = [action_view(a) for a in actions]
-        view = meeting_view(meeting)
-        notifier.send(
-            key=f"confirm_request:{meeting.ref}:reachable:{address}:{today.isoformat()}", kind="confirm_request",
-            to=address, context={"meeting": {**view, "confirm_by": confirm_by}, "mine": mine, "actions": mine},
-            token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
-            attachments=[notifier.todo_file(mine, view)],
-        )  # fmt: skip
+        ask_to_confirm(notifier, meeting, actions, address, confirm_by=confirm_by, with_todo=True,
+                       key=f"confirm_request:{meeting.ref}:reachable:{address}:{today.isoformat()}")  # fmt: skip
     return len(waiting)
+
+
+def ask_to_confirm(
+    notifier: Notifier,
+    meeting: Meeting,
+    actions: list[ActionItem],
+    to: str,
+    *,
+    key: str,
+    confirm_by: date | None,
+    with_todo: bool = False,
+) -> bool:
+    """A confirmation request for these actions of one meeting, outside the minutes' own round (a
+    proxy, a new owner, a new date, an address that works again): one mail, tied by its token to
+    the action when there is one, else to the meeting."""
+    mine = [action_view(a) for a in actions]
+    view = meeting_view(meeting)
+    return notifier.send(
+        key=key, kind="confirm_request", to=to,
+        context={"meeting": {**view, "confirm_by": confirm_by or view["confirm_by"]}, "mine": mine, "actions": mine},
+        token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
+        attachments=[notifier.todo_file(mine, view)] if with_todo else [],
+    )  # fmt: skip
