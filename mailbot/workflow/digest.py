@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from types import SimpleNamespace
@@ -151,25 +152,27 @@ class Week:
         return self.section(meeting, self.head_departments.get(recipient, frozenset()))
 
     def to_verify(self, recipient: str) -> list[tuple[Meeting, Any]]:
-        """Done actions waiting for `recipient`'s 验收, meeting by meeting (an index, built once)."""
+        """Done actions waiting for `recipient`'s 验收, meeting by meeting."""
         if self._by_requester is None:
-            self._by_requester = {}
-            for meeting in self.meetings:
-                for action in self.actions_of(meeting):
-                    if action.status == "done" and action.requester_address:
-                        self._by_requester.setdefault(action.requester_address.lower(), []).append((meeting, action))
+            self._by_requester = self._index(lambda a: a.requester_address if a.status == "done" else None)
         return self._by_requester.get(recipient, [])
 
     def open_actions_of(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """The open actions `recipient` owns, meeting by meeting. The owner of an open action is a
         party of its meeting, so these lie in `meetings_of(recipient)`, in the same order."""
         if self._by_owner is None:
-            self._by_owner = {}
-            for meeting in self.meetings:
-                for action in self.actions_of(meeting):
-                    if action.status in OPEN_STATUSES:
-                        self._by_owner.setdefault(action.owner_address.lower(), []).append((meeting, action))
+            self._by_owner = self._index(lambda a: a.owner_address if a.status in OPEN_STATUSES else None)
         return self._by_owner.get(recipient, [])
+
+    def _index(self, person_of: Callable[[Any], str | None]) -> dict[str, list[tuple[Meeting, Any]]]:
+        """Address -> (meeting, action) for every action `person_of` names someone for, built once
+        per run instead of a scan per recipient."""
+        index: dict[str, list[tuple[Meeting, Any]]] = {}
+        for meeting in self.meetings:
+            for action in self.actions_of(meeting):
+                if person := person_of(action):
+                    index.setdefault(person.lower(), []).append((meeting, action))
+        return index
 
 
 def load_week(session: Session, app: App, today: date) -> Week:
