@@ -11,14 +11,14 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import schedule
 
 from mailbot.app import App
 from mailbot.outbox import flush
 from mailbot.pipeline import process
-from mailbot.sources import Source
+from mailbot.sources import Mark, Source
 
 log = logging.getLogger("mailbot.daemon")
 
@@ -41,27 +41,22 @@ def run_deadlines(app: App) -> dict[str, int]:
 
 def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
     counts: dict[str, int] = {}
-    # A source that can mark several mails at once (IMAP: one MOVE, not one per mail) is told in
-    # groups of up to a fetch batch, each mail after its own commit. A crash before a group is
-    # marked leaves its mails in the mailbox: the next pass recognises each one ("duplicate", by its
-    # source key) and marks it then, as after a crash between one commit and one move.
-    mark_many = getattr(source, "mark_many_done", None)
-    group = max(int(getattr(source, "batch_size", 100)), 1)
-    committed: list[tuple[str, Literal["done", "failed"]]] = []
+    # Handled mails are marked in groups of `source.mark_group` (IMAP: one MOVE per folder, not one
+    # per mail), each after its own commit. A crash before a group is marked leaves its mails in the
+    # mailbox: the next pass recognises each one ("duplicate", by its source key) and marks it then,
+    # as after a crash between one commit and one move.
+    committed: list[Mark] = []
     for fetched in source.fetch_new():
         result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
-        if mark_many is None:
-            source.mark_done(fetched.key, result.status)
-        else:
-            committed.append((fetched.key, result.status))
-            if len(committed) >= group:
-                mark_many(committed)
-                committed = []
+        committed.append((fetched.key, result.status))
+        if len(committed) >= source.mark_group:
+            source.mark_many_done(committed)
+            committed = []
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if should_stop():
             break  # the mail in hand is committed and marked (below); the rest waits for the next start
     if committed:
-        mark_many(committed)
+        source.mark_many_done(committed)
     return counts
 
 

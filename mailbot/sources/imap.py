@@ -39,7 +39,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailbot.errors import MailbotError
-from mailbot.sources import FetchedMail
+from mailbot.sources import FetchedMail, Mark
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,11 @@ class ImapSource:
 
         self._call(f"move mail to {target}", move)
 
-    def mark_many_done(self, marks: Sequence[tuple[str, Literal["done", "failed"]]]) -> None:
+    @property
+    def mark_group(self) -> int:
+        return max(self.batch_size, 1)
+
+    def mark_many_done(self, marks: Sequence[Mark]) -> None:
         """`mark_done` for several mails, each committed already: one STORE and MOVE per folder.
 
         A MOVE per mail is the slowest step of a backlog (Dovecot: ~6 ms each, more than handling a

@@ -7,11 +7,11 @@ New mail is read from `new/`; once its outcome is committed it moves to `cur/` f
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from mailbot.sources import FetchedMail
+from mailbot.sources import FetchedMail, Mark
 
 
 class MaildirSource:
@@ -30,6 +30,12 @@ class MaildirSource:
             key = f"maildir:{entry.name.split(':', 1)[0]}"
             self._files[key] = entry
             yield FetchedMail(key=key, raw=entry.read_bytes())
+
+    mark_group = 1  # a rename is cheap: each mail leaves new/ as soon as it is handled
+
+    def mark_many_done(self, marks: Sequence[Mark]) -> None:
+        for key, status in marks:
+            self.mark_done(key, status)
 
     def mark_done(self, key: str, status: Literal["done", "failed"]) -> None:
         source = self._files.pop(key, None)
