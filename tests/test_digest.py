@@ -141,14 +141,21 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
     assert run_digest(app, clock.now()) == {"digests": 0}
 
 
-def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: FixedClock) -> None:
-    three_weeks_on(app, clock)
+def confirm_with_every_action(app: App, status: str, **fields: object) -> None:
+    """M-1 confirmed, every action of it in `status` (with `fields` set)."""
     with app.db.transaction() as session:
         meeting = session.get(Meeting, 1)
         assert meeting is not None
         meeting.status = "confirmed"
         for action in meeting.actions:
-            action.status = "verified"
+            action.status = status
+            for name, value in fields.items():
+                setattr(action, name, value)
+
+
+def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: FixedClock) -> None:
+    three_weeks_on(app, clock)
+    confirm_with_every_action(app, "verified")
     day_at(clock, date(2026, 12, 21))
     # Nobody gets an empty mail: with nothing open, M-1 is no longer an active meeting.
     assert run_digest(app, clock.now()) == {"digests": 0}
@@ -158,12 +165,7 @@ def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: 
 
 def test_a_meeting_waiting_only_for_verification_goes_to_the_verifier_not_everyone(app: App, clock: FixedClock) -> None:
     three_weeks_on(app, clock)
-    with app.db.transaction() as session:
-        meeting = session.get(Meeting, 1)
-        assert meeting is not None
-        meeting.status = "confirmed"
-        for action in meeting.actions:
-            action.status, action.done_at = "done", clock.now()  # all delivered; the host verifies
+    confirm_with_every_action(app, "done", done_at=clock.now())  # all delivered; the host verifies
     day_at(clock, date(2026, 12, 21))
     assert run_digest(app, clock.now()) == {"digests": 1}
     (mail,) = outbox(app, "digest")

@@ -213,16 +213,22 @@ timeout_seconds = 10
 # --- what people write ---------------------------------------------------------------------------
 
 
-def agenda(story: Story) -> EmailMessage:
-    """The recorder's agenda, as Foxmail sends it: to the bot, the people named with their addresses."""
-    s = story
+def from_recorder(s: Story, subject: str) -> EmailMessage:
+    """The headers of a mail from the recorder's Foxmail to the bot."""
     message = EmailMessage()
     message["From"] = formataddr((s.recorder.name, s.recorder.address))
     message["To"] = s.bot
-    message["Subject"] = f"[议程] {TITLE} 11月20日"
+    message["Subject"] = subject
     message["Date"] = format_datetime(s.app.now().astimezone(SHANGHAI))
     message["Message-ID"] = make_msgid(domain="corp.example")
     message["X-Mailer"] = "Foxmail 7.2.25.375[cn]"
+    return message
+
+
+def agenda(story: Story) -> EmailMessage:
+    """The recorder's agenda, as Foxmail sends it: to the bot, the people named with their addresses."""
+    s = story
+    message = from_recorder(s, f"[议程] {TITLE} 11月20日")
     message.set_content(
         "各位同事：\n\n定于11月20日（周五）下午召开渠道合作协调会，议程如下。\n\n"
         f"会议名称：{TITLE}\n"
@@ -245,13 +251,7 @@ def agenda(story: Story) -> EmailMessage:
 def minutes(story: Story) -> EmailMessage:
     """The recorder's minutes draft: three actions for three owners, in the line form."""
     s = story
-    message = EmailMessage()
-    message["From"] = formataddr((s.recorder.name, s.recorder.address))
-    message["To"] = s.bot
-    message["Subject"] = f"【纪要】{TITLE}"
-    message["Date"] = format_datetime(s.app.now().astimezone(SHANGHAI))
-    message["Message-ID"] = make_msgid(domain="corp.example")
-    message["X-Mailer"] = "Foxmail 7.2.25.375[cn]"
+    message = from_recorder(s, f"【纪要】{TITLE}")
     message.set_content(
         "各位好，纪要初稿如下，请确认。\n\n"
         f"会议名称：{TITLE}\n"
