@@ -98,3 +98,15 @@ def remember_names(meeting: Meeting, *people: PersonRef | None) -> None:
         if person is not None and person.name:
             names[person.address] = person.name
     meeting.names = names
+
+
+def verifier(wanted: str | None, owner: str, host: str | None) -> str | None:
+    """Who verifies an action once done (验收): the requester wanted, but never the owner — the host
+    stands in for an owner who would verify their own work, unless the host owns it too (then done
+    is final). One rule for the minutes and for a change of owner later."""
+    wanted, owner, host = (wanted or "").lower(), owner.lower(), (host or "").lower()
+    if wanted and wanted != owner:
+        return wanted
+    if wanted and host and host != owner:
+        return host
+    return None

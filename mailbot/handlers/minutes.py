@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
 from mailbot.handlers.agenda import problem_view
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
+from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names, verifier
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
 
 OPEN_BEFORE_CONFIRMATION = ("proposed", "awaiting_confirmation", "objected")
@@ -206,17 +206,16 @@ def store_actions(
 
 
 def requester_of(ctx: HandlerContext, meeting: Meeting, parsed: ParsedAction) -> tuple[str | None, str | None]:
-    """Who verifies the action once done (验收): its 需求方, else the policy's default; never its owner."""
+    """Who verifies the action once done (验收): its 需求方, else the policy's default (see verifier)."""
     assert parsed.owner is not None
     if parsed.requester is not None:
-        address, name = parsed.requester.address, parsed.requester.name
-    elif ctx.app.policy.acceptance.default_requester == "host" and meeting.host_address:
-        address, name = meeting.host_address, None
+        wanted, name = parsed.requester.address, parsed.requester.name
+    elif ctx.app.policy.acceptance.default_requester == "host":
+        wanted, name = meeting.host_address, None
     else:
         return None, None
-    if address.lower() == parsed.owner.address.lower():
-        return None, None
-    return address.lower(), name
+    address = verifier(wanted, parsed.owner.address, meeting.host_address)
+    return address, name if address == (wanted or "").lower() else None
 
 
 def notify_parties(

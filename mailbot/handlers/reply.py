@@ -21,7 +21,7 @@ from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
-from mailbot.meetings import action_view, meeting_view
+from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.outbox import OutgoingFile
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
@@ -346,10 +346,9 @@ def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:
 def settle_requester(action: ActionItem) -> None:
     """After a change of owner: nobody verifies their own action, so a requester who is now the
     owner gives way to the host (unless the host owns it too: then done is final)."""
-    if action.requester_address and action.requester_address == action.owner_address:
-        host = (action.meeting.host_address or "").lower()
-        action.requester_address = host if host and host != action.owner_address else None
-        action.requester_name = None
+    settled = verifier(action.requester_address, action.owner_address, action.meeting.host_address)
+    if settled != action.requester_address:
+        action.requester_address, action.requester_name = settled, None
 
 
 def rework_time(ctx: HandlerContext, action: ActionItem) -> None:
