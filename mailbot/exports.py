@@ -56,9 +56,9 @@ def to_xlsx(actions: list[dict[str, Any]], language: str, today: date) -> bytes:
     book.set_properties({"created": datetime.combine(today, datetime.min.time()), "author": "mailbot"})
     sheet = book.add_worksheet("行动项跟踪表" if language == "zh" else "Action tracking")
     header = book.add_format({"bold": True})
-    shaded, shaded_day = book.add_format({"bg_color": "#F4CCCC"}), book.add_format({"bg_color": "#F4CCCC"})
+    shaded = book.add_format({"bg_color": "#F4CCCC"})
+    shaded_day = book.add_format({"bg_color": "#F4CCCC", "num_format": "yyyy-mm-dd"})
     plain_day = book.add_format({"num_format": "yyyy-mm-dd"})
-    shaded_day.set_num_format("yyyy-mm-dd")
     sheet.write_row(0, 0, COLUMNS[language], header)
     for number, (values, action) in enumerate(zip(tracking_rows(actions, language), actions, strict=True), start=1):
         overdue = action["status"] in ("accepted", "in_progress", "delayed") and action["due"] < today
