@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from mailbot.config import default_config_text
 from tests.conftest import need_server
 
 PASSWORD = "secret"
@@ -306,3 +307,28 @@ def read_mailbox(dovecot: Dovecot, user: str, folder: str = "INBOX") -> list[Ema
             email.message_from_bytes(found[uid][b"BODY[]"], policy=policy.default)  # type: ignore[misc]
             for uid in sorted(found)
         ]
+
+
+def imap_smtp_config(address: str, database_url: str, dovecot: Dovecot, smtp_server: SmtpServer, user: str) -> str:
+    """A bot's config as `mailbot init` writes it for `address`, switched to IMAP in (as `user` on
+    this Dovecot) and SMTP out (this server), on `database_url`."""
+    text = default_config_text(address).replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
+    text = text.replace('[source]\nkind = "maildir"', '[source]\nkind = "imap"')
+    text = text.replace('[delivery]\nkind = "maildir"', '[delivery]\nkind = "smtp"')
+    assert 'kind = "imap"' in text and 'kind = "smtp"' in text, "default_config_text changed its sections"
+    return (
+        text
+        + f"""
+[source.imap]
+host = "{HOST}"
+port = {dovecot.imap_port}
+security = "none"
+username = "{user}"
+
+[delivery.smtp]
+host = "{HOST}"
+port = {smtp_server.port}
+security = "none"
+timeout_seconds = 10
+"""
+    )

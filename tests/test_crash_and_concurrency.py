@@ -31,10 +31,10 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
-from mailbot.config import default_config_text
 from mailbot.store.db import Database
 from mailbot.store.models import InboundMail, OutboxMail
 from tests.conftest import postgres_schema_url
+from tests.servers import imap_smtp_config
 
 if TYPE_CHECKING:
     from tests.servers import Dovecot, SmtpServer
@@ -49,23 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def write_config(home: Path, database_url: str, dovecot: Dovecot, smtp_server: SmtpServer, user: str) -> Path:
     """A bot home as `mailbot init` writes it, switched to IMAP in and SMTP out."""
-    text = default_config_text(BOT).replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
-    text = text.replace('[source]\nkind = "maildir"', '[source]\nkind = "imap"')
-    text = text.replace('[delivery]\nkind = "maildir"', '[delivery]\nkind = "smtp"')
-    assert 'kind = "imap"' in text and 'kind = "smtp"' in text, "default_config_text changed its sections"
-    text += f"""
-[source.imap]
-host = "{HOST}"
-port = {dovecot.imap_port}
-security = "none"
-username = "{user}"
-
-[delivery.smtp]
-host = "{HOST}"
-port = {smtp_server.port}
-security = "none"
-timeout_seconds = 10
-"""
+    text = imap_smtp_config(BOT, database_url, dovecot, smtp_server, user)
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(text, encoding="utf-8")
     return home / "config.toml"

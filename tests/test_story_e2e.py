@@ -50,10 +50,11 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import delivery_for, source_for
 from mailbot.clock import FixedClock
-from mailbot.config import default_config_text, load_config
+from mailbot.config import load_config
 from mailbot.daemon import Daemon
 from mailbot.store.models import ActionItem, InboundMail, Meeting, OutboxMail
 from tests.conftest import SHANGHAI
+from tests.servers import imap_smtp_config
 
 if TYPE_CHECKING:
     from tests.servers import Dovecot, SmtpServer
@@ -170,24 +171,9 @@ def story(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Story]:
     bot = dovecot.new_user("minutes")  # a fresh bot mailbox: the Dovecot lives for the whole session
-    text = default_config_text(bot).replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
+    text = imap_smtp_config(bot, database_url, dovecot, smtp_server, bot)
     text = text.replace("allowed_senders = []", 'allowed_senders = ["*@corp.example"]')
-    text = text.replace('[source]\nkind = "maildir"', '[source]\nkind = "imap"')
-    text = text.replace('[delivery]\nkind = "maildir"', '[delivery]\nkind = "smtp"')
-    assert 'kind = "imap"' in text and 'kind = "smtp"' in text and "*@corp.example" in text, "config text changed"
-    text += f"""
-[source.imap]
-host = "{HOST}"
-port = {dovecot.imap_port}
-security = "none"
-username = "{bot}"
-
-[delivery.smtp]
-host = "{HOST}"
-port = {smtp_server.port}
-security = "none"
-timeout_seconds = 10
-"""
+    assert "*@corp.example" in text, "config text changed"
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("MAILBOT_IMAP_PASSWORD", PASSWORD)
     clock = FixedClock(datetime(2026, 11, 13, 9, 0, tzinfo=SHANGHAI))
