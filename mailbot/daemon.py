@@ -31,15 +31,36 @@ def run_deadlines(app: App) -> dict[str, int]:
     from mailbot.workflow.reminders import run_reminders
 
     now = app.now()
-    return {
-        **run_consent_deadlines(app, now),
-        **run_reminders(app, now),
-        **run_minutes_nudges(app, now),
-        **run_acceptance_reminders(app, now),
-    }
+    counts: dict[str, int] = {}
+    # Each job on its own: one that fails (logged) never keeps the others from running.
+    for name, job in (
+        ("consent", run_consent_deadlines),
+        ("reminders", run_reminders),
+        ("minutes nudges", run_minutes_nudges),
+        ("acceptance", run_acceptance_reminders),
+    ):
+        counts.update(guarded(name, lambda job=job: job(app, now)))  # type: ignore[misc]
+    return counts
 
 
-def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+def guarded(name: str, job: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """Run one job; an exception is logged with its traceback and counted, never raised: the
+    daemon's loop must outlive any one job's failure (the job runs again at its next turn)."""
+    try:
+        return job()
+    except Exception:
+        log.exception("job %s failed; the daemon goes on", name)
+        return {f"{name} failed": 1}
+
+
+def poll(
+    app: App,
+    source: Source,
+    should_stop: Callable[[], bool] = lambda: False,
+    after_group: Callable[[], object] = lambda: None,
+) -> dict[str, int]:
+    """Handle every new mail. `after_group` runs after each group is marked: the daemon delivers
+    there, so during a burst the first senders are answered while the backlog is still read."""
     counts: dict[str, int] = {}
     # Handled mails are marked in groups of `source.mark_group` (IMAP: one MOVE per folder, not one
     # per mail), each after its own commit. A crash before a group is marked leaves its mails in the
@@ -47,17 +68,45 @@ def poll(app: App, source: Source, should_stop: Callable[[], bool] = lambda: Fal
     # as after a crash between one commit and one move.
     committed: list[Mark] = []
     for fetched in source.fetch_new():
-        result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
+        try:
+            result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
+        except Exception:
+            # process() records every mail it can read, failures included; reaching here means even
+            # that was refused (the database is away). The mail stays unmarked in the mailbox for
+            # the next pass, and the mails after it are still tried.
+            log.exception("mail %s could not be recorded; left in the mailbox for the next pass", fetched.key)
+            counts["error"] = counts.get("error", 0) + 1
+            continue
         committed.append((fetched.key, result.status))
         if len(committed) >= source.mark_group:
             source.mark_many_done(committed)
             committed = []
+            after_group()
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         if should_stop():
             break  # the mail in hand is committed and marked (below); the rest waits for the next start
     if committed:
         source.mark_many_done(committed)
     return counts
+
+
+class Throttle:
+    """Call `job` at most once per `seconds` of the process's monotonic time (an interval, never
+    a wall-clock reading: rules of the bot never depend on it)."""
+
+    def __init__(self, job: Callable[[], object], seconds: float) -> None:
+        self.job, self.seconds = job, seconds
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last >= self.seconds:
+            self.job()
+            self.last = time.monotonic()
+
+
+# While a backlog is read, the outbox is delivered at most this often (each delivery pass opens
+# an SMTP connection): the first sender of a burst of 5,000 waits about a second, not the burst.
+DELIVER_DURING_BURST_SECONDS = 1.0
 
 
 # The longest one wait for mail lasts (an IDLE round, never past the next scheduled job): a stop
@@ -83,7 +132,8 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
 
     def poll_and_deliver(self) -> None:
-        counts = poll(self.app, self.source, lambda: self.stopping)
+        deliver_now = Throttle(self.deliver, DELIVER_DURING_BURST_SECONDS)
+        counts = poll(self.app, self.source, lambda: self.stopping, after_group=deliver_now)
         if counts:
             log.info("job poll: %s", ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())))
         self.deliver()
@@ -94,17 +144,20 @@ class Daemon:
         # The weekly digest rides on this every-minute job rather than a `schedule` weekday job:
         # run_digest is idempotent per ISO week and a no-op before the configured moment (org
         # time zone, not the host's), so this sends it on time and once after downtime.
-        counts = {**run_deadlines(self.app), **run_digest(self.app, self.app.now())}
+        counts = {**run_deadlines(self.app), **guarded("digest", lambda: run_digest(self.app, self.app.now()))}
         log.info("job deadlines: %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
         self.deliver()
 
     def deliver(self) -> None:
         config = self.app.config
-        counts = flush(
-            self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock,
-            admin=config.bot.admin.lower(), admin_language=config.bot.language,
+        counts = guarded(
+            "deliver",
+            lambda: flush(
+                self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock,
+                admin=config.bot.admin.lower(), admin_language=config.bot.language,
+            ),
         )  # fmt: skip
-        if counts["sent"] or counts["retry"] or counts["failed"]:
+        if counts.get("sent") or counts.get("retry") or counts.get("failed"):
             log.info("job deliver: %s", counts)
 
     def run(self) -> None:

@@ -18,7 +18,11 @@ Where each piece comes from, and why:
 - HTML to text: `mailbot.htmltext` (linear-time, tables as TAB-separated rows).
 
 Nothing here raises on a broken mail: what was repaired or could not be read is listed in
-`defects`. The one exception is empty input, which is not a mail at all.
+`defects`. The one exception is empty input, which is not a mail at all. Hostile input is read in
+linear time and within bounds (MIME depth and parts, address header length, msg-id length and
+count, number and length of defects); every string handed on is valid Unicode without NUL, so
+the database and the mail generator accept it. Dates outside 1990-2200 are dropped: a year 9999
+date overflowed later date arithmetic.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import email
 import email.errors
 import hashlib
 import re
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -52,29 +57,45 @@ except ImportError:  # older mail-parser: the stdlib readers are the fallback
 # Hostile structure limits: a mail deeper or wider than this is read up to the limit.
 MAX_MIME_DEPTH = 32
 MAX_MIME_PARTS = 1000
+# mail-parser reads about 50,000 addresses a second; nobody writes to more than this holds.
+MAX_ADDRESS_HEADER = 256 * 1024
+MAX_MSG_ID = 250
+MAX_REFERENCES = 20
+MAX_DEFECTS = 100
+MAX_DEFECT_LENGTH = 300
+# Times the workflow can add deadlines to and convert to any zone without overflowing.
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2200, 1, 1, tzinfo=UTC)
 
 _ADDRESS_FIELDS = ("from", "to", "cc", "reply-to")
-_MSG_ID = re.compile(r"<\s*([^<>\s]+?)\s*>")
+_BRACKETED = re.compile(r"<([^<>]*)>")
+_VALID_MSG_ID = re.compile(r"[\x21-\x3b\x3d\x3f-\x7e]+")  # printable ASCII without < >
+_FOLDING = re.compile(r"\r?\n")
 _NEWLINES = re.compile(r"\r\n?")
+_CTYPE = re.compile(r"[a-z0-9!#$%&'*+.^_`{|}~-]{1,127}/[a-z0-9!#$%&'*+.^_`{|}~-]{1,127}")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass(frozen=True)
 class Attachment:
     filename: str  # decoded; '' for unnamed parts (delivery reports, inline images without a name)
     content_type: str  # lower-case
-    payload: bytes  # transfer-decoded
+    payload: bytes  # transfer-decoded, never charset-decoded
+    # The declared charset parameter, lower-case and cleaned; None if absent. Whoever reads or
+    # forwards the payload as text must use it (a GBK text/csv is not UTF-8).
+    charset: str | None = None
 
 
 @dataclass(frozen=True)
 class Address:
     name: str  # decoded display name, single line, stripped ('' if none)
-    address: str  # lower-cased addr-spec
+    address: str  # addr-spec, ASCII letters lower-cased, Unicode (RFC 6532) kept as NFC
 
 
 @dataclass(frozen=True)
 class InboundMail:
     raw: bytes
-    message_id: str | None  # angle brackets stripped
+    message_id: str | None  # angle brackets stripped; printable ASCII, at most 250 characters
     subject: str  # decoded, single line
     sender: Address | None  # From
     to: tuple[Address, ...]
@@ -82,7 +103,7 @@ class InboundMail:
     reply_to: tuple[Address, ...]
     date: datetime | None  # tz-aware: the sender's offset, or UTC if the header had none
     in_reply_to: tuple[str, ...]  # message ids, brackets stripped
-    references: tuple[str, ...]
+    references: tuple[str, ...]  # the last 20
     # lower-case header name -> decoded, single-line value of its first occurrence
     headers: Mapping[str, str] = field(hash=False)
     text: str  # plain-text body, LF line ends, format=flowed joined; '' if none
@@ -95,7 +116,18 @@ class InboundMail:
     @classmethod
     def from_bytes(cls, raw: bytes) -> InboundMail:
         """Parse one mail as it came off the wire; raises MailbotError only for empty input."""
-        return _parse(raw)
+        if not raw or not raw.strip():
+            raise MailbotError("The mail is empty: there is nothing to read.")
+        try:
+            return _parse(bytes(raw))
+        except Exception as exc:  # a parser bug on a hostile body must not cost us the sender
+            head = _header_block(bytes(raw))
+            if head == bytes(raw):
+                raise
+            mail = _parse(head)
+            defect = f"internal error reading the body ({exc.__class__.__name__}); headers only"
+            return replace(mail, raw=bytes(raw), content_hash=hashlib.sha256(raw).hexdigest(),
+                           defects=(defect, *mail.defects))  # fmt: skip
 
     @cached_property
     def body_text(self) -> str:
@@ -127,17 +159,18 @@ class _Walk:
     parts: int = 0
 
 
+def _header_block(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+
+
 def _parse(raw: bytes) -> InboundMail:
-    if not raw or not raw.strip():
-        raise MailbotError("The mail is empty: there is nothing to read.")
-    raw = bytes(raw)
     defects: list[str] = []
     try:
-        msg = email.message_from_bytes(raw)
+        msg = email.message_from_bytes(raw, policy=mimefix.POLICY)
     except RecursionError:
         # The stdlib recurses once per multipart level; keep the headers at least.
         defects.append("MIME nesting too deep to read; body ignored")
-        msg = email.parser.BytesHeaderParser().parsebytes(raw)
+        msg = email.parser.BytesHeaderParser(policy=mimefix.POLICY).parsebytes(raw)
         msg.set_payload("")
 
     walk = _Walk(defects)
@@ -145,23 +178,24 @@ def _parse(raw: bytes) -> InboundMail:
     headers = _headers(msg, defects)
     addresses = {name: _addresses(msg, name, defects) for name in _ADDRESS_FIELDS}
     senders = addresses["from"]
+    message_ids = _msg_ids(msg, "message-id", defects)
     return InboundMail(
         raw=raw,
-        message_id=_first_id(headers.get("message-id", "")),
+        message_id=message_ids[0] if message_ids else None,
         subject=headers.get("subject", ""),
         sender=senders[0] if senders else None,
         to=addresses["to"],
         cc=addresses["cc"],
         reply_to=addresses["reply-to"],
         date=_date(_raw_header(msg, "date"), defects),
-        in_reply_to=_ids(headers.get("in-reply-to", "")),
-        references=_ids(headers.get("references", "")),
+        in_reply_to=_msg_ids(msg, "in-reply-to", defects)[-MAX_REFERENCES:],
+        references=_msg_ids(msg, "references", defects)[-MAX_REFERENCES:],
         headers=MappingProxyType(headers),
-        text="\n".join(walk.texts),
-        html="\n".join(walk.htmls),
+        text=_no_nul("\n".join(walk.texts), "text body", defects),
+        html=_no_nul("\n".join(walk.htmls), "HTML body", defects),
         attachments=tuple(walk.attachments),
-        defects=tuple(dict.fromkeys(defects)),
-        content_type=msg.get_content_type().lower(),
+        defects=_bounded(defects),
+        content_type=_content_type(msg, "", defects),
         content_hash=hashlib.sha256(raw).hexdigest(),
     )
 
@@ -173,10 +207,12 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         if walk.parts == MAX_MIME_PARTS + 1:
             walk.defects.append(f"more than {MAX_MIME_PARTS} MIME parts; the rest ignored")
         return
-    ctype = part.get_content_type().lower()
+    ctype = _content_type(part, path, walk.defects)
     where = f"part {path} {ctype}" if path else ctype
     for defect in part.defects:
         walk.defects.append(f"{where}: {_describe(defect)}")
+    for name in mimefix.params_cut(part):
+        walk.defects.append(f"{where}: more than {mimefix.MAX_PARAMS} parameters in {name}; the rest ignored")
     maintype = ctype.split("/", 1)[0]
 
     if maintype == "multipart":
@@ -201,12 +237,25 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
         payload = _message_bytes(part, where, walk.defects)
     else:
         payload, _ = mimefix.transfer_decode(part, where, walk.defects)
-    walk.attachments.append(Attachment(filename=filename, content_type=ctype, payload=payload))
+    charset = mimefix.declared_charset(part, where, walk.defects)
+    walk.attachments.append(Attachment(filename=filename, content_type=ctype, payload=payload, charset=charset))
+
+
+def _content_type(part: Message, path: str, defects: list[str]) -> str:
+    ctype = part.get_content_type().lower()
+    if _CTYPE.fullmatch(ctype):
+        return ctype
+    # compat32 passes any type/subtype through, NUL and all; the rest of the bot trusts this value.
+    fallback = "multipart/mixed" if part.is_multipart() else "application/octet-stream"
+    where = f"part {path}" if path else "content type"
+    defects.append(f"{where}: invalid content type {mimefix.shown(ctype)}; read as {fallback}")
+    return fallback
 
 
 def _take_text(part: Message, ctype: str, where: str, walk: _Walk) -> None:
     data, truncated = mimefix.transfer_decode(part, where, walk.defects)
-    text = mimefix.decode_bytes(data, part.get_content_charset(), where, walk.defects, truncated=truncated)
+    charset = mimefix.declared_charset(part, where, walk.defects)
+    text = mimefix.decode_bytes(data, charset, where, walk.defects, truncated=truncated)
     text = _NEWLINES.sub("\n", text).removeprefix("\ufeff")
     if ctype == "text/html":
         if text.strip():
@@ -262,6 +311,12 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[Address, ..
     raw = _raw_header(msg, name)
     if raw is None:
         return ()
+    if len(raw) > MAX_ADDRESS_HEADER:
+        defects.append(f"header {name}: longer than {MAX_ADDRESS_HEADER} characters; the rest ignored")
+        raw = raw[:MAX_ADDRESS_HEADER]
+    # SMTPUTF8 mail carries raw UTF-8 (RFC 6532); compat32 keeps it as surrogates, which
+    # mail-parser's lexer rightly calls invalid, so `测试@corp.example` had no sender at all.
+    raw = mimefix.decode_8bit(raw, f"header {name}", defects)
     diagnostics: list[object] = []
     try:
         # Names stay encoded here (decode_names=False): mail-parser would decode them with the
@@ -269,16 +324,25 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[Address, ..
         pairs = _mp_addresses(raw, defects=diagnostics) if _mp_addresses else getaddresses([raw])
     except Exception as exc:  # a dependency's lexer on sender-controlled text
         defects.append(f"header {name}: unreadable address list ({exc.__class__.__name__})")
-        pairs = getaddresses([raw])
+        try:
+            pairs = getaddresses([raw])
+        except Exception:  # the stdlib's recursive comment parser, for one
+            pairs = []
     defects.extend(f"header {name}: {entry}" for entry in diagnostics)
     out: list[Address] = []
     for display, addr in pairs:
-        address = mimefix.single_line(str(addr)).lower()
+        address = _normalise_address(mimefix.single_line(str(addr)))
         if not address:
             continue
         shown = mimefix.decode_header(str(display), f"header {name}", defects)
         out.append(Address(name=mimefix.single_line(shown).strip("\"' "), address=address))
     return tuple(out)
+
+
+def _normalise_address(address: str) -> str:
+    # Only ASCII is case-folded: Unicode local parts are case-sensitive, and the same address
+    # typed on two systems may arrive composed or decomposed.
+    return unicodedata.normalize("NFC", address).translate(_ASCII_LOWER)
 
 
 def _date(value: str | None, defects: list[str]) -> datetime | None:
@@ -287,9 +351,17 @@ def _date(value: str | None, defects: list[str]) -> datetime | None:
     when: datetime | None = None
     offset: timezone | None = None
     if _mp_date is not None:
-        result = _mp_date(value)
+        try:
+            result = _mp_date(value)
+        except Exception as exc:  # a dependency's reader on sender-controlled text
+            defects.append(f"header date: unreadable ({exc.__class__.__name__})")
+            return None
         when = result.value
         defects.extend(f"header date: {reason}" for reason in result.reasons)
+        if when is None and {"date-out-of-range", "invalid-calendar-date"} & set(result.reasons):
+            # Read but impossible: the lenient reading below would turn year 0001 into 2001.
+            defects.append(f"header date: impossible date {mimefix.shown(value)}")
+            return None
         try:
             hours = float(result.timezone)
         except (TypeError, ValueError):
@@ -302,26 +374,62 @@ def _date(value: str | None, defects: list[str]) -> datetime | None:
         # date, and the meeting/reply logic is better off with it than without.
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             when = None
     if when is None:
-        defects.append(f"header date: unreadable date {value!r}")
+        defects.append(f"header date: unreadable date {mimefix.shown(value)}")
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(offset) if offset else when
+    try:
+        in_range = EARLIEST_DATE <= when <= LATEST_DATE
+        when = when.astimezone(offset) if offset else when
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        defects.append(f"header date: out of range {mimefix.shown(value)}; ignored")
+        return None
+    return when
 
 
-def _first_id(value: str) -> str | None:
-    match = _MSG_ID.search(value)
-    if match:
-        return match.group(1)
-    value = value.strip()
-    return value if value and " " not in value else None
+def _msg_ids(msg: Message, name: str, defects: list[str]) -> tuple[str, ...]:
+    """The valid msg-ids of a header, in order, without repeats; the invalid ones noted once.
+
+    Read from the raw value, before decoding: a msg-id is ASCII, and a NUL or 8-bit byte in it
+    makes it a different id, not one to clean up into a valid-looking one.
+    """
+    value = _raw_header(msg, name)
+    if not value:
+        return ()
+    value = _FOLDING.sub("", value)
+    found = [inner.strip(" \t") for inner in _BRACKETED.findall(value)]
+    if not found and name == "message-id":  # one bare id, as some clients write it
+        found = [value.strip(" \t<>")] if value.strip(" \t<>") else []
+    elif not found:  # bare ids in a list
+        found = [token for token in (t.strip("<>,") for t in value.split()) if token]
+    good: list[str] = []
+    bad: list[str] = []
+    for candidate in found:
+        if len(candidate) <= MAX_MSG_ID and _VALID_MSG_ID.fullmatch(candidate):
+            good.append(candidate)
+        else:
+            bad.append(candidate)
+    if bad:
+        defects.append(f"header {name}: {len(bad)} invalid msg-id(s) dropped, e.g. {mimefix.shown(bad[0])}")
+    return tuple(dict.fromkeys(good))
 
 
-def _ids(value: str) -> tuple[str, ...]:
-    found = _MSG_ID.findall(value)
-    if not found and value.strip():
-        found = [token.strip("<>,") for token in value.split() if token.strip("<>,")]
-    return tuple(dict.fromkeys(found))
+def _no_nul(text: str, where: str, defects: list[str]) -> str:
+    if "\x00" not in text:
+        return text
+    defects.append(f"{where}: NUL characters removed")
+    return text.replace("\x00", "")
+
+
+def _bounded(defects: list[str]) -> tuple[str, ...]:
+    """Unique, each cut short, at most MAX_DEFECTS: a hostile mail makes one per header."""
+    unique = list(dict.fromkeys(defects))
+    kept = [d if len(d) <= MAX_DEFECT_LENGTH else d[: MAX_DEFECT_LENGTH - 3] + "..." for d in unique[:MAX_DEFECTS]]
+    if len(unique) > MAX_DEFECTS:
+        kept.append(f"... and {len(unique) - MAX_DEFECTS} more defects")
+    return tuple(kept)

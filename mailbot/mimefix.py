@@ -17,6 +17,13 @@ tests/mails/:
 - `format=flowed` (RFC 3676, with or without DelSp) is joined back into logical lines.
 - Bodies and headers with 8-bit bytes and no charset are tried as UTF-8, then GB18030, then
   Latin-1 (which never fails).
+- A charset label is sender-controlled text handed to `codecs.lookup`: control characters in it
+  (a NUL made `lookup` raise ValueError) are dropped, and only text codecs meant for mail are
+  used (`charset=base64` raised from binascii, `unicode_escape` made lone surrogates,
+  `punycode` decodes in quadratic time).
+- The stdlib re-reads a Content-Type or Content-Disposition on every `get_param`, in time
+  quadratic in its number of parameters (160,000 `; a=b` took 12 s); `POLICY`, the compat32
+  policy every parse here uses, shows at most `MAX_PARAMS` of them.
 """
 
 from __future__ import annotations
@@ -25,9 +32,52 @@ import base64
 import binascii
 import codecs
 import email
+import email.utils
 import quopri
 import re
+from email._policybase import Compat32
 from email.message import Message
+
+# --- the parser policy ------------------------------------------------------------------------
+
+MAX_PARAMS = 64
+_PARAM_HEADERS = frozenset({"content-type", "content-disposition"})
+
+
+def cut_params(value: str) -> str:
+    """`value` up to its MAX_PARAMS+1st semicolon: the type and MAX_PARAMS parameters."""
+    pos = -1
+    for _ in range(MAX_PARAMS + 1):
+        pos = value.find(";", pos + 1)
+        if pos < 0:
+            return value
+    return value[:pos]
+
+
+class _BoundedParams(Compat32):
+    """compat32, with at most MAX_PARAMS parameters visible in the headers that have them.
+
+    `Message.get_param` (the parser's own boundary lookup included) slices the value once per
+    parameter; the cut is linear, and is made on every read because the stored value stays raw.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        if isinstance(value, str) and name.lower() in _PARAM_HEADERS:
+            value = cut_params(value)
+        return super().header_fetch_parse(name, value)  # type: ignore[no-any-return]
+
+
+POLICY = _BoundedParams()
+
+
+def params_cut(part: Message) -> list[str]:
+    """The names of the part's headers that POLICY shows cut short."""
+    return [
+        name.lower()
+        for name, value in part.raw_items()
+        if name.lower() in _PARAM_HEADERS and isinstance(value, str) and len(cut_params(value)) < len(value)
+    ]
+
 
 # --- charsets ---------------------------------------------------------------------------------
 
@@ -50,22 +100,60 @@ _SUPERSETS = {
 # Labels that promise nothing about 8-bit bytes: treat non-ASCII under them as undeclared.
 _NO_PROMISE = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968", "unknown-8bit", "x-unknown", "default", ""})
 _SINGLE_BYTE = frozenset({"cp1252", "iso8859-2", "cp1250", "cp1251", "koi8-r"})
+# Text codecs Python has that no mail charset means, each harmful on sender bytes: escape
+# decoders build any code point (lone surrogates break every later encode), punycode is
+# quadratic, `undefined` and `charmap` are not charsets.
+_NOT_MAIL_CODECS = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined", "charmap"})
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
+_CHARSET_NAME = re.compile(r"[a-z0-9!#$%&'+^_`{}~.:()-]{1,64}")  # RFC 2978 mime-charset, bounded
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_label(label: str) -> str:
+    """A charset label without the quotes, spaces and control characters senders put around it."""
+    return _CONTROL_OR_SPACE.sub("", label).strip("\"'").lower()
 
 
 def codec_for(label: str | None) -> str | None:
     """Python codec to decode bytes labelled `label`, or None when the label tells us nothing."""
     if not label:
         return None
-    name = label.strip().strip("\"'").lower()
-    if name in _NO_PROMISE:
+    name = clean_label(label)
+    if name in _NO_PROMISE or not _CHARSET_NAME.fullmatch(name):
         return None
     if name in _GB:
         return "gb18030"
     name = _SUPERSETS.get(name, name)
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
         return None
+    # base64, rot13, zlib and friends are bytes-to-bytes or str-to-str transforms, not charsets.
+    if not info._is_text_encoding or info.name in _NOT_MAIL_CODECS:
+        return None
+    return info.name
+
+
+def declared_charset(part: Message, where: str, defects: list[str]) -> str | None:
+    """The part's `charset` parameter as a clean lower-case name; None when absent or unusable."""
+    value = part.get_param("charset")
+    if value is None:
+        return None
+    if isinstance(value, tuple):  # RFC 2231 charset*=
+        value = email.utils.collapse_rfc2231_value(value)
+    value = str(value)
+    name = clean_label(value)
+    if not _CHARSET_NAME.fullmatch(name):
+        defects.append(f"{where}: unusable charset parameter {shown(value)}; ignored")
+        return None
+    if name != value.strip().strip("\"'").lower():
+        defects.append(f"{where}: control characters or spaces in charset {shown(value)} removed")
+    return name
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """repr() of sender text for a defect, cut short: a 2 MB header must not become a 2 MB note."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
 def decode_bytes(data: bytes, label: str | None, where: str, defects: list[str], *, truncated: bool = False) -> str:
@@ -76,6 +164,16 @@ def decode_bytes(data: bytes, label: str | None, where: str, defects: list[str],
     """
     if not data:
         return ""
+    text = _decode_bytes(data, label, where, defects, truncated)
+    if _LONE_SURROGATE.search(text):  # utf-7 and utf-16 can decode to half a pair
+        defects.append(f"{where}: unpaired surrogates in the decoded text replaced")
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _decode_bytes(data: bytes, label: str | None, where: str, defects: list[str], truncated: bool) -> str:
+    if label and _CONTROL_OR_SPACE.search(label.strip()):
+        defects.append(f"{where}: control characters or spaces in charset {shown(label)} ignored")
     codec = codec_for(label)
     if codec is None and data.isascii():
         return data.decode("ascii")
@@ -84,21 +182,21 @@ def decode_bytes(data: bytes, label: str | None, where: str, defects: list[str],
         # non-ASCII is overwhelmingly what the sender really wrote.
         text = _try(data, "utf-8", truncated)
         if text is not None:
-            defects.append(f"{where}: labelled {label!r} but the bytes are UTF-8; read as UTF-8")
+            defects.append(f"{where}: labelled {shown(str(label))} but the bytes are UTF-8; read as UTF-8")
             return text
     if codec:
         text = _try(data, codec, truncated)
         if text is not None:
             return text
-        defects.append(f"{where}: bytes are not valid {label!r}")
-    elif label and label.strip().lower() not in _NO_PROMISE:
-        defects.append(f"{where}: unknown charset {label!r}")
+        defects.append(f"{where}: bytes are not valid {shown(label)}")
+    elif label and clean_label(label) not in _NO_PROMISE:
+        defects.append(f"{where}: unknown charset {shown(label)}")
     for fallback in ("utf-8", "gb18030"):
         if fallback == codec:
             continue
         text = _try(data, fallback, truncated)
         if text is not None:
-            if not label or label.strip().lower() in _NO_PROMISE or codec is None:
+            if not label or clean_label(label) in _NO_PROMISE or codec is None:
                 defects.append(f"{where}: 8-bit text without a usable charset; read as {fallback}")
             else:
                 defects.append(f"{where}: read as {fallback} instead")
@@ -109,11 +207,11 @@ def decode_bytes(data: bytes, label: str | None, where: str, defects: list[str],
 
 def _try(data: bytes, codec: str, truncated: bool) -> str | None:
     try:
-        if truncated:
-            return codecs.getincrementaldecoder(codec)().decode(data, final=False)
-        return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+        decoder = codecs.getincrementaldecoder(codec)() if truncated else None
+        text = decoder.decode(data, final=False) if decoder else data.decode(codec)
+    except (ValueError, LookupError, TypeError):  # UnicodeError, and whatever a codec raises
         return None
+    return text if isinstance(text, str) else None
 
 
 # --- headers ----------------------------------------------------------------------------------
@@ -121,6 +219,8 @@ def _try(data: bytes, codec: str, truncated: bool) -> str | None:
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([bBqQ])\?([^?\s]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+# The other C0 controls and DEL: never meant in a header, and a NUL breaks PostgreSQL text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]+")
 _SPACES = re.compile(r" {2,}")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
@@ -133,13 +233,7 @@ def decode_header(value: str | None, where: str, defects: list[str]) -> str:
     """
     if not value:
         return ""
-    value = _FOLD.sub("", value)
-    if _SURROGATE.search(value):
-        raw = value.encode("ascii", "surrogateescape")
-        try:
-            value = raw.decode("utf-8")  # legal since RFC 6532 (SMTPUTF8): not a defect
-        except UnicodeDecodeError:
-            value = decode_bytes(raw, None, where, defects)
+    value = decode_8bit(_FOLD.sub("", value), where, defects)
     if "=?" not in value:
         return value
     out: list[str] = []
@@ -177,9 +271,23 @@ def decode_header(value: str | None, where: str, defects: list[str]) -> str:
     return "".join(out)
 
 
+def decode_8bit(value: str, where: str, defects: list[str]) -> str:
+    """Raw 8-bit header bytes (kept by compat32 as surrogates) as text; encoded words untouched."""
+    if not _SURROGATE.search(value):
+        return value
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate the parser did not make: nothing to recover
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    try:
+        return raw.decode("utf-8")  # legal since RFC 6532 (SMTPUTF8): not a defect
+    except UnicodeDecodeError:
+        return decode_bytes(raw, None, where, defects)
+
+
 def single_line(text: str) -> str:
-    """One line: line breaks and tabs become spaces, runs of spaces shrink, ends stripped."""
-    return _SPACES.sub(" ", _LINE_BREAKS.sub(" ", text)).strip()
+    """One line: line breaks and tabs become spaces, other controls go, runs of spaces shrink."""
+    return _SPACES.sub(" ", _CONTROLS.sub("", _LINE_BREAKS.sub(" ", text))).strip()
 
 
 def decode_param(value: str | tuple[str, str | None, str] | None, where: str, defects: list[str]) -> str:
@@ -325,21 +433,28 @@ def repair_boundary(part: Message, where: str, defects: list[str]) -> bool:
     body = part.get_payload()
     if not isinstance(body, str):
         return False
+    # One pass over the delimiter lines: searching the rest of the body for each candidate was
+    # quadratic on a body of many distinct `--x` lines.
+    first: dict[str, int] = {}
+    recurring: set[str] = set()
     for match in _DELIMITER.finditer(body):
         candidate = match.group(1)
         if candidate.endswith("--"):
             candidate = candidate[:-2]
-        rest = body[match.end() :]
-        if f"\n--{candidate}" not in rest:
-            continue
-        part.set_param("boundary", candidate)
-        head = f"Content-Type: {part.get('content-type')}\r\n\r\n".encode("ascii", "replace")
-        rebuilt = email.message_from_bytes(head + raw_payload(part))
-        if not rebuilt.is_multipart():
-            return False
-        part.set_payload(rebuilt.get_payload())
-        part.preamble = rebuilt.preamble
-        part.epilogue = rebuilt.epilogue
-        defects.append(f"{where}: multipart without a boundary parameter; recovered boundary {candidate!r}")
-        return True
-    return False
+        if candidate in first:
+            recurring.add(candidate)
+        else:
+            first[candidate] = match.start()
+    if not recurring:
+        return False
+    candidate = min(recurring, key=first.__getitem__)
+    part.set_param("boundary", candidate)
+    head = f"Content-Type: {part.get('content-type')}\r\n\r\n".encode("ascii", "replace")
+    rebuilt = email.message_from_bytes(head + raw_payload(part), policy=POLICY)
+    if not rebuilt.is_multipart():
+        return False
+    part.set_payload(rebuilt.get_payload())
+    part.preamble = rebuilt.preamble
+    part.epilogue = rebuilt.epilogue
+    defects.append(f"{where}: multipart without a boundary parameter; recovered boundary {candidate!r}")
+    return True

@@ -18,8 +18,13 @@ from sqlalchemy.orm import Session
 from mailbot import people, tokens
 from mailbot.app import App
 from mailbot.calendar_files import action_todos
+from mailbot.errors import MailbotError
 from mailbot.outbox import OutgoingFile, enqueue_many, insert_one, outbox_values
 from mailbot.store.models import Event, Person
+
+
+class TooMuchMail(MailbotError):
+    """One inbound mail would decide more mails than policy allows."""
 
 
 @dataclass(kw_only=True)
@@ -63,9 +68,17 @@ class Notifier:
         config = self.app.config
         return {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
 
+    def count_mails(self, adding: int) -> None:
+        """The safety net behind the draft limits: one inbound mail decides at most so many mails.
+        Raises TooMuchMail, which rolls its whole transaction back (nothing half-done)."""
+        limit = self.app.policy.limits.mails_per_mail
+        if self.inbound_mail_id is not None and len(self.sent) + adding > limit:
+            raise TooMuchMail(f"this mail would make more than {limit} mails")
+
     def send(self, **mail: Any) -> bool:
         """A new mail (not an answer) to one person (`mail` as `prepare` takes it); False when that
         key was decided before."""
+        self.count_mails(1)
         values = self.prepare(**mail)
         written = insert_one(self.session, values)
         if written:
@@ -96,6 +109,7 @@ class Notifier:
 
     def send_prepared(self, rows: Sequence[dict[str, Any]]) -> set[str]:
         """Write prepared mails in one statement; the keys that were new (the others were decided before)."""
+        self.count_mails(len(rows))
         written = enqueue_many(self.session, rows)
         self.sent.extend(row["key"] for row in rows if row["key"] in written)
         return written

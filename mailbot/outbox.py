@@ -9,21 +9,25 @@ restarts and two daemons.
 from __future__ import annotations
 
 import base64
+import email.policy
 import hashlib
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from mailbot.addresses import address_problem
 from mailbot.clock import Clock
 from mailbot.render import Renderer
 from mailbot.store.db import Database
@@ -159,18 +163,29 @@ def render_row(row: OutboxMail, renderer: Renderer) -> None:
 
 
 def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMessage:
-    """Headers through the `email` package only: no value reaches a header by concatenation."""
+    """Headers through the `email` package only: no value reaches a header by concatenation.
+
+    Raises UnbuildableMail when this row can never become a mail (a recipient no server takes):
+    the row is failed, the rest of the outbox goes on.
+    """
     assert row.body_text is not None and row.body_html is not None, "render_row first"
-    message = EmailMessage()
+    problem = address_problem(row.to_address)
+    if problem:
+        raise UnbuildableMail(f"recipient {row.to_address!r}: {problem}")
+    message = EmailMessage(policy=OUTGOING)
     message["From"] = Address(display_name=sender.name, addr_spec=sender.address)
-    message["To"] = Address(display_name=row.to_name or "", addr_spec=row.to_address)
-    message["Subject"] = row.subject
+    # Built from its parts, not parsed: the email package refuses a Unicode local part as an
+    # addr_spec, though SMTPUTF8 servers and the delivery (see delivery/) carry it.
+    local, _, domain = row.to_address.rpartition("@")
+    message["To"] = Address(display_name=one_line(row.to_name or "", MAX_NAME_CHARS), username=local, domain=domain)
+    message["Subject"] = one_line(row.subject, MAX_SUBJECT_CHARS)
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = f"<{row.message_id}>"
-    if row.in_reply_to:
+    if row.in_reply_to and is_message_id(row.in_reply_to):
         message["In-Reply-To"] = f"<{row.in_reply_to}>"
-    if row.references:
-        message["References"] = row.references
+    references = [ref for ref in (row.references or "").split() if is_message_id(ref.strip("<>"))]
+    if references:
+        message["References"] = " ".join(references[-MAX_REFERENCES:])
     if row.reply_token:
         message["Reply-To"] = Address(display_name=sender.name, addr_spec=plus_address(sender.address, row.reply_token))
     message["Auto-Submitted"] = row.auto_submitted
@@ -179,13 +194,74 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
     for attached in row.attachments or []:
-        maintype, _, subtype = attached["content_type"].partition("/")
-        data = base64.b64decode(attached["data"])
-        if maintype == "text":  # with its charset, or Outlook reads the Chinese in an .ics as mojibake
-            message.add_attachment(data.decode("utf-8"), subtype=subtype, filename=attached["filename"])
-        else:
-            message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attached["filename"])
+        maintype, subtype, charset = content_type_parts(attached["content_type"])
+        # Bytes as they came, with their own charset (a GBK .csv stays GBK; our .ics says UTF-8,
+        # or Outlook reads its Chinese as mojibake): never decoded and re-encoded here.
+        message.add_attachment(
+            base64.b64decode(attached["data"]), maintype=maintype, subtype=subtype,
+            filename=one_line(attached["filename"], 200) or "attachment",
+            params={"charset": charset} if charset else None,
+        )  # fmt: skip
     return message
+
+
+# What one mail of ours may echo back into its headers, whatever the mail it answers carried.
+MAX_SUBJECT_CHARS = 250
+MAX_NAME_CHARS = 80
+MAX_REFERENCES = 10
+_MESSAGE_ID = re.compile(r"[\x21-\x3b\x3d\x3f-\x7e]{1,250}")
+_TOKEN = re.compile(r"[A-Za-z0-9!#$&^_.+-]{1,64}")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def is_message_id(value: str) -> bool:
+    """Printable ASCII without brackets or spaces, of a sane length: anything else would go out
+    as RFC 2047 encoded words and break the thread."""
+    return "@" in value and _MESSAGE_ID.fullmatch(value) is not None
+
+
+def one_line(text: str, limit: int) -> str:
+    text = " ".join(_CONTROLS.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def content_type_parts(value: str) -> tuple[str, str, str | None]:
+    """`text/csv; charset=gbk` -> ("text", "csv", "gbk"); text without a charset is UTF-8 (ours)."""
+    ctype, _, params = value.partition(";")
+    maintype, _, subtype = ctype.strip().lower().partition("/")
+    if not (_TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype)) or maintype in ("multipart", "message"):
+        return "application", "octet-stream", None
+    charset = None
+    for param in params.split(";"):
+        name, _, found = param.partition("=")
+        if name.strip().lower() == "charset" and _TOKEN.fullmatch(found.strip().strip('"')):
+            charset = found.strip().strip('"').lower()
+    return maintype, subtype, charset or ("utf-8" if maintype == "text" else None)
+
+
+class MessageIdListHeader(UnstructuredHeader):
+    """In-Reply-To and References folded between ids, never inside one. The default folding wraps
+    at 78 characters and turns an id longer than that (Gmail's run to ~90) into RFC 2047 encoded
+    words, which no client matches against a Message-ID: the thread breaks. Each id is at most
+    250 characters (`is_message_id`), so every line stays far under 998."""
+
+    def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
+        return f"{self.name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
+
+
+def outgoing_policy() -> EmailPolicy:
+    registry = HeaderRegistry()
+    registry.map_to_type("in-reply-to", MessageIdListHeader)
+    registry.map_to_type("references", MessageIdListHeader)
+    return email.policy.default.clone(header_factory=registry)  # type: ignore[no-any-return]
+
+
+# Every mail we build, and every delivery that writes it out, uses this policy.
+OUTGOING = outgoing_policy()
+
+
+class UnbuildableMail(Exception):
+    """This row can never become a mail: failed at once, never retried."""
 
 
 class TemporaryDeliveryError(Exception):
@@ -232,47 +308,92 @@ def flush(
         )
     try:
         for row_id in due:
-            with db.transaction() as session:
-                query = select(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "pending")
-                if session.get_bind().dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True)
-                row = session.scalar(query)
-                if row is not None:
-                    render_row(row, renderer)
-                    result = deliver_one(row, delivery, sender, now)
-                    counts[result] += 1
-                    if result == "failed" and admin and admin != row.to_address and row.kind != "delivery_failed":
-                        # A mail that will never arrive is news for a person: the admin is told once.
-                        enqueue(
-                            session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
-                            to_address=admin, to_name=None, language=admin_language, now=now,
-                            context={"to": row.to_address, "subject": row.subject, "error": row.last_error or "",
-                                     "failed_kind": row.kind, "bot_name": sender.name, "bot_address": sender.address,
-                                     "docs_url": "", "token": None},
-                        )  # fmt: skip
+            try:
+                result = deliver_row(db, row_id, delivery, sender, renderer, now, admin, admin_language)
+            except Exception as exc:
+                # The database refused this row's update, or something nobody foresaw: the row is
+                # failed (never retried into the same error, never sent twice) and the rest goes out.
+                log.exception("outbox row %s could not be delivered; going on with the next", row_id)
+                counts["failed"] += mark_failed(db, row_id, describe(exc))
+                continue
+            if result is not None:
+                counts[result] += 1
     finally:
         delivery.close()
     return counts
 
 
-def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, now: datetime) -> str:
+def deliver_row(
+    db: Database, row_id: int, delivery: Delivery, sender: Sender, renderer: Renderer, now: datetime,
+    admin: str, admin_language: str,
+) -> str | None:  # fmt: skip
+    """One row in its own transaction holding its lock: sent, retry or failed (None: not ours now)."""
+    with db.transaction() as session:
+        query = select(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "pending")
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = session.scalar(query)
+        if row is None:
+            return None
+        result = deliver_one(row, delivery, sender, renderer, now)
+        if result == "failed" and admin and admin != row.to_address and row.kind != "delivery_failed":
+            # A mail that will never arrive is news for a person: the admin is told once.
+            enqueue(
+                session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
+                to_address=admin, to_name=None, language=admin_language, now=now,
+                context={"to": row.to_address, "subject": one_line(row.subject, MAX_SUBJECT_CHARS),
+                         "error": row.last_error or "", "failed_kind": row.kind, "bot_name": sender.name,
+                         "bot_address": sender.address, "docs_url": "", "token": None},
+            )  # fmt: skip
+        return result
+
+
+def mark_failed(db: Database, row_id: int, reason: str) -> int:
+    try:
+        with db.transaction() as session:
+            done = session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == row_id, OutboxMail.status == "pending")
+                .values(status="failed", last_error=reason[:1000])
+            )
+            return int(done.rowcount or 0)  # type: ignore[attr-defined]
+    except Exception:  # the database itself is away: the next pass tries the row again
+        log.exception("outbox row %s could not be marked failed", row_id)
+        return 0
+
+
+def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: Renderer, now: datetime) -> str:
     row.attempts += 1
     try:
-        delivery.send(build_message(row, sender, now), row.to_address)
-    except TemporaryDeliveryError as exc:
-        row.last_error = str(exc)[:1000]
-        log.warning("delivery to %s deferred: %s", row.to_address, exc)
+        render_row(row, renderer)
+        message = build_message(row, sender, now)
+    except Exception as exc:  # this row's own content: it will never build, the next rows will
+        return fail(row, f"could not be built: {describe(exc)}")
+    try:
+        delivery.send(message, row.to_address)
+    except PermanentDeliveryError as exc:
+        return fail(row, str(exc))
+    except Exception as exc:  # TemporaryDeliveryError, and anything a delivery did not foresee
+        row.last_error = describe(exc)[:1000]
+        log.warning("delivery to %s deferred: %s", row.to_address, row.last_error)
         if row.attempts >= MAX_ATTEMPTS:
             row.status = "failed"
             return "failed"
         row.next_attempt_at = now + timedelta(minutes=2**row.attempts)
         return "retry"
-    except PermanentDeliveryError as exc:
-        row.status = "failed"
-        row.last_error = str(exc)[:1000]
-        log.error("delivery to %s failed: %s", row.to_address, exc)
-        return "failed"
     row.status = "sent"
     row.sent_at = now
     log.info("sent %s to %s", row.kind, row.to_address)
     return "sent"
+
+
+def fail(row: OutboxMail, reason: str) -> str:
+    row.status = "failed"
+    row.last_error = reason[:1000]
+    log.error("mail %s to %s failed for good: %s", row.key, row.to_address, reason)
+    return "failed"
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, TemporaryDeliveryError | PermanentDeliveryError) else f"{type(exc).__name__}: {text}"

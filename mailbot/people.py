@@ -8,15 +8,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.addresses import is_valid_address
 from mailbot.formats.model import PersonRef
 from mailbot.message import Address
 from mailbot.store.models import Person, PersonName
+
+# A display name longer than this is not a name (the people table keeps 200).
+NAME_CHARS = 200
 
 
 def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str) -> None:
     """Remember display names people's own clients write, so a later minutes draft that names
     them resolves; a directory entry is never overwritten by a header. Two queries per mail."""
-    wanted = [p for p in people if p.address and p.address != skip]
+    # An address no server takes is nobody to remember (and no row for the database to refuse).
+    wanted = [p for p in people if p.address and p.address != skip and is_valid_address(p.address)]
     if not wanted:
         return
     known = {
@@ -25,11 +30,11 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
     for person in wanted:
         if person.address not in known:
             known[person.address] = Person(
-                address=person.address, name=person.name or None, source="headers", created_at=now
+                address=person.address, name=person.name[:NAME_CHARS] or None, source="headers", created_at=now
             )
             session.add(known[person.address])
         elif known[person.address].source == "headers" and person.name and not known[person.address].name:
-            known[person.address].name = person.name
+            known[person.address].name = person.name[:NAME_CHARS]
     session.flush()
     ids = {known[w.address].id for w in wanted}
     rows = session.execute(select(PersonName.person_id, PersonName.name).where(PersonName.person_id.in_(ids)))
@@ -37,7 +42,7 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
     for person in wanted:
         name = person.name.strip()
         key = (known[person.address].id, name)
-        if name and "@" not in name and len(name) <= 200 and key not in seen:
+        if name and "@" not in name and len(name) <= NAME_CHARS and key not in seen:
             seen.add(key)
             session.add(PersonName(person_id=key[0], name=name))
 

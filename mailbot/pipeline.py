@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import traceback
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot import people
 from mailbot.app import App
 from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like, load_routing
+from mailbot.errors import MailbotError
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
@@ -27,6 +29,7 @@ from mailbot.handlers.command import bare_command, handle_command, handle_unknow
 from mailbot.handlers.machine import handle_machine_mail
 from mailbot.handlers.minutes import handle_minutes
 from mailbot.handlers.reply import handle_reply
+from mailbot.limits import lines_over_limit
 from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
@@ -68,7 +71,7 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
         return record_refusal(app, raw, content_hash, source_key, mail, f"over the {limit}-byte limit")
     try:
         with app.db.transaction() as session:
-            if mail.message_id and is_duplicate_message(session, mail):
+            if mail.message_id and is_duplicate_message(session, mail, written_hash(app, mail)):
                 record = new_record(app, session, raw, content_hash, source_key, mail)
                 record.outcome, record.kind = "duplicate", "duplicate"
                 return Processed(record.id, "duplicate", "duplicate")
@@ -84,8 +87,9 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
         # transaction did the work, ours rolled back whole.
         with app.db.transaction() as session:
             earlier = find_earlier(session, content_hash, source_key)
-        if earlier is None:
-            raise
+        if earlier is None:  # a constraint of the handler's own rows: this mail's failure
+            log.exception("handler failed on mail %s", mail.message_id)
+            return record_failure(app, raw, content_hash, source_key, mail, RuntimeError("a stored value was refused"))
         return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
     except Exception as exc:
         log.exception("handler failed on mail %s", mail.message_id)
@@ -129,6 +133,13 @@ def dispatch(ctx: HandlerContext) -> Outcome:
         # A corrected draft sent as a reply: read only what the person wrote, never our quoted
         # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
         text, html = strip_reply(mail.body_text, markers=app.reply_markers), ""
+    lines = lines_over_limit(text if text.strip() else html_line_breaks(html), app.policy.limits)
+    if lines is not None:
+        # Read no further: parsing is linear, but no draft has this many lines, and its answer
+        # (one line per problem) would be as long as the draft.
+        limit = app.policy.limits.lines_per_draft
+        ctx.answer(kind="too_big", context={"lines": lines, "line_limit": limit}, rate_limited=True)
+        return Outcome("rejected", "too_big", error=f"{lines} lines, over the {limit}-line limit")
     parsed = read_meeting(
         text,
         html,
@@ -148,6 +159,14 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     if intent == "minutes":
         return handle_minutes(ctx, parsed)
     return handle_unknown(ctx, found.reason)
+
+
+_HTML_BREAKS = re.compile(r"<(?:tr|br|p|div|li)\b", re.IGNORECASE)
+
+
+def html_line_breaks(html: str) -> str:
+    """Enough of an HTML body to count its lines as they will read (rows, breaks, paragraphs)."""
+    return "\n" * len(_HTML_BREAKS.findall(html))
 
 
 def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minutes"] | None:
@@ -187,27 +206,41 @@ def find_earlier(session: Session, content_hash: str, source_key: str | None) ->
     return found
 
 
-def is_duplicate_message(session: Session, mail: InboundMail) -> bool:
-    """The same Message-ID from the same sender, arrived by another route (Cc and To, a resend by the MTA)."""
+def is_duplicate_message(session: Session, mail: InboundMail, body_hash: str) -> bool:
+    """The same Message-ID from the same sender with the same words, arrived by another route
+    (Cc and To, a resend by the MTA). A client that reuses a Message-ID for a new mail ("确认"
+    after the draft) is not a duplicate: the words decide, not the ID alone."""
     sender = mail.sender.address if mail.sender else None
     query = select(InboundRecord.id).where(
         InboundRecord.message_id == mail.message_id,
         InboundRecord.sender == sender,
         InboundRecord.outcome != "duplicate",
+        or_(InboundRecord.body_hash == body_hash, InboundRecord.body_hash.is_(None)),
     )
     return session.scalar(query.limit(1)) is not None
+
+
+def written_hash(app: App, mail: InboundMail) -> str:
+    """What the person wrote (quotes and our marker cut, spacing ignored) and what they attached."""
+    digest = hashlib.sha256(" ".join(strip_reply(mail.body_text, markers=app.reply_markers).split()).encode())
+    for attachment in mail.attachments:
+        digest.update(hashlib.sha256(attachment.payload).digest())
+    return digest.hexdigest()
 
 
 def new_record(
     app: App, session: Session, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None
 ) -> InboundRecord:
+    # Values the database would refuse (NUL, over-long) are cleaned by the column types; the raw
+    # bytes stay whole (a binary column holds NUL), so nothing of the mail is lost.
     record = InboundRecord(
         message_id=mail.message_id if mail else None,
         content_hash=content_hash,
+        body_hash=written_hash(app, mail) if mail else None,
         source_key=source_key,
         received_at=app.now(),
         sender=mail.sender.address if mail and mail.sender else None,
-        subject=mail.subject if mail else "",
+        subject=mail.subject[:MAX_STORED_SUBJECT] if mail else "",
         raw=raw,
         kind="unknown",
         outcome="failed",
@@ -235,10 +268,31 @@ def answerable(app: App, session: Session, mail: InboundMail) -> bool:
     return classify(mail, classify_context(app, session)).intent != "ignore"
 
 
+# A subject is kept whole in the raw mail; the record's copy is for lists and logs.
+MAX_STORED_SUBJECT = 2000
+
+
 def record_failure(
     app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None, exc: Exception
 ) -> Processed:
-    error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    # Our own errors say what to do in words; anything else is named with its type for the admin.
+    error = str(exc) if isinstance(exc, MailbotError) else "".join(traceback.format_exception_only(exc)).strip()
+    error = error[:2000]
+    try:
+        return record_failure_answered(app, raw, content_hash, source_key, mail, error)
+    except Exception:
+        # Even the failure could not be recorded with what we read of the mail (or answered):
+        # keep the raw bytes and the error alone, so the mail is on record and the loop goes on.
+        log.exception("recording the failure of mail %s failed; keeping its raw bytes only", content_hash[:12])
+    with app.db.transaction() as session:
+        record = new_record(app, session, raw, content_hash, source_key, None)
+        record.error = error
+        return Processed(record.id, "failed", "unknown", error)
+
+
+def record_failure_answered(
+    app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None, error: str
+) -> Processed:
     with app.db.transaction() as session:
         record = new_record(app, session, raw, content_hash, source_key, mail)
         record.error = error

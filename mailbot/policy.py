@@ -25,7 +25,31 @@ class ConsentPolicy:
 
 @dataclass(frozen=True)
 class AnswersPolicy:
+    # Error and help answers to one address in an hour, whatever it wrote…
     error_answers_per_hour: int = 3
+    # …and beyond that, only to words it has not sent within the hour (a person correcting a
+    # draft again), up to this many. The same words again are a loop and get no answer.
+    new_content_answers_per_hour: int = 20
+
+
+@dataclass(frozen=True)
+class LimitsPolicy:
+    """The most work one mail may make: past these it is refused whole, with a clear answer."""
+
+    actions_per_draft: int = 200
+    # Distinct people a draft names (host, recorder, attendees, owners, requesters): each may get mail.
+    people_per_draft: int = 100
+    # Lines of the body read as an agenda or minutes draft.
+    lines_per_draft: int = 3000
+    # Title, place, project, and each action's owner, support, deliverable and due text.
+    field_chars: int = 200
+    # The safety net behind the others: mails one inbound mail may decide in all.
+    mails_per_mail: int = 400
+
+    def __post_init__(self) -> None:
+        for name in ("actions_per_draft", "people_per_draft", "lines_per_draft", "field_chars", "mails_per_mail"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"limits.{name}: must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,7 @@ class Policy:
     agenda: AgendaPolicy = field(default_factory=AgendaPolicy)
     consent: ConsentPolicy = field(default_factory=ConsentPolicy)
     answers: AnswersPolicy = field(default_factory=AnswersPolicy)
+    limits: LimitsPolicy = field(default_factory=LimitsPolicy)
     reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import email.errors
 import mailbox
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+
+from mailbot.addresses import needs_smtputf8
+from mailbot.outbox import PermanentDeliveryError, TemporaryDeliveryError
 
 
 class MaildirDelivery:
@@ -14,8 +17,17 @@ class MaildirDelivery:
         self._box = mailbox.Maildir(str(path), create=True)
 
     def send(self, message: EmailMessage, recipient: str) -> None:
+        # A Unicode address is written as UTF-8, as an SMTPUTF8 server would have delivered it.
+        smtputf8 = needs_smtputf8(recipient)
+        try:
+            data = message.as_bytes(policy=message.policy.clone(utf8=True) if smtputf8 else message.policy)
+        except (ValueError, TypeError, LookupError, email.errors.MessageError) as exc:
+            raise PermanentDeliveryError(f"cannot be written as a mail: {exc}") from exc
         # Delivered-To records the envelope recipient, as an MTA's local delivery would.
-        self._box.add(f"Delivered-To: {recipient}\n".encode() + message.as_bytes(policy=policy.default))
+        try:
+            self._box.add(f"Delivered-To: {recipient}\n".encode() + data)
+        except OSError as exc:  # a full disk, a folder gone: try again later
+            raise TemporaryDeliveryError(f"cannot write to {self.path}: {exc}") from exc
 
     def close(self) -> None:
         self._box.close()

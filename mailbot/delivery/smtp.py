@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -61,6 +62,11 @@ class SmtpDelivery:
         connection = self._connect()
         try:
             refused = connection.send_message(message, from_addr=self.envelope_from, to_addrs=[recipient])
+        except smtplib.SMTPNotSupportedError as exc:
+            # An SMTPUTF8 address on a server that does not offer SMTPUTF8: it never will.
+            raise PermanentDeliveryError(f"the server cannot carry this address: {exc}") from exc
+        except (ValueError, TypeError, LookupError, email.errors.MessageError) as exc:
+            raise PermanentDeliveryError(f"cannot be written as a mail: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise _classify(code, text) from exc

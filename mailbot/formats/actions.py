@@ -17,7 +17,7 @@ from datetime import date
 from mailbot.formats.dates import read_date
 from mailbot.formats.lines import has_cjk, strip_marker, unbold
 from mailbot.formats.model import ParsedAction, PersonRef, Problem
-from mailbot.formats.people import PersonText, Resolution, parse_people
+from mailbot.formats.people import PersonText, Resolution, invalid_address, parse_people
 from mailbot.formats.tables import Table
 from mailbot.formats.vocabulary import Vocabulary
 from mailbot.workdays import WorkCalendar
@@ -191,6 +191,8 @@ def _owner(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Pro
     result = resolve(people[0])
     if result.outcome == "ok":
         return result.person, problems, extra
+    if result.outcome == "invalid":
+        return None, [invalid_address("owner", result, raw.line), *problems], extra
     code = {
         "placeholder": "placeholder_person",
         "ambiguous": "ambiguous_owner",
@@ -215,6 +217,8 @@ def _requester(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list
     result = resolve(people[0])
     if result.outcome == "ok":
         return result.person, []
+    if result.outcome == "invalid":
+        return None, [invalid_address("requester", result, raw.line)]
     if result.outcome == "ambiguous":
         detail = f"requester: {people[0].text}: {', '.join(result.candidates)}"
     else:

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from mailbot.addresses import is_valid_address
 from mailbot.formats.lines import has_cjk, is_cjk, unbold
-from mailbot.formats.model import PersonRef
+from mailbot.formats.model import PersonRef, Problem
 
 DirectoryLookup = Callable[[str, str | None], Sequence[PersonRef]]
 
-Outcome = Literal["ok", "empty", "placeholder", "unresolved", "ambiguous"]
+Outcome = Literal["ok", "empty", "placeholder", "unresolved", "ambiguous", "invalid"]
 
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
@@ -56,6 +57,12 @@ class Resolution:
     outcome: Outcome
     person: PersonRef | None = None
     candidates: tuple[str, ...] = ()  # the addresses a name matched (two or more when ambiguous)
+
+
+def invalid_address(role: str, result: Resolution, line: str) -> Problem:
+    """An address nobody's server would take: an error whatever the role, since the person would
+    get no mail (and one mail that cannot be built must never reach the outbox)."""
+    return Problem("invalid_address", line, detail=f"{role}: {result.candidates[0]}", section="people")
 
 
 def find_addresses(text: str) -> list[tuple[int, int, str]]:
@@ -224,6 +231,10 @@ class Resolver:
 
     def resolve(self, person: PersonText) -> Resolution:
         if person.address:
+            if not is_valid_address(person.address):
+                # `a..b@corp.example` reads as an address but no server takes it: a problem to quote
+                # in the answer now, not a mail that cannot be built later.
+                return Resolution("invalid", candidates=(person.address,))
             return Resolution("ok", PersonRef(person.address, person.name, person.department))
         if not person.name:
             return Resolution("empty")

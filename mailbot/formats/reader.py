@@ -22,7 +22,7 @@ from mailbot.formats.actions import (
 from mailbot.formats.dates import read_date, read_meeting_when
 from mailbot.formats.fields import FieldCollector, FieldValue
 from mailbot.formats.model import ParsedAction, ParsedMeeting, PersonRef, Problem, Topic
-from mailbot.formats.people import DirectoryLookup, PersonText, Resolution, Resolver, parse_people
+from mailbot.formats.people import DirectoryLookup, PersonText, Resolution, Resolver, invalid_address, parse_people
 from mailbot.formats.sections import Section, split_sections
 from mailbot.formats.tables import Table, TableSpec, find_text_tables, table_from_rows
 from mailbot.formats.topics import (
@@ -77,6 +77,8 @@ def _problem_for(result: Resolution, person: PersonText, line: str, role: str) -
         return None
     if result.outcome == "empty":
         return Problem("missing_owner", line, section="actions") if role == "owner" else None
+    if result.outcome == "invalid":
+        return invalid_address(role, result, line)
     codes = _ROLE_CODES["owner" if role == "owner" else "other"]
     detail = person.text if result.outcome != "ambiguous" else f"{person.text}: {', '.join(result.candidates)}"
     if role != "owner":

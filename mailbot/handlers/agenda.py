@@ -10,6 +10,7 @@ from sqlalchemy import select
 from mailbot.calendar_files import meeting_event
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.limits import draft_over_limits
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Meeting, Topic
@@ -29,7 +30,7 @@ def problem_view(problem: Problem) -> dict[str, Any]:
 
 
 def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
-    errors = list(parsed.errors)
+    errors = draft_over_limits(parsed, ctx.app.policy.limits) or list(parsed.errors)
     if not parsed.title:
         errors.append(Problem("missing_field", line="", detail="title", section="fields"))
     if parsed.date is None:

@@ -13,11 +13,13 @@ from sqlalchemy import func, select
 from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
-from mailbot.outbox import OutgoingFile, enqueue
+from mailbot.outbox import MAX_NAME_CHARS, OutgoingFile, enqueue, one_line
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+# An answer's subject quotes the mail's own: the first words, not a 2 MB subject back.
+ECHOED_SUBJECT_CHARS = 120
 ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error", "reply_refused", "too_big")
 
 
@@ -74,8 +76,8 @@ class HandlerContext(Notifier):
     ) -> bool:
         """The answer to the mail in hand: threaded to it, marked auto-replied, one per mail and kind."""
         to = self.sender_address
-        if rate_limited and self.error_answers_last_hour(to) >= self.app.policy.answers.error_answers_per_hour:
-            self.event("answer.suppressed", detail={"kind": kind, "reason": "rate limit"})
+        if rate_limited and (reason := self.answer_limited(to)):
+            self.event("answer.suppressed", detail={"kind": kind, "reason": reason})
             return False
         token = self.token(token_for, to) if token_for else None
         references = (*self.mail.references, self.mail.message_id) if self.mail.message_id else self.mail.references
@@ -86,12 +88,14 @@ class HandlerContext(Notifier):
             key=f"answer:{kind}:{self.record.id}",
             kind=kind,
             to_address=to,
-            to_name=self.mail.sender.name if self.mail.sender and self.mail.sender.name else None,
+            to_name=one_line(self.mail.sender.name, MAX_NAME_CHARS)
+            if self.mail.sender and self.mail.sender.name
+            else None,
             language=self.sender_language(),
             context={
                 **context,
                 "token": token,
-                "original_subject": REPLY_PREFIX.sub("", self.mail.subject),
+                "original_subject": one_line(REPLY_PREFIX.sub("", self.mail.subject), ECHOED_SUBJECT_CHARS),
                 **self.common(),
             },
             now=self.now,
@@ -106,6 +110,30 @@ class HandlerContext(Notifier):
         if written:
             self.sent.append(f"answer:{kind}")
         return written
+
+    def answer_limited(self, address: str) -> str | None:
+        """Why an error answer to `address` is withheld now, or None to send it. The first few an
+        hour go out whatever was written; after that only new words are answered (a recorder's
+        fourth corrected draft), and the same words again are a loop that gets nothing."""
+        answers = self.app.policy.answers
+        sent = self.error_answers_last_hour(address)
+        if sent < answers.error_answers_per_hour:
+            return None
+        if sent >= answers.new_content_answers_per_hour:
+            return "rate limit"
+        if self.record.body_hash is None or self.said_before(address, self.record.body_hash):
+            return "repeated content"
+        return None
+
+    def said_before(self, address: str, body_hash: str) -> bool:
+        since = self.now - timedelta(hours=1)
+        query = select(InboundRecord.id).where(
+            InboundRecord.sender == address,
+            InboundRecord.body_hash == body_hash,
+            InboundRecord.id != self.record.id,
+            InboundRecord.received_at >= since,
+        )
+        return self.session.scalar(query.limit(1)) is not None
 
     def error_answers_last_hour(self, address: str) -> int:
         since = self.now - timedelta(hours=1)

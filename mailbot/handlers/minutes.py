@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
 from mailbot.handlers.agenda import problem_view
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.limits import draft_over_limits
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names, verifier
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
 
@@ -52,7 +53,9 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         ctx.event("meeting.created", meeting_id=meeting.id)
 
     only_attached = attachment_only(ctx, parsed)
-    errors = [only_attached] if only_attached else validation_errors(parsed)
+    # Over a limit, that is the answer: not one line per action of a 50,000-line draft.
+    errors = draft_over_limits(parsed, ctx.app.policy.limits)
+    errors = errors or ([only_attached] if only_attached else validation_errors(parsed))
     if meeting is None or errors:
         return reject(ctx, meeting, errors)
 

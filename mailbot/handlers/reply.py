@@ -22,6 +22,7 @@ from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
 from mailbot.meetings import action_view, meeting_view, verifier
+from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
@@ -326,12 +327,17 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Del
             continue
         deliverable = Deliverable(
             action_id=action.id, inbound_mail_id=ctx.record.id, filename=attachment.filename,
-            content_type=attachment.content_type, size=len(attachment.payload), payload=attachment.payload,
+            content_type=stored_type(attachment), size=len(attachment.payload), payload=attachment.payload,
             created_at=ctx.now,
         )  # fmt: skip
         ctx.session.add(deliverable)
         stored.append(deliverable)
     return stored, refused
+
+
+def stored_type(attachment: Attachment) -> str:
+    """The content type with its declared charset: a GBK .csv is forwarded as GBK, never re-read."""
+    return f"{attachment.content_type}; charset={attachment.charset}" if attachment.charset else attachment.content_type
 
 
 def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:

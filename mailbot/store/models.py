@@ -18,12 +18,12 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    String,
-    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import String as SqlString
+from sqlalchemy import Text as SqlText
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -46,6 +46,35 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class String(TypeDecorator[str]):
+    """A string column as every database takes it: no NUL (PostgreSQL refuses one in text) and
+    never longer than the column (PostgreSQL refuses that too; SQLite would keep it).
+
+    Drafts and replies are checked against the limits people are told about (`mailbot.limits`);
+    this is the backstop for every other value a mail puts in a row, so that no header or line
+    of one mail can make its own record, or its answer, impossible to store.
+    """
+
+    impl = SqlString
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value, self.impl.length)  # type: ignore[attr-defined]
+
+
+class Text(String):
+    impl = SqlText
+    cache_ok = True
+
+
+def clean_text(value: str | None, length: int | None) -> str | None:
+    if value is None or not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value[:length] if length and len(value) > length else value
 
 
 class Base(DeclarativeBase):
@@ -91,6 +120,10 @@ class InboundMail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the person wrote (quotes cut, attachments included), hashed: the same Message-ID with
+    # other words is a mail of its own, and the same words again and again are a loop, not a
+    # person correcting a draft. None on mails recorded before this was kept.
+    body_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Where it came from, e.g. "imap:INBOX:1700000000:42" or "maildir:<key>"; unique when present.
     source_key: Mapped[str | None] = mapped_column(String(500), unique=True)
     received_at: Mapped[datetime]
