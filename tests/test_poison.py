@@ -326,3 +326,52 @@ def test_an_unreadable_mail_still_has_its_sender_answered(app: App) -> None:
         record = session.scalar(select(InboundMail))
     assert record is not None and record.sender == "zhang.wei@corp.example"
     assert [r.to_address for r in outbox(app)] == ["zhang.wei@corp.example"]
+
+
+def test_the_daemon_process_keeps_reading_and_delivering_after_a_poison_mail_and_a_poison_row(
+    tmp_path: Path, database_url: str
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from mailbot.cli import main
+    from mailbot.config import load_config
+    from tests.test_daemon import wait_for
+
+    home = tmp_path / "bot"
+    assert main(["init", str(home)]) == 0
+    config = home / "config.toml"
+    config.write_text(config.read_text().replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"'))
+    app = App.open(load_config(config), FixedClock(datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)))
+    put(app, "help:poison-row", "a..b@corp.example")  # waiting in the outbox before the daemon starts
+    app.db.dispose()
+    (home / "inbox" / "new" / "1.M1.host").write_bytes(hostile_headers("nul-message-id"))
+    (home / "inbox" / "new" / "2.M2.host").write_bytes(hostile_headers("long-from"))
+    command = [sys.executable, "-m", "mailbot.cli", "--config", str(config), "--now", "2026-12-02T18:00",
+               "run", "--interval", "0.2"]  # fmt: skip
+    daemon = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sent = home / "sent" / "new"
+    try:
+        assert wait_for(lambda: len(list(sent.iterdir())) >= 1), "the poison mail's sender was not answered"
+        time.sleep(0.2)
+        good = mail("帮助", sender="李娜 <li.na@corp.example>", message_id="<later@client.example>", subject="问一下")
+        (home / "inbox" / "new" / "3.M3.host").write_bytes(good)
+        assert wait_for(lambda: any(b"li.na@corp.example" in p.read_bytes() for p in sent.iterdir()))
+        assert daemon.poll() is None, "the daemon exited"
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=30)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    assert list((home / "inbox" / "new").iterdir()) == []
+    app = App.open(load_config(config), FixedClock(datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)))
+    try:
+        assert len(inbound(app)) == 3
+        with app.db.session() as session:
+            statuses = {r.key: r.status for r in session.scalars(select(OutboxMail))}
+        assert statuses["help:poison-row"] == "failed"
+        assert list(statuses.values()).count("sent") == 2  # the NUL mail's sender and 李娜
+    finally:
+        app.db.dispose()

@@ -180,3 +180,49 @@ def test_a_plain_relay_never_loads_the_certificate_store(monkeypatch: pytest.Mon
     secure = SmtpDelivery(HOST, 465, security="ssl", envelope_from=BOT)
     assert made == []  # made when first needed, then kept
     assert secure.ssl_context is secure.ssl_context and len(made) == 1
+
+
+class Recording:
+    """An aiosmtpd handler that keeps what it is given (envelope and bytes), relaying nothing."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes, list[str]]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content, list(envelope.mail_options)))
+        return "250 OK"
+
+
+@pytest.mark.parametrize("smtputf8", [True, False], ids=["server-says-smtputf8", "server-does-not"])
+def test_a_unicode_address_goes_out_where_the_server_says_smtputf8_and_fails_alone_where_not(
+    smtp_app: App, smtputf8: bool
+) -> None:
+    from email import message_from_string
+    from email import policy as email_policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.servers import free_port
+
+    handler = Recording()
+    controller = Controller(handler, hostname=HOST, port=free_port(), enable_SMTPUTF8=smtputf8)
+    controller.start()
+    try:
+        decide(smtp_app, "测试@corp.example", "help:smtputf8")
+        decide(smtp_app, "zhang.wei@corp.example", "help:ascii")
+        delivery = SmtpDelivery(HOST, controller.port, security="none", envelope_from=BOT, timeout=10)
+        counts = send(smtp_app, delivery)
+    finally:
+        controller.stop()
+    if smtputf8:
+        assert counts == {"sent": 2, "retry": 0, "failed": 0}
+        (rcpt, raw, options), _ = handler.received
+        assert rcpt == ["测试@corp.example"] and "SMTPUTF8" in options
+        message = message_from_string(raw.decode("utf-8"), policy=email_policy.SMTPUTF8)  # 8-bit headers
+        assert message["To"].addresses[0].addr_spec == "测试@corp.example"
+    else:
+        assert counts == {"sent": 1, "retry": 0, "failed": 1}
+        failed = row(smtp_app, "help:smtputf8")
+        assert failed.status == "failed" and "cannot carry this address" in (failed.last_error or "")
+        ((rcpt, _, _),) = handler.received
+        assert rcpt == ["zhang.wei@corp.example"]
