@@ -77,7 +77,19 @@ def one(actions: int, owners: int) -> str:
         rendered = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         app.db.dispose()
+    # The format reader alone on the same body, past the line limit: parsing must stay linear.
+    from datetime import date
+
+    from mailbot.formats.reader import ReadContext, read_meeting
+    from mailbot.message import InboundMail
+
+    body = InboundMail.from_bytes(raw).text
+    started = time.perf_counter()
+    parsed = read_meeting(body, ctx=ReadContext(calendar=app.calendar, anchor=date(2026, 12, 2)))
+    parse_seconds = time.perf_counter() - started
     return (
+        f"reader alone: {len(parsed.actions)} actions in {parse_seconds:.2f} s "
+        f"({parse_seconds / max(actions, 1) * 1e6:.0f} µs a line); pipeline: "
         f"{actions:>6} action lines, {owners} owners ({len(raw) / 1e6:.1f} MB): {result.kind} {result.outcome} in {handled:.2f} s "
         f"(+render {rendered - handled:.2f} s), {count} mail(s), largest {largest / 1e6:.2f} MB, "
         f"all {total / 1e6:.1f} MB, peak RSS {peak:.0f} MB"
