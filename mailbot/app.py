@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 
 from mailbot.clock import Clock
 from mailbot.config import Config
 from mailbot.outbox import Sender
-from mailbot.policy import Policy, load_policy
+from mailbot.policy import Policy
 from mailbot.render import Renderer
+from mailbot.rules import Rules, load_rules
 from mailbot.store.db import Database
 from mailbot.workdays import WorkCalendar, load_calendar
 
@@ -26,13 +28,22 @@ class App:
         return cls(config=config, clock=clock, db=Database(config.database_url, migrate=migrate))
 
     @cached_property
+    def rules(self) -> Rules:
+        """Every rules file, from the configured folder (the shipped one per missing file)."""
+        return load_rules(self.config.rules_dir)
+
+    @property
     def policy(self) -> Policy:
-        return load_policy(self.config.rules_dir / "policy.toml")
+        return self.rules.policy
 
     @cached_property
     def calendar(self) -> WorkCalendar:
         settings = self.config.calendar
-        rules_file = self.config.resolve(settings.rules_file) if settings.rules_file else None
+        if settings.rules_file:
+            rules_file: Path | None = self.config.resolve(settings.rules_file)
+        else:
+            # A named country's calendar takes no rules file unless one is named.
+            rules_file = self.rules.calendar_file if settings.kind != "country" else None
         return load_calendar(settings.kind, rules_file=rules_file, country=settings.country or None)
 
     @cached_property

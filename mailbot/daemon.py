@@ -16,6 +16,7 @@ from typing import Any
 import schedule
 
 from mailbot.app import App
+from mailbot.jobs import guarded, run_jobs
 from mailbot.outbox import flush
 from mailbot.pipeline import process
 from mailbot.sources import Mark, Source
@@ -24,33 +25,8 @@ log = logging.getLogger("mailbot.daemon")
 
 
 def run_deadlines(app: App) -> dict[str, int]:
-    """Everything that falls due with time: consent rounds, reminders, escalations."""
-    from mailbot.workflow.acceptance import run_acceptance_reminders
-    from mailbot.workflow.consent import run_consent_deadlines
-    from mailbot.workflow.minutes_late import run_minutes_nudges
-    from mailbot.workflow.reminders import run_reminders
-
-    now = app.now()
-    counts: dict[str, int] = {}
-    # Each job on its own: one that fails (logged) never keeps the others from running.
-    for name, job in (
-        ("consent", run_consent_deadlines),
-        ("reminders", run_reminders),
-        ("minutes nudges", run_minutes_nudges),
-        ("acceptance", run_acceptance_reminders),
-    ):
-        counts.update(guarded(name, lambda job=job: job(app, now)))  # type: ignore[misc]
-    return counts
-
-
-def guarded(name: str, job: Callable[[], dict[str, int]]) -> dict[str, int]:
-    """Run one job; an exception is logged with its traceback and counted, never raised: the
-    daemon's loop must outlive any one job's failure (the job runs again at its next turn)."""
-    try:
-        return job()
-    except Exception:
-        log.exception("job %s failed; the daemon goes on", name)
-        return {f"{name} failed": 1}
+    """Everything that falls due with time, as every entry point runs it (`mailbot.jobs`)."""
+    return run_jobs(app)
 
 
 def poll(
@@ -139,12 +115,10 @@ class Daemon:
         self.deliver()
 
     def deadlines(self) -> None:
-        from mailbot.workflow.digest import run_digest
-
-        # The weekly digest rides on this every-minute job rather than a `schedule` weekday job:
-        # run_digest is idempotent per ISO week and a no-op before the configured moment (org
-        # time zone, not the host's), so this sends it on time and once after downtime.
-        counts = {**run_deadlines(self.app), **guarded("digest", lambda: run_digest(self.app, self.app.now()))}
+        # Every job each minute, the weekly digest included rather than as a `schedule` weekday
+        # job: each is a no-op until its moment (org time zone, not the host's) and idempotent,
+        # so this sends on time, and once after downtime.
+        counts = run_deadlines(self.app)
         log.info("job deadlines: %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
         self.deliver()
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from mailbot import people
 from mailbot.app import App
-from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like, load_routing
+from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like
 from mailbot.errors import MailbotError
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.handlers.agenda import handle_agenda
@@ -107,17 +107,7 @@ def route(ctx: HandlerContext) -> Outcome:
 
 def dispatch(ctx: HandlerContext) -> Outcome:
     app, mail, session = ctx.app, ctx.mail, ctx.session
-    found = classify(
-        mail,
-        ClassifyContext(
-            routing=load_routing(app.config.rules_dir / "routing.toml"),
-            bot_address=app.sender.address,
-            is_our_message=lambda mid: (
-                session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
-            ),
-            bare_command=bare_command,
-        ),
-    )
+    found = classify(mail, classify_context(app, session))
     if found.intent == "ignore":
         return handle_machine_mail(ctx, found)
     people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address)
@@ -132,7 +122,7 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     if found.intent in ("agenda", "minutes") and is_reply_like(mail):
         # A corrected draft sent as a reply: read only what the person wrote, never our quoted
         # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
-        text, html = strip_reply(mail.body_text, markers=app.reply_markers), ""
+        text, html = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes), ""
     lines = lines_over_limit(text if text.strip() else html_line_breaks(html), app.policy.limits)
     if lines is not None:
         # Read no further: parsing is linear, but no draft has this many lines, and its answer
@@ -148,6 +138,7 @@ def dispatch(ctx: HandlerContext) -> Outcome:
             anchor=(mail.date or ctx.now).astimezone(app.config.tz).date(),
             header_people=[(a.name, a.address) for a in mail.people()],
             directory=people.directory_lookup(session),
+            vocabulary=app.rules.vocabulary,
         ),
     )
     intent = found.intent if found.intent != "unknown" or is_reply_like(mail) else detect_kind(parsed)
@@ -182,12 +173,12 @@ def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minut
 
 def classify_context(app: App, session: Session) -> ClassifyContext:
     return ClassifyContext(
-        routing=load_routing(app.config.rules_dir / "routing.toml"),
+        routing=app.rules.routing,
         bot_address=app.sender.address,
         is_our_message=lambda mid: (
             session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
         ),
-        bare_command=bare_command,
+        bare_command=lambda line: bare_command(line, app.rules.commands),
     )
 
 
@@ -222,7 +213,8 @@ def is_duplicate_message(session: Session, mail: InboundMail, body_hash: str) ->
 
 def written_hash(app: App, mail: InboundMail) -> str:
     """What the person wrote (quotes and our marker cut, spacing ignored) and what they attached."""
-    digest = hashlib.sha256(" ".join(strip_reply(mail.body_text, markers=app.reply_markers).split()).encode())
+    written = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes)
+    digest = hashlib.sha256(" ".join(written.split()).encode())
     for attachment in mail.attachments:
         digest.update(hashlib.sha256(attachment.payload).digest())
     return digest.hexdigest()

@@ -1,5 +1,6 @@
 """`mailbot rules check`: load every rules file the bot uses (each validated on load, so a
-mistake stops here with the file and key named) and print the rules in effect."""
+mistake stops here with the file and key named) and print the rules in effect, with the file each
+one really came from (the configured folder's, or the shipped one where the folder has none)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from dataclasses import asdict
 from datetime import date
 
 from mailbot.app import App
-from mailbot.classify import load_routing
-from mailbot.formats.vocabulary import load_vocabulary
-from mailbot.replies.commands import load_command_vocabulary
-from mailbot.replies.quotes import load_quote_rules
+from mailbot.rules import FILES, SHIPPED
 
 
 def effective_rules(app: App) -> list[str]:
-    rules_dir = app.config.rules_dir
-    lines = [f"rules folder: {rules_dir}"]
-    for section, values in asdict(app.policy).items():
+    rules = app.rules
+    lines = [f"rules folder: {rules.folder}"]
+    for name, what in FILES.items():
+        origin = rules.origins[name]
+        shipped = origin.parent == SHIPPED and rules.folder.resolve() != SHIPPED.resolve()
+        where = "shipped default (not in the rules folder)" if shipped else "from the rules folder"
+        lines.append(f"{name} ({what}): {where}, {origin}")
+    for section, values in asdict(rules.policy).items():
         lines.append(f"[{section}] " + ", ".join(f"{key} = {value!r}" for key, value in values.items()))
     calendar = app.calendar
     today = app.today()
@@ -25,12 +28,10 @@ def effective_rules(app: App) -> list[str]:
         f"calendar: {calendar.name}"
         + (f"; provisional (not yet official) for {', '.join(map(str, provisional))}" if provisional else "")
     )
-    routing = load_routing(rules_dir / "routing.toml")
-    lines.append(f"subject tags: agenda {list(routing.agenda_tags)}, minutes {list(routing.minutes_tags)}")
-    vocabulary = load_vocabulary(rules_dir / "vocabulary.toml")
-    lines.append(f"vocabulary: {type(vocabulary).__name__} loaded from {rules_dir / 'vocabulary.toml'}")
-    load_command_vocabulary(rules_dir / "commands.toml")
-    lines.append(f"reply commands: loaded from {rules_dir / 'commands.toml'}")
-    load_quote_rules(rules_dir / "quotes.toml")
-    lines.append(f"quote rules: loaded from {rules_dir / 'quotes.toml'}")
+    lines.append(f"subject tags: agenda {list(rules.routing.agenda_tags)}, minutes {list(rules.routing.minutes_tags)}")
+    by_verb: dict[str, list[str]] = {}
+    for word, verb in rules.commands.words.items():
+        by_verb.setdefault(verb, []).append(word)
+    for verb, words in sorted(by_verb.items()):
+        lines.append(f"reply command {verb}: {', '.join(sorted(words))}")
     return lines

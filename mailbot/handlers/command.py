@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.meetings import OPEN_STATUSES, action_view
-from mailbot.replies.commands import read_commands
+from mailbot.replies.commands import CommandVocabulary, read_commands
 from mailbot.store.models import ActionItem
 
 
-def bare_command(line: str) -> str | None:
+def bare_command(line: str, vocabulary: CommandVocabulary) -> str | None:
     """ "status" or "help" when the line is only that command, read with the reply commands'
     own words (rules/commands.toml): one vocabulary for new mails and replies."""
-    commands, rest = read_commands(line)
+    commands, rest = read_commands(line, vocabulary)
     if len(commands) == 1 and not rest and commands[0].ref is None and commands[0].verb in ("status", "help"):
         return commands[0].verb
     return None
@@ -24,7 +24,8 @@ def bare_command(line: str) -> str | None:
 
 def handle_command(ctx: HandlerContext) -> Outcome:
     first = next((line.strip() for line in ctx.mail.body_text.splitlines() if line.strip()), "")
-    if (bare_command(first) or bare_command(ctx.mail.subject)) == "status":
+    words = ctx.app.rules.commands
+    if (bare_command(first, words) or bare_command(ctx.mail.subject, words)) == "status":
         context = {"actions": open_actions(ctx), "to_verify": to_verify(ctx), "today": ctx.app.today()}
         ctx.answer(kind="status", context=context)
         return Outcome("answered", "command")
