@@ -19,6 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailbot.config import Config
+from mailbot.delivery.smtp import SmtpDelivery
 from mailbot.store.db import make_engine
 
 
@@ -74,8 +75,9 @@ def check_source(config: Config, timeout: float = 15.0) -> CheckResult:
 
 
 def check_imap(config: Config, timeout: float) -> CheckResult:
-    from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError, LoginError
+
+    from mailbot.sources.imap import open_imap
 
     imap = config.source.imap
     assert imap is not None
@@ -84,16 +86,12 @@ def check_imap(config: Config, timeout: float) -> CheckResult:
     if not password:
         return CheckResult(label, False, f"no password (set ${imap.password_env} or source.imap.password)")
     try:
-        client = IMAPClient(imap.host, imap.port, ssl=imap.security == "ssl", timeout=timeout)
+        client = open_imap(imap.host, imap.port, imap.username, password, security=imap.security, timeout=timeout)
+    except LoginError:
+        return CheckResult(label, False, "login refused (check source.imap.username and the password)")
     except (OSError, IMAPClientError) as exc:
         return CheckResult(label, False, _network_problem(exc))
     try:
-        if imap.security == "starttls":
-            client.starttls(ssl.create_default_context())
-        try:
-            client.login(imap.username, password)
-        except LoginError:
-            return CheckResult(label, False, "login refused (check source.imap.username and the password)")
         try:
             selected = client.select_folder(imap.folder, readonly=True)  # readonly: no \Recent taken
         except imaplib.IMAP4.abort:
@@ -132,31 +130,23 @@ def check_smtp(config: Config, timeout: float) -> CheckResult:
     smtp = config.delivery.smtp
     assert smtp is not None
     label = f"SMTP {smtp.host}:{smtp.port}" + (f" as {smtp.username}" if smtp.username else "")
-    connection: smtplib.SMTP | None = None
+    delivery = SmtpDelivery(
+        smtp.host, smtp.port, security=smtp.security, username=smtp.username,
+        password=config.secret(smtp.password, smtp.password_env), envelope_from=config.bot.address, timeout=timeout,
+    )  # fmt: skip
     try:
-        if smtp.security == "ssl":
-            connection = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context())
-        else:
-            connection = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
-        connection.ehlo()
-        if smtp.security == "starttls":
-            connection.starttls(context=ssl.create_default_context())
-            connection.ehlo()
-        if smtp.username:
-            try:
-                connection.login(smtp.username, config.secret(smtp.password, smtp.password_env))
-            except smtplib.SMTPAuthenticationError:
-                return CheckResult(label, False, "login refused (check delivery.smtp.username and the password)")
-            return CheckResult(label, True, "EHLO answered, logged in (no mail sent)")
-        return CheckResult(label, True, "EHLO answered (no mail sent)")
+        connection = delivery.open()
+    except smtplib.SMTPAuthenticationError:
+        return CheckResult(label, False, "login refused (check delivery.smtp.username and the password)")
     except (OSError, smtplib.SMTPException) as exc:
         return CheckResult(label, False, _network_problem(exc))
-    finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                connection.close()
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        connection.close()
+    return CheckResult(
+        label, True, "EHLO answered, logged in (no mail sent)" if smtp.username else "EHLO answered (no mail sent)"
+    )
 
 
 # -- helpers -------------------------------------------------------------------------------------

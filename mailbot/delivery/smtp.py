@@ -39,20 +39,32 @@ class SmtpDelivery:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
 
+    def open(self) -> smtplib.SMTP:
+        """Connect (TLS as configured) and log in, raising what the server or network said;
+        `mailbot check` uses this too. The caller owns the connection."""
+        if self.security == "ssl":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self.ssl_context
+            )
+        else:
+            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.ehlo()
+            if self.security == "starttls":
+                connection.starttls(context=self.ssl_context)
+                connection.ehlo()
+            if self.username:
+                connection.login(self.username, self.password)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
             return self._connection
         try:
-            if self.security == "ssl":
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=self.ssl_context
-                )
-            else:
-                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-                if self.security == "starttls":
-                    connection.starttls(context=self.ssl_context)
-            if self.username:
-                connection.login(self.username, self.password)
+            connection = self.open()
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryDeliveryError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._connection = connection

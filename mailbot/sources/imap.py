@@ -361,13 +361,11 @@ class ImapSource:
     def _connected(self) -> IMAPClient:
         if self._client is not None:
             return self._client
-        client = IMAPClient(
-            self.host, self.port, ssl=self.security == "ssl", ssl_context=self.ssl_context, timeout=self.timeout
-        )
+        client = open_imap(
+            self.host, self.port, self.username, self._password,
+            security=self.security, ssl_context=self.ssl_context, timeout=self.timeout,
+        )  # fmt: skip
         try:
-            if self.security == "starttls":
-                client.starttls(self.ssl_context or ssl.create_default_context())
-            client.login(self.username, self._password)
             self._delimiter = _delimiter(client)
             try:
                 selected = client.select_folder(self.folder)
@@ -447,6 +445,29 @@ class ImapSource:
         if not (validity.isdigit() and uid.isdigit()):
             return None
         return int(validity), int(uid)
+
+
+def open_imap(
+    host: str,
+    port: int,
+    username: str,
+    password: str,
+    *,
+    security: str,
+    ssl_context: ssl.SSLContext | None = None,
+    timeout: float = 60.0,
+) -> IMAPClient:
+    """Connect and log in, once, raising what the server or network said: the source retries
+    around it, `mailbot check` reports it in plain words. The caller owns the client."""
+    client = IMAPClient(host, port, ssl=security == "ssl", ssl_context=ssl_context, timeout=timeout)
+    try:
+        if security == "starttls":
+            client.starttls(ssl_context or ssl.create_default_context())
+        client.login(username, password)
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
 
 
 def _move_uids(client: IMAPClient, uids: list[int], target: str, *, seen: bool) -> None:
