@@ -48,7 +48,7 @@ class App:
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.config.templates_dir)
+        return Renderer(self.config.templates_dir, self.rules.statuses)
 
     @cached_property
     def sender(self) -> Sender:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Todo
 
+from mailbot.lifecycle import DELIVERED
+
 PRODID = "-//Mailbot//meeting follow-up//ZH-EN"
 
 
@@ -41,7 +43,7 @@ def action_todos(actions: Iterable[Mapping[str, Any]], meeting: Mapping[str, Any
         if action.get("support"):
             lines.append(f"配合部门 / Support: {action['support']}")
         todo.add("description", "\n".join(lines))
-        todo.add("status", "COMPLETED" if action.get("status") in ("done", "verified") else "NEEDS-ACTION")
+        todo.add("status", "COMPLETED" if action.get("status") in DELIVERED else "NEEDS-ACTION")
         calendar.add_component(todo)
     return calendar.to_ical()
 

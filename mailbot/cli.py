@@ -19,6 +19,7 @@ from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
 from mailbot.daemon import DELIVER_DURING_BURST_SECONDS, Daemon, Throttle, poll, run_deadlines
 from mailbot.errors import MailbotError
+from mailbot.lifecycle import LIVE
 from mailbot.outbox import flush
 from mailbot.pipeline import process
 from mailbot.queries import action_rows, find_action, meeting_rows, outbox_rows, show_action
@@ -325,13 +326,15 @@ def flush_quietly(app: App) -> dict[str, int]:
 def cmd_run(args: argparse.Namespace) -> int:
     app = open_app(args)
     if args.once:
+        # As the daemon starts: what fell due first (deadlines are a function of now, so each pass
+        # catches up), then the mail. A week's status mail is claimed before a mid-week draft is
+        # read, so that draft waits for next Monday's, as it would with the daemon running.
+        jobs = run_deadlines(app)
         counts = run_once(app, args.since)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
-        # Deadlines are a function of now: each pass catches up on whatever fell due meanwhile.
-        run_deadlines(app)
         report_flush(app)
-        return 0
+        return 1 if any(what.endswith(" failed") for what in jobs) else 0
     daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval)
     daemon.install_signal_handlers()
     daemon.run()
@@ -398,15 +401,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     with app.db.session() as session:
-        rows = [r for r in action_rows(session) if r["status"] != "cancelled"]
+        rows = [r for r in action_rows(session) if r["status"] in LIVE]
     if args.meeting:
         rows = [r for r in rows if r["meeting"] == args.meeting.upper()]
     language = args.language or app.config.bot.language
     out = args.out or Path(f"actions.{args.format}")
     if args.format == "xlsx":
-        out.write_bytes(to_xlsx(rows, language, app.today()))
+        out.write_bytes(to_xlsx(rows, language, app.today(), app.rules.statuses))
     elif args.format == "csv":
-        out.write_bytes(to_csv(rows, language))
+        out.write_bytes(to_csv(rows, language, app.rules.statuses))
     else:
         out.write_bytes(to_ics(rows, app.sender.domain, app.now()))
     print(f"wrote {len(rows)} action(s) to {out}")

@@ -12,40 +12,38 @@ from typing import Any
 import xlsxwriter
 
 from mailbot.calendar_files import action_todos
+from mailbot.lifecycle import DONE_AWAITING_VERIFICATION, UNDER_WAY, Status, StatusWords, status_words
 
 COLUMNS = {
     "zh": ("编号", "会议", "任务描述", "负责人", "部门", "配合部门", "完成时限", "交付标准", "状态", "延期原因"),
     "en": ("Ref", "Meeting", "Task", "Owner", "Department", "Support", "Due", "Deliverable", "Status", "Delay reason"),
 }
-STATUS = {
-    "zh": {"awaiting_confirmation": "待确认", "accepted": "未开始", "in_progress": "进行中", "done": "已完成",
-           "verified": "已验收", "objected": "有异议", "delayed": "延期", "cancelled": "已取消"},
-    "en": {},
-}  # fmt: skip
 
 
-AWAITING_VERIFICATION = {"zh": "已完成（待验收）", "en": "done (awaiting verification)"}
+def status_text(action: dict[str, Any], language: str, words: StatusWords | None = None) -> str:
+    """The 状态 cell in the seed's words (rules/statuses.toml [LANG.table]; `words` as App.rules
+    loaded them, the shipped file when None)."""
+    awaiting_verification = action["status"] == Status.DONE and action.get("requester")
+    return (words or status_words()).text(
+        DONE_AWAITING_VERIFICATION if awaiting_verification else action["status"], language, "table"
+    )
 
 
-def status_text(action: dict[str, Any], language: str) -> str:
-    if action["status"] == "done" and action.get("requester"):
-        return AWAITING_VERIFICATION.get(language, AWAITING_VERIFICATION["en"])
-    return STATUS.get(language, {}).get(action["status"], action["status"].replace("_", " "))
-
-
-def tracking_rows(actions: list[dict[str, Any]], language: str) -> list[tuple[Any, ...]]:
+def tracking_rows(
+    actions: list[dict[str, Any]], language: str, words: StatusWords | None = None
+) -> list[tuple[Any, ...]]:
     return [
         (
             a["ref"], a.get("meeting_title") or a.get("meeting", ""), a["description"],
             f"{a.get('owner_name') or ''} <{a['owner']}>".strip(), a.get("department") or "", a.get("support") or "",
-            a["due"], a.get("deliverable") or "", status_text(a, language),
+            a["due"], a.get("deliverable") or "", status_text(a, language, words),
             a.get("delay_reason") or "",
         )
         for a in actions
     ]  # fmt: skip
 
 
-def to_xlsx(actions: list[dict[str, Any]], language: str, today: date) -> bytes:
+def to_xlsx(actions: list[dict[str, Any]], language: str, today: date, words: StatusWords | None = None) -> bytes:
     """The table as an .xlsx: bold header, frozen first row, the seed's column widths, overdue rows
     shaded, due dates as dates. XlsxWriter, not openpyxl: 5 ms for a meeting's hundred actions
     instead of 13, which is most of the Monday run when a thousand hosts each get one. Text stays
@@ -60,8 +58,10 @@ def to_xlsx(actions: list[dict[str, Any]], language: str, today: date) -> bytes:
     shaded_day = book.add_format({"bg_color": "#F4CCCC", "num_format": "yyyy-mm-dd"})
     plain_day = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet.write_row(0, 0, COLUMNS[language], header)
-    for number, (values, action) in enumerate(zip(tracking_rows(actions, language), actions, strict=True), start=1):
-        overdue = action["status"] in ("accepted", "in_progress", "delayed") and action["due"] < today
+    for number, (values, action) in enumerate(
+        zip(tracking_rows(actions, language, words), actions, strict=True), start=1
+    ):
+        overdue = action["status"] in UNDER_WAY and action["due"] < today
         for column, value in enumerate(values):
             if isinstance(value, date):
                 sheet.write_datetime(number, column, datetime.combine(value, datetime.min.time()),
@@ -81,11 +81,11 @@ def to_xlsx(actions: list[dict[str, Any]], language: str, today: date) -> bytes:
 _XML_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
-def to_csv(actions: list[dict[str, Any]], language: str) -> bytes:
+def to_csv(actions: list[dict[str, Any]], language: str, words: StatusWords | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS[language])
-    writer.writerows(tracking_rows(actions, language))
+    writer.writerows(tracking_rows(actions, language, words))
     # A BOM, or Excel on Windows reads UTF-8 Chinese as mojibake.
     return buffer.getvalue().encode("utf-8-sig")
 

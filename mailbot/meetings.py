@@ -14,9 +14,6 @@ from mailbot.formats.model import PersonRef
 from mailbot.message import InboundMail
 from mailbot.store.models import ActionItem, Meeting, OutboxMail
 
-# An action still to be worked on or answered: what listings, status mails and digests call "open".
-OPEN_STATUSES = ("awaiting_confirmation", "accepted", "in_progress", "objected", "delayed")
-
 MEETING_REF = re.compile(r"\bM-(\d{1,9})\b")
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.meetings import OPEN_STATUSES, action_view
+from mailbot.lifecycle import LIVE, OPEN
+from mailbot.meetings import action_view
 from mailbot.store.models import ActionItem, Event, Meeting, OutboxMail
 
 
@@ -16,7 +17,7 @@ def meeting_rows(session: Session) -> list[dict[str, Any]]:
     counts = dict(
         session.execute(
             select(ActionItem.meeting_id, func.count(ActionItem.id))
-            .where(ActionItem.status != "cancelled")
+            .where(ActionItem.status.in_(LIVE))
             .group_by(ActionItem.meeting_id)
         ).all()
     )
@@ -40,7 +41,7 @@ def action_rows(
         query = query.where(ActionItem.status == status)
     if overdue_on is not None:
         # Overdue is derived, never stored: open and due before today.
-        query = query.where(ActionItem.due < overdue_on, ActionItem.status.in_(OPEN_STATUSES))
+        query = query.where(ActionItem.due < overdue_on, ActionItem.status.in_(OPEN))
     rows = []
     for action in session.scalars(query):
         row = action_view(action)

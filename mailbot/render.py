@@ -23,6 +23,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from mailbot.errors import MailbotError
+from mailbot.lifecycle import StatusWords, status_words
 
 WEEKDAYS_ZH = "一二三四五六日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -54,7 +55,7 @@ class RenderedMail:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, statuses: StatusWords | None = None) -> None:
         self.templates_dir = templates_dir
         self.env = Environment(
             loader=FileSystemLoader(str(templates_dir)),
@@ -66,6 +67,12 @@ class Renderer:
         )
 
         self.env.filters["day"] = day_filter
+        # `{{ a.status | status_label("zh") }}`, `{{ p.status | status_word("en") }}`: the words of
+        # rules/statuses.toml. The language is an argument, not the context's `lang`: the macro
+        # files that use them are imported without context, and each is written for one language.
+        words = statuses or status_words()
+        self.env.filters["status_label"] = lambda status, language: words.text(status, language, "label")
+        self.env.filters["status_word"] = lambda status, language: words.text(status, language, "word")
         self._compiled: dict[str, tuple[Template, Template]] = {}
 
     def render(self, kind: str, language: str, context: dict[str, Any]) -> RenderedMail:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from mailbot.classify import Routing, load_routing
 from mailbot.config import PACKAGE_ROOT
 from mailbot.formats.vocabulary import Vocabulary, load_vocabulary
+from mailbot.lifecycle import StatusWords, load_status_words
 from mailbot.policy import Policy, load_policy
 from mailbot.replies.commands import CommandVocabulary, load_command_vocabulary
 from mailbot.replies.quotes import QuoteRules, load_quote_rules
@@ -30,6 +31,7 @@ FILES = {
     "commands.toml": "reply commands",
     "quotes.toml": "quote and signature rules",
     "calendar-cn.toml": "working days beyond the official calendar",
+    "statuses.toml": "the words for each action status",
 }
 
 
@@ -41,6 +43,7 @@ class Rules:
     vocabulary: Vocabulary
     commands: CommandVocabulary
     quotes: QuoteRules
+    statuses: StatusWords
     # File name -> the file actually read (the configured folder's, or the shipped one).
     origins: Mapping[str, Path]
 
@@ -64,5 +67,6 @@ def load_rules(folder: Path) -> Rules:
         vocabulary=load_vocabulary(origins["vocabulary.toml"]),
         commands=load_command_vocabulary(origins["commands.toml"]),
         quotes=load_quote_rules(origins["quotes.toml"]),
+        statuses=load_status_words(origins["statuses.toml"]),
         origins=MappingProxyType(origins),
     )

@@ -179,6 +179,13 @@ class WorkCalendar:
         return date(year, 1, 1) + timedelta(days=index)
 
 
+def working_day_on_or_before(calendar: WorkCalendar, day: date) -> date:
+    """`day` if it is a working day, else the last one before it (a reminder, a materials deadline)."""
+    while not calendar.is_workday(day):
+        day -= timedelta(days=1)
+    return day
+
+
 # --- rules file -------------------------------------------------------------------------
 
 

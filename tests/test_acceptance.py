@@ -190,7 +190,8 @@ def test_no_reminder_once_verified(accepted: App, clock: FixedClock) -> None:
 
 
 def test_with_no_default_requester_only_named_ones_verify(app: App, clock: FixedClock) -> None:
-    app.__dict__["policy"] = replace(app.policy, acceptance=AcceptancePolicy(default_requester="none"))
+    policy = replace(app.policy, acceptance=AcceptancePolicy(default_requester="none"))
+    app.__dict__["rules"] = replace(app.rules, policy=policy)
     at(clock, "2026-12-02 18:00")
     assert process(app, minutes_mail(*LINES)).outcome == "processed"
     assert [a.requester_address for a in actions(app)] == [REQUESTER, None, None]

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.clock import FixedClock
+from mailbot.confirmation import confirm_if_settled
 from mailbot.notify import Notifier
 from mailbot.pipeline import process
 from mailbot.store.models import ActionItem, Meeting, Person
-from mailbot.workflow.consent import confirm_if_settled, run_consent_deadlines
+from mailbot.workflow.consent import run_consent_deadlines
 from tests.helpers import MAILS, actions, at, feed, meetings, outbox
 from tests.replying import reply
 
@@ -364,7 +365,8 @@ def test_cli_tick_runs_the_due_work_once_and_delivers(tmp_path: Path, capsys: py
     assert main(["--config", config, "--now", "2026-12-07T09:00", "tick"]) == 0
     out = capsys.readouterr().out
     assert "4 accepted silently, 1 confirmed" in out
-    assert "sent 9 mail(s)" in out
+    # the round's 9 mails, and Monday 09:00 is the weekly status mail's moment: 9 parties
+    assert "9 digests" in out and "sent 18 mail(s)" in out
     assert main(["--config", config, "--now", "2026-12-07T09:05", "tick"]) == 0
     out = capsys.readouterr().out
     assert "0 accepted silently, 0 confirmed" in out and "sent 0 mail(s)" in out

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from mailbot.app import App
-from mailbot.cli import main, run_deadlines
+from mailbot.cli import main
 from mailbot.clock import FixedClock
+from mailbot.jobs import JOBS, run_jobs
 from mailbot.store.models import ActionItem, Event, Meeting, Person
 from mailbot.workflow.digest import build_digest, run_digest
 from tests.helpers import SHANGHAI, at, feed, outbox
@@ -41,7 +42,7 @@ def three_weeks_on(app: App, clock: FixedClock) -> None:
     day = date(2026, 12, 7)
     while day <= date(2026, 12, 20):  # the daily ticks: silent consent, reminders, the escalation
         day_at(clock, day)
-        run_deadlines(app)
+        run_jobs(app, jobs=DAILY)  # each test decides the weeks' status mails itself
         if day == date(2026, 12, 16):
             with app.db.transaction() as session:
                 a1, a3 = session.get(ActionItem, 1), session.get(ActionItem, 3)
@@ -51,6 +52,10 @@ def three_weeks_on(app: App, clock: FixedClock) -> None:
                                   action_id=1, detail={}))  # fmt: skip
                 a3.status, a3.due, a3.delay_reason = "delayed", date(2026, 12, 24), "等待培训场地确认"
         day += timedelta(days=1)
+
+
+# Every periodic job but the weekly status mail.
+DAILY = tuple(job for job in JOBS if job.name != "digest")
 
 
 def digests(app: App) -> dict[str, str]:

@@ -88,6 +88,15 @@ def check_quotes(app: App) -> None:
     assert {a.owner_address: a.status for a in actions(app)}["zhang.wei@corp.example"] == "accepted"
 
 
+def check_statuses(app: App) -> None:
+    at_clock(app, "2026-12-02 18:00")
+    assert process(app, minutes_mail(*LINES)).outcome == "processed"
+    ask = mail("我的任务", sender="zhang.wei@corp.example", subject="我的任务", message_id="<mine@x.example>")
+    assert process(app, ask).outcome == "answered"
+    (answer,) = outbox(app, "status")
+    assert "等确认" in (answer.body_text or "") and "待确认" not in (answer.body_text or "")
+
+
 def check_calendar(app: App) -> None:
     # 2027-03-01 is a Monday; the folder's calendar-cn.toml makes it a company holiday.
     assert app.calendar.is_workday(date(2027, 3, 1)) is False
@@ -118,6 +127,7 @@ EDIT_CALENDAR = replace_in(
     'holidays = [\n  "2027-01-01..2027-01-03",',
     'holidays = [\n  "2027-03-01",\n  "2027-01-01..2027-01-03",',
 )
+EDIT_STATUSES = replace_in("statuses.toml", 'awaiting_confirmation = "待确认"', 'awaiting_confirmation = "等确认"')
 CASES: dict[str, tuple[Callable[[Path], None], Callable[[App], None]]] = {
     "commands.toml": (EDIT_COMMANDS, check_commands),
     "routing.toml": (EDIT_ROUTING, check_routing),
@@ -125,6 +135,7 @@ CASES: dict[str, tuple[Callable[[Path], None], Callable[[App], None]]] = {
     "policy.toml": (EDIT_POLICY, check_policy),
     "quotes.toml": (lambda folder: add_boundary(folder, "=== 以下为原邮件 ==="), check_quotes),
     "calendar-cn.toml": (EDIT_CALENDAR, check_calendar),
+    "statuses.toml": (EDIT_STATUSES, check_statuses),
 }
 
 

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from mailbot.calendar_files import meeting_event
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.lifecycle import MeetingStatus, Status
 from mailbot.limits import draft_over_limits
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Meeting, Topic
-from mailbot.workflow.reminders import working_day_on_or_before
+from mailbot.workdays import working_day_on_or_before
 
 
 def problem_view(problem: Problem) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     created = meeting is None
     if meeting is None:
         meeting = Meeting(
-            title=parsed.title, match_key="", status="scheduled", meeting_date=parsed.date,
+            title=parsed.title, match_key="", status=MeetingStatus.SCHEDULED, meeting_date=parsed.date,
             created_at=ctx.now, updated_at=ctx.now,
         )  # fmt: skip
         ctx.session.add(meeting)
@@ -135,7 +136,7 @@ def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any
     rows = ctx.session.scalars(
         select(ActionItem)
         .join(Meeting, ActionItem.meeting_id == Meeting.id)
-        .where(Meeting.project == meeting.project, Meeting.id != meeting.id, ActionItem.status == "objected")
+        .where(Meeting.project == meeting.project, Meeting.id != meeting.id, ActionItem.status == Status.OBJECTED)
         .order_by(ActionItem.id)
     )
     return [{**action_view(a), "reason": a.objection_reason, "meeting_ref": a.meeting.ref} for a in rows]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.meetings import OPEN_STATUSES, action_view
+from mailbot.lifecycle import OPEN, Status
+from mailbot.meetings import action_view
 from mailbot.replies.commands import CommandVocabulary, read_commands
 from mailbot.store.models import ActionItem
 
@@ -38,7 +39,7 @@ def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
     today = ctx.app.today()
     rows = ctx.session.scalars(
         select(ActionItem)
-        .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN_STATUSES))
+        .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN))
         .order_by(ActionItem.due, ActionItem.id)
     )
     return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
@@ -48,7 +49,7 @@ def to_verify(ctx: HandlerContext) -> list[dict[str, Any]]:
     """Done actions waiting for the sender's 验收, oldest first."""
     rows = ctx.session.scalars(
         select(ActionItem)
-        .where(ActionItem.requester_address == ctx.sender_address, ActionItem.status == "done")
+        .where(ActionItem.requester_address == ctx.sender_address, ActionItem.status == Status.DONE)
         .order_by(ActionItem.done_at, ActionItem.id)
     )
     return [{**action_view(a), "done_on": a.done_at.astimezone(ctx.app.config.tz).date() if a.done_at else None}

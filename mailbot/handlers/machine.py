@@ -30,10 +30,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from mailbot.classify import Classification
+from mailbot.confirmation import extend_for_absence, tell_bounce
 from mailbot.formats.dates import read_date
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.lifecycle import Status
 from mailbot.store.models import ActionItem, Meeting, OutboxMail, Person
-from mailbot.workflow.consent import extend_for_absence, tell_bounce
 
 MESSAGE_ID = re.compile(r"^\s*Message-ID:\s*<([^<>\s]{1,300})>", re.IGNORECASE | re.MULTILINE)
 BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
@@ -114,7 +115,9 @@ def note_bounce(ctx: HandlerContext, reason: str) -> Outcome:
 
 
 def waiting_actions(ctx: HandlerContext, owner: str, meeting_id: int | None = None) -> list[ActionItem]:
-    query = select(ActionItem).where(ActionItem.owner_address == owner, ActionItem.status == "awaiting_confirmation")
+    query = select(ActionItem).where(
+        ActionItem.owner_address == owner, ActionItem.status == Status.AWAITING_CONFIRMATION
+    )
     if meeting_id is not None:
         query = query.where(ActionItem.meeting_id == meeting_id)
     return list(ctx.session.scalars(query.order_by(ActionItem.id)))

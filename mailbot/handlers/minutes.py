@@ -11,12 +11,10 @@ from sqlalchemy import func, select
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
 from mailbot.handlers.agenda import problem_view
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.lifecycle import UNSETTLED, MeetingStatus, Status
 from mailbot.limits import draft_over_limits
 from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names, verifier
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
-
-OPEN_BEFORE_CONFIRMATION = ("proposed", "awaiting_confirmation", "objected")
-
 
 DOCUMENT_SUFFIXES = (".doc", ".docx", ".wps", ".pdf", ".odt")
 
@@ -45,7 +43,7 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     meeting = find_meeting(ctx.session, ctx.mail, parsed.title, day)
     if meeting is None and parsed.title:
         meeting = Meeting(
-            title=parsed.title, match_key=match_key(parsed.title, day), status="minutes_pending",
+            title=parsed.title, match_key=match_key(parsed.title, day), status=MeetingStatus.MINUTES_PENDING,
             meeting_date=day, created_at=ctx.now, updated_at=ctx.now,
         )  # fmt: skip
         ctx.session.add(meeting)
@@ -65,7 +63,7 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(
         ctx.app.today(), ctx.app.policy.consent.working_days
     )
-    meeting.status = "in_review"
+    meeting.status = MeetingStatus.IN_REVIEW
     meeting.confirm_by = confirm_by
     actions = store_actions(ctx, meeting, version, parsed.actions, superseded, confirm_by)
     ctx.session.flush()
@@ -156,7 +154,7 @@ def supersede_previous(ctx: HandlerContext, meeting: Meeting, version: MinutesVe
         old.status = "superseded"
         ctx.event("minutes.superseded", meeting_id=meeting.id, detail={"version": old.number, "by": version.number})
     for action in meeting.actions:
-        if action.status in OPEN_BEFORE_CONFIRMATION:
+        if action.status in UNSETTLED:
             open_actions.setdefault(fold(action.description), action)
     return open_actions
 
@@ -192,7 +190,7 @@ def store_actions(
         action.deliverable = parsed.deliverable
         action.notes = parsed.notes
         action.requester_address, action.requester_name = requester_of(ctx, meeting, parsed)
-        action.status = "awaiting_confirmation"
+        action.status = Status.AWAITING_CONFIRMATION
         action.consent = None
         action.confirm_by = confirm_by
         action.source_line = parsed.line
@@ -202,7 +200,7 @@ def store_actions(
     for action in stored:
         ctx.event("action.proposed", meeting_id=meeting.id, action_id=action.id, detail={"version": version.number})
     for dropped in previous.values():
-        dropped.status = "cancelled"
+        dropped.status = Status.CANCELLED
         dropped.updated_at = ctx.now
         ctx.event("action.cancelled", meeting_id=meeting.id, action_id=dropped.id, detail={"reason": "superseded"})
     return stored

@@ -10,6 +10,7 @@ refuses the whole reply.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,17 +18,18 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot import people, tokens
+from mailbot.confirmation import ask_to_confirm, confirm_if_settled
 from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
+from mailbot.lifecycle import LIVE, Decision, Role, Status, decide, roles_of
 from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
-from mailbot.workflow.consent import ask_to_confirm, confirm_if_settled
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
@@ -83,8 +85,8 @@ def find_thread(ctx: HandlerContext) -> Thread:
 
 def handle_reply(ctx: HandlerContext) -> Outcome:
     thread = find_thread(ctx)
-    written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers)
-    commands, unrecognised = read_commands(written)
+    written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers, rules=ctx.app.rules.quotes)
+    commands, unrecognised = read_commands(written, ctx.app.rules.commands)
     if commands:
         unrecognised = without_signature(written, unrecognised, sender_names(ctx))
     if thread.foreign_token and thread.obj is None:
@@ -194,17 +196,12 @@ def target_actions(ctx: HandlerContext, thread: Thread, command: Command) -> lis
             select(ActionItem)
             .where(
                 ActionItem.meeting_id == meeting_id,
-                ActionItem.status != "cancelled",
+                ActionItem.status.in_(LIVE),
                 (ActionItem.owner_address == me) | (ActionItem.delegate_address == me),
             )
             .order_by(ActionItem.id)
         )
     )
-
-
-def may_act(ctx: HandlerContext, action: ActionItem) -> bool:
-    me = ctx.sender_address
-    return me in (action.owner_address, ctx.app.config.bot.admin.lower()) or me == proxy_of(ctx, action.owner_address)
 
 
 def proxy_of(ctx: HandlerContext, address: str) -> str | None:
@@ -217,96 +214,130 @@ def is_host(ctx: HandlerContext, meeting: Meeting) -> bool:
     return ctx.sender_address in {(meeting.host_address or "").lower(), ctx.app.config.bot.admin.lower()} - {""}
 
 
+def roles(ctx: HandlerContext, action: ActionItem) -> frozenset[Role]:
+    """Who the sender is to this action; the life cycle's table says what each role may do."""
+    return roles_of(
+        ctx.sender_address, owner=action.owner_address, proxy=proxy_of(ctx, action.owner_address),
+        delegate=action.delegate_address, requester=action.requester_address, host=action.meeting.host_address,
+        admin=ctx.app.config.bot.admin,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command on one action that the life cycle allowed, with what was read from it."""
+
+    command: Command
+    decision: Decision
+    new_date: date | None = None  # delay: the date read from the command
+
+
+# The host's decisions on an objection ("resolve A-3 withdraw"), as the life cycle names the moves.
+RESOLUTIONS = {"withdraw": "withdraw", "overrule": "overrule", "due": "reschedule", "reassign": "reassign"}
+
+
 def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
-    line, ref, today = command.line, action.ref, ctx.app.today()
-    if command.verb == "resolve":
-        return resolve(ctx, action, command)
-    if command.verb == "confirm" and action.delegate_address == ctx.sender_address:
-        return take_over(ctx, action, command)
-    if command.verb in ("verify", "reject") or (
-        # The requester answering "确认"/"异议：…" to a delivered action means 验收 or not.
-        action.status == "done" and command.verb in ("confirm", "object") and ctx.sender_address != action.owner_address
-        and may_verify(ctx, action)
-    ):  # fmt: skip
-        return verify(ctx, action, command)
-    if not may_act(ctx, action):
-        return Result(line, "not_owner", ok=False, ref=ref, params={"owner": action.owner_address})
-    round_closed = action.confirm_by is not None and today > action.confirm_by
-    if command.verb in ("confirm", "object") and round_closed and action.status != "awaiting_confirmation":
-        return Result(line, "too_late", ok=False, ref=ref, params={"closed": action.confirm_by})
+    today = ctx.app.today()
     verb = command.verb
-    if verb == "confirm":
-        if action.status not in ("awaiting_confirmation", "objected"):
-            return Result(line, "already", ok=False, ref=ref, params={"status": action.status})
-        accept(ctx, action, "explicit")
-        return Result(line, "confirmed", ok=True, ref=ref)
-    if verb == "object":
-        if action.status not in ("awaiting_confirmation", "accepted"):
-            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
-        action.status, action.objection_reason, action.consent = "objected", command.reason, None
-        change(ctx, action, "action.objected", reason=command.reason)
-        host = action.meeting.host_address
-        if host:
-            ctx.send(
-                key=f"objection:{ref}:{ctx.record.id}", kind="objection_notice", to=host,
-                context={"meeting": meeting_view(action.meeting), "action": action_view(action),
-                         "reason": command.reason, "by": ctx.sender_address},
-                token_for=ref, meeting_id=action.meeting_id,
-            )  # fmt: skip
-        return Result(line, "objected", ok=True, ref=ref, params={"reason": command.reason, "host": host})
-    if verb == "in_progress":
-        if action.status not in ("awaiting_confirmation", "accepted", "delayed"):
-            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
-        if action.status == "awaiting_confirmation":
-            accept(ctx, action, "explicit")
-        action.status = "in_progress"
-        change(ctx, action, "action.in_progress", note=command.reason)
-        return Result(line, "in_progress", ok=True, ref=ref)
-    if verb == "done":
-        if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
-            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
-        if action.status == "awaiting_confirmation":
-            accept(ctx, action, "explicit")
-        stored, refused = keep_deliverables(ctx, action)
-        action.status, action.done_at = "done", ctx.now
-        change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused)
-        if action.requester_address:
-            request_acceptance(ctx, action, note=command.reason)
-        return Result(
-            line, "done", ok=True, ref=ref,
-            params={"files": [f.filename for f in stored], "refused": refused, "requester": action.requester_address},
-        )  # fmt: skip
+    if verb == "resolve":
+        verb = RESOLUTIONS.get(command.target.partition(":")[0], "")
+        if not verb:  # the command reader answers a "resolve" without a decision itself
+            return Result(command.line, "resolve_needs_decision", ok=False, ref=action.ref)
+    new_date, problem = None, None
     if verb == "delay":
-        reading = read_date(command.date_text, today, ctx.app.calendar)
-        if reading.value is None:
-            return Result(line, "bad_date", ok=False, ref=ref, params={"text": command.date_text})
-        if reading.value < today:
-            return Result(line, "past_date", ok=False, ref=ref, params={"date": reading.value})
-        if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
-            return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
-        old_due = action.due
-        action.due, action.due_text, action.delay_reason, action.status = (
-            reading.value,
-            command.date_text,
-            command.reason,
-            "delayed",
-        )
-        change(
-            ctx,
-            action,
-            "action.delayed",
-            old_due=old_due.isoformat(),
-            new_due=reading.value.isoformat(),
-            reason=command.reason,
-        )
-        return Result(line, "delayed", ok=True, ref=ref, params={"date": reading.value, "reason": command.reason})
-    if verb == "delegate":
-        return delegate(ctx, action, command)
-    return Result(line, "not_here", ok=False, ref=ref)
+        new_date = read_date(command.date_text, today, ctx.app.calendar).value
+        problem = "bad_date" if new_date is None else "past_date" if new_date < today else None
+    decision = decide(
+        verb, action.status, roles(ctx, action), argument_error=problem, was_delayed=bool(action.delay_reason),
+        round_closed=action.confirm_by is not None and today > action.confirm_by,
+    )  # fmt: skip
+    if not decision.allowed:
+        return refusal(action, command, decision, new_date)
+    return EFFECTS.get(decision.move, on_move)(ctx, action, Step(command, decision, new_date))
+
+
+def refusal(action: ActionItem, command: Command, decision: Decision, new_date: date | None) -> Result:
+    """The refusal, with what its answer names (the owner, the host, the status it is in)."""
+    code = decision.refusal or "not_here"
+    params: dict[str, Any] = {
+        "not_owner": {"owner": action.owner_address},
+        "not_requester": {"requester": action.requester_address},
+        "not_host": {"host": action.meeting.host_address},
+        "too_late": {"closed": action.confirm_by},
+        "bad_date": {"text": command.date_text},
+        "past_date": {"date": new_date},
+        "not_here": {},
+    }.get(code, {"status": action.status})
+    return Result(command.line, code, ok=False, ref=action.ref, params=params)
+
+
+def move(ctx: HandlerContext, action: ActionItem, decision: Decision) -> None:
+    """Take the status the life cycle decided, recording the owner's explicit yes first where the
+    move includes one (a "done" to a request never answered)."""
+    if decision.accepts:
+        accept(ctx, action, "explicit")
+    assert decision.to is not None
+    action.status = decision.to
+
+
+def on_confirm(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    move(ctx, action, step.decision)
+    return Result(step.command.line, "confirmed", ok=True, ref=action.ref)
+
+
+def on_object(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    line, ref, reason = step.command.line, action.ref, step.command.reason
+    move(ctx, action, step.decision)
+    action.objection_reason, action.consent = reason, None
+    change(ctx, action, "action.objected", reason=reason)
+    host = action.meeting.host_address
+    if host:
+        ctx.send(
+            key=f"objection:{ref}:{ctx.record.id}", kind="objection_notice", to=host,
+            context={"meeting": meeting_view(action.meeting), "action": action_view(action),
+                     "reason": reason, "by": ctx.sender_address},
+            token_for=ref, meeting_id=action.meeting_id,
+        )  # fmt: skip
+    return Result(line, "objected", ok=True, ref=ref, params={"reason": reason, "host": host})
+
+
+def on_move(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """A move that does nothing besides its status ("in progress"): recorded and answered under its
+    own name, so such a verb needs its row in the life cycle and its words, and no code here."""
+    name = step.decision.move
+    move(ctx, action, step.decision)
+    change(ctx, action, f"action.{name}", note=step.command.reason)
+    return Result(step.command.line, name, ok=True, ref=action.ref)
+
+
+def on_done(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    move(ctx, action, step.decision)
+    stored, refused = keep_deliverables(ctx, action)
+    action.done_at = ctx.now
+    change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused)
+    if action.requester_address:
+        request_acceptance(ctx, action, note=step.command.reason)
+    return Result(
+        step.command.line, "done", ok=True, ref=action.ref,
+        params={"files": [f.filename for f in stored], "refused": refused, "requester": action.requester_address},
+    )  # fmt: skip
+
+
+def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    command, new_date = step.command, step.new_date
+    assert new_date is not None
+    old_due = action.due
+    move(ctx, action, step.decision)
+    action.due, action.due_text, action.delay_reason = new_date, command.date_text, command.reason
+    change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=new_date.isoformat(),
+           reason=command.reason)  # fmt: skip
+    return Result(command.line, "delayed", ok=True, ref=action.ref, params={"date": new_date, "reason": command.reason})
 
 
 def accept(ctx: HandlerContext, action: ActionItem, consent: str) -> None:
-    action.status, action.consent, action.accepted_at, action.objection_reason = "accepted", consent, ctx.now, None
+    action.status, action.consent, action.accepted_at, action.objection_reason = (
+        Status.ACCEPTED, consent, ctx.now, None
+    )  # fmt: skip
     change(ctx, action, "action.accepted", consent=consent)
     confirm_if_settled(ctx, action.meeting)
 
@@ -338,15 +369,6 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Del
 def stored_type(attachment: Attachment) -> str:
     """The content type with its declared charset: a GBK .csv is forwarded as GBK, never re-read."""
     return f"{attachment.content_type}; charset={attachment.charset}" if attachment.charset else attachment.content_type
-
-
-def may_verify(ctx: HandlerContext, action: ActionItem) -> bool:
-    """验收 is the requester's; the host and an admin may stand in; never the owner or their proxy."""
-    me = ctx.sender_address
-    if me in (action.owner_address, proxy_of(ctx, action.owner_address)):
-        return False
-    allowed = {action.requester_address or "", action.meeting.host_address or "", ctx.app.config.bot.admin}
-    return me in {a.lower() for a in allowed} - {""}
 
 
 def settle_requester(action: ActionItem) -> None:
@@ -387,30 +409,26 @@ def request_acceptance(ctx: HandlerContext, action: ActionItem, *, note: str) ->
     )  # fmt: skip
 
 
-def verify(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
-    line, ref = command.line, action.ref
-    if not may_verify(ctx, action):
-        return Result(line, "not_requester", ok=False, ref=ref, params={"requester": action.requester_address})
-    if action.status == "verified":
-        return Result(line, "already", ok=False, ref=ref, params={"status": action.status})
-    if action.status != "done":
-        return Result(line, "not_done", ok=False, ref=ref, params={"status": action.status})
-    rejected = command.verb in ("reject", "object")
+def on_verify(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """验收 given (verify) or refused (reject: the work goes back to its owner)."""
+    line, ref, reason = step.command.line, action.ref, step.command.reason
+    rejected = step.decision.move == "reject"
+    move(ctx, action, step.decision)
     if rejected:
-        action.status, action.done_at = ("delayed" if action.delay_reason else "in_progress"), None
-        change(ctx, action, "action.rejected", reason=command.reason)
+        action.done_at = None
+        change(ctx, action, "action.rejected", reason=reason)
         rework_time(ctx, action)
     else:
-        action.status, action.verified_at, action.verified_by = "verified", ctx.now, ctx.sender_address
+        action.verified_at, action.verified_by = ctx.now, ctx.sender_address
         change(ctx, action, "action.verified")
     ctx.send(
         key=f"acceptance_result:{ref}:{ctx.record.id}", kind="acceptance_result", to=action.owner_address,
         context={"meeting": meeting_view(action.meeting), "action": action_view(action), "by": ctx.sender_address,
-                 "rejected": rejected, "reason": command.reason},
+                 "rejected": rejected, "reason": reason},
         token_for=ref, meeting_id=action.meeting_id,
     )  # fmt: skip
     code = "rejected" if rejected else "verified"
-    return Result(line, code, ok=True, ref=ref, params={"owner": action.owner_address, "reason": command.reason})
+    return Result(line, code, ok=True, ref=ref, params={"owner": action.owner_address, "reason": reason})
 
 
 def resolve_target(ctx: HandlerContext, text: str) -> str | None:
@@ -424,13 +442,12 @@ def resolve_target(ctx: HandlerContext, text: str) -> str | None:
     return person.address if person is not None and problem is None else None
 
 
-def delegate(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
-    line, ref = command.line, action.ref
-    if action.status not in ("awaiting_confirmation", "accepted", "in_progress", "delayed"):
-        return Result(line, "wrong_state", ok=False, ref=ref, params={"status": action.status})
-    new_owner = resolve_target(ctx, command.target)
+def on_delegate(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    line, ref, target = step.command.line, action.ref, step.command.target
+    new_owner = resolve_target(ctx, target)
     if new_owner is None:
-        return Result(line, "unknown_person", ok=False, ref=ref, params={"text": command.target})
+        return Result(line, "unknown_person", ok=False, ref=ref, params={"text": target})
+    move(ctx, action, step.decision)
     action.delegate_address = new_owner
     change(ctx, action, "action.delegated", to=new_owner)
     request_confirmation(ctx, action, new_owner, reason="delegated")
@@ -442,7 +459,7 @@ def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, re
                    confirm_by=action.confirm_by)  # fmt: skip
 
 
-def take_over(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
+def on_take_over(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     """The delegate confirms: the action is theirs from now on."""
     previous = action.owner_address
     person = ctx.person(ctx.sender_address)
@@ -451,56 +468,84 @@ def take_over(ctx: HandlerContext, action: ActionItem, command: Command) -> Resu
     action.delegate_address = None
     settle_requester(action)
     change(ctx, action, "action.owner_changed", previous=previous, new=ctx.sender_address)
-    if action.status in ("awaiting_confirmation", "objected"):
-        accept(ctx, action, "explicit")
-    return Result(command.line, "taken_over", ok=True, ref=action.ref, params={"previous": previous})
+    move(ctx, action, step.decision)
+    return Result(step.command.line, "taken_over", ok=True, ref=action.ref, params={"previous": previous})
 
 
-def resolve(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
-    line, ref = command.line, action.ref
-    if not is_host(ctx, action.meeting):
-        return Result(line, "not_host", ok=False, ref=ref, params={"host": action.meeting.host_address})
-    if action.status != "objected":
-        return Result(line, "no_objection", ok=False, ref=ref, params={"status": action.status})
-    decision, _, argument = command.target.partition(":")
-    today = ctx.app.today()
-    if decision == "withdraw":
-        action.status = "cancelled"
-        change(ctx, action, "action.withdrawn", reason=command.reason)
-    elif decision == "overrule":
-        action.status, action.consent, action.accepted_at = "accepted", "overruled", ctx.now
-        change(ctx, action, "action.overruled", reason=command.reason)
-    elif decision == "due":
-        reading = read_date(argument or command.date_text, today, ctx.app.calendar)
-        if reading.value is None or reading.value < today:
-            return Result(line, "bad_date", ok=False, ref=ref, params={"text": argument or command.date_text})
-        old_due, action.due = action.due, reading.value
-        reopen(ctx, action, today)
-        change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=reading.value.isoformat())
-        request_confirmation(ctx, action, action.owner_address, reason="rescheduled")
-    elif decision == "reassign":
-        new_owner = resolve_target(ctx, argument)
-        if new_owner is None:
-            return Result(line, "unknown_person", ok=False, ref=ref, params={"text": argument})
-        previous, action.owner_address = action.owner_address, new_owner
-        person = ctx.person(new_owner)
-        action.owner_name = person.name if person is not None else None
-        settle_requester(action)
-        reopen(ctx, action, today)
-        change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
-        request_confirmation(ctx, action, new_owner, reason="reassigned")
-    else:
-        return Result(line, "resolve_needs_decision", ok=False, ref=ref)
+def on_withdraw(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    move(ctx, action, step.decision)
+    change(ctx, action, "action.withdrawn", reason=step.command.reason)
+    return resolved(ctx, action, step)
+
+
+def on_overrule(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    move(ctx, action, step.decision)
+    action.consent, action.accepted_at = "overruled", ctx.now
+    change(ctx, action, "action.overruled", reason=step.command.reason)
+    return resolved(ctx, action, step)
+
+
+def on_reschedule(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    command, today = step.command, ctx.app.today()
+    text = command.target.partition(":")[2] or command.date_text
+    reading = read_date(text, today, ctx.app.calendar)
+    if reading.value is None or reading.value < today:
+        return Result(command.line, "bad_date", ok=False, ref=action.ref, params={"text": text})
+    old_due, action.due = action.due, reading.value
+    reopen(ctx, action, step.decision)
+    change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=reading.value.isoformat())
+    request_confirmation(ctx, action, action.owner_address, reason="rescheduled")
+    return resolved(ctx, action, step)
+
+
+def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    text = step.command.target.partition(":")[2]
+    new_owner = resolve_target(ctx, text)
+    if new_owner is None:
+        return Result(step.command.line, "unknown_person", ok=False, ref=action.ref, params={"text": text})
+    previous, action.owner_address = action.owner_address, new_owner
+    person = ctx.person(new_owner)
+    action.owner_name = person.name if person is not None else None
+    settle_requester(action)
+    reopen(ctx, action, step.decision)
+    change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
+    request_confirmation(ctx, action, new_owner, reason="reassigned")
+    return resolved(ctx, action, step)
+
+
+def resolved(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """The host decided: the minutes may be final now; the answer names the decision as written."""
     confirm_if_settled(ctx, action.meeting)
+    decision = step.command.target.partition(":")[0]
     return Result(
-        line, f"resolved_{decision}", ok=True, ref=ref, params={"owner": action.owner_address, "due": action.due}
-    )
+        step.command.line, f"resolved_{decision}", ok=True, ref=action.ref,
+        params={"owner": action.owner_address, "due": action.due},
+    )  # fmt: skip
 
 
-def reopen(ctx: HandlerContext, action: ActionItem, today: date) -> None:
+def reopen(ctx: HandlerContext, action: ActionItem, decision: Decision) -> None:
     """A changed owner or date needs a fresh yes: a new, short confirmation round for this action."""
-    action.status, action.consent, action.objection_reason = "awaiting_confirmation", None, None
-    action.confirm_by = ctx.app.calendar.add_workdays(today, ctx.app.policy.consent.working_days)
+    move(ctx, action, decision)
+    action.consent, action.objection_reason = None, None
+    action.confirm_by = ctx.app.calendar.add_workdays(ctx.app.today(), ctx.app.policy.consent.working_days)
+
+
+# What a move does besides taking its status from the life cycle (mailbot/lifecycle.MOVES); any
+# other move is `on_move`.
+EFFECTS: dict[str, Callable[[HandlerContext, ActionItem, Step], Result]] = {
+    "confirm": on_confirm,
+    "object": on_object,
+    "done": on_done,
+    "delay": on_delay,
+    "delegate": on_delegate,
+    "take_over": on_take_over,
+    "verify": on_verify,
+    "reject": on_verify,
+    "withdraw": on_withdraw,
+    "overrule": on_overrule,
+    "reschedule": on_reschedule,
+    "reassign": on_reassign,
+}
 
 
 def approve(ctx: HandlerContext, thread: Thread, command: Command) -> Result:

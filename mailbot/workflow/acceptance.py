@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from mailbot.app import App
+from mailbot.lifecycle import Status
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
 from mailbot.store.models import ActionItem
@@ -45,7 +46,7 @@ def run_acceptance_reminders(app: App, now: datetime) -> dict[str, int]:
         # Indexed on status: done actions are few beside the rest, and leave once verified.
         rows = session.scalars(
             select(ActionItem)
-            .where(ActionItem.status == "done", ActionItem.requester_address.is_not(None))
+            .where(ActionItem.status == Status.DONE, ActionItem.requester_address.is_not(None))
             .order_by(ActionItem.id)
         ).all()
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")

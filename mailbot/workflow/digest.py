@@ -47,16 +47,24 @@ from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.exports import to_xlsx
-from mailbot.meetings import OPEN_STATUSES, action_view
+from mailbot.lifecycle import (
+    DELIVERED,
+    DIGEST_ORDER,
+    LIVE,
+    OPEN,
+    UNDER_REVIEW,
+    WAITING_ON_OWNER,
+    MeetingStatus,
+    Status,
+    StatusWords,
+)
+from mailbot.meetings import action_view
 from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Event, JobRun, Meeting, Person
 
 log = logging.getLogger("mailbot.digest")
 
-# An objected action waits for the host's decision, not for its owner: it is an objection, not late.
-CHASED = ("awaiting_confirmation", "accepted", "in_progress", "delayed")
-STATUS_ORDER = ("awaiting_confirmation", "accepted", "in_progress", "delayed", "objected", "done", "verified")
 # What each part of the mail shows of an action (templates/digest.LANG.txt, templates/_digest_body.html):
 # a row holds these fields and no others, since every mail's context is stored (as JSON) and a
 # department head's spans hundreds of meetings. A template that shows another field of a section
@@ -154,14 +162,14 @@ class Week:
     def to_verify(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """Done actions waiting for `recipient`'s 验收, meeting by meeting."""
         if self._by_requester is None:
-            self._by_requester = self._index(lambda a: a.requester_address if a.status == "done" else None)
+            self._by_requester = self._index(lambda a: a.requester_address if a.status == Status.DONE else None)
         return self._by_requester.get(recipient, [])
 
     def open_actions_of(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """The open actions `recipient` owns, meeting by meeting. The owner of an open action is a
         party of its meeting, so these lie in `meetings_of(recipient)`, in the same order."""
         if self._by_owner is None:
-            self._by_owner = self._index(lambda a: a.owner_address if a.status in OPEN_STATUSES else None)
+            self._by_owner = self._index(lambda a: a.owner_address if a.status in OPEN else None)
         return self._by_owner.get(recipient, [])
 
     def _index(self, person_of: Callable[[Any], str | None]) -> dict[str, list[tuple[Meeting, Any]]]:
@@ -180,12 +188,12 @@ def load_week(session: Session, app: App, today: date) -> Week:
     # the mail sent later that day list the same items.
     since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=app.config.tz)
     open_meeting = select(ActionItem.meeting_id).where(
-        ActionItem.status.in_(OPEN_STATUSES)
-        | ((ActionItem.status == "done") & ActionItem.requester_address.is_not(None))  # awaiting 验收
+        ActionItem.status.in_(OPEN)
+        | ((ActionItem.status == Status.DONE) & ActionItem.requester_address.is_not(None))  # awaiting 验收
     )
     active = or_(
-        Meeting.status.in_(("in_review", "disputed")),
-        (Meeting.status == "confirmed") & Meeting.id.in_(open_meeting),
+        Meeting.status.in_(UNDER_REVIEW),
+        (Meeting.status == MeetingStatus.CONFIRMED) & Meeting.id.in_(open_meeting),
     )
     meetings = list(session.scalars(select(Meeting).where(active).order_by(Meeting.id)))
     actions = load_actions(session, select(Meeting.id).where(active))
@@ -202,7 +210,7 @@ def load_week(session: Session, app: App, today: date) -> Week:
         done_recently = set(
             session.scalars(select(Event.action_id).where(Event.what == "action.done", Event.at >= since, in_run))
         )
-    departments = {a.department for m in actions.values() for a in m if a.department and a.status != "cancelled"}
+    departments = {a.department for m in actions.values() for a in m if a.department and a.status in LIVE}
     heads: dict[str, list[str]] = defaultdict(list)
     head_departments: dict[str, set[str]] = defaultdict(set)
     if departments:
@@ -225,13 +233,13 @@ def load_week(session: Session, app: App, today: date) -> Week:
     )
     bot = app.sender.address
     for meeting in meetings:
-        live = [a for a in week.actions_of(meeting) if a.status != "cancelled"]
+        live = [a for a in week.actions_of(meeting) if a.status in LIVE]
         owners = [a.owner_address for a in live]
-        requesters = [a.requester_address for a in live if a.status == "done" and a.requester_address]
+        requesters = [a.requester_address for a in live if a.status == Status.DONE and a.requester_address]
         department_heads = [h for a in live if a.department for h in week.heads.get(a.department, [])]
         full = [*meeting.attendees, *owners, *requesters, meeting.host_address, meeting.recorder_address]
         everyone = [*full, *department_heads]
-        if meeting.status == "confirmed" and not any(a.status in OPEN_STATUSES for a in live):
+        if meeting.status == MeetingStatus.CONFIRMED and not any(a.status in OPEN for a in live):
             # Active only for actions awaiting 验收: that is the requesters' and the host's business,
             # not a weekly mail to every attendee until somebody verifies.
             full = everyone = [*requesters, meeting.host_address]
@@ -262,7 +270,7 @@ def iso(day: date | None) -> str | None:
 def row(action: Any, week: Week) -> dict[str, Any]:
     """Every field a part of the digest shows of an action (see FIELDS), dates as the ISO strings
     the outbox's JSON would make of them anyway."""
-    overdue = (week.today - action.due).days if action.status in CHASED and action.due < week.today else 0
+    overdue = (week.today - action.due).days if action.status in WAITING_ON_OWNER and action.due < week.today else 0
     return {
         "ref": action.ref,
         "description": action.description,
@@ -290,11 +298,9 @@ def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | N
     monday = week.today - timedelta(days=week.today.weekday())
     sunday = monday + timedelta(days=6)
     live = [
-        a
-        for a in week.actions_of(meeting)
-        if a.status != "cancelled" and (departments is None or a.department in departments)
+        a for a in week.actions_of(meeting) if a.status in LIVE and (departments is None or a.department in departments)
     ]
-    chased = [a for a in live if a.status in CHASED]
+    chased = [a for a in live if a.status in WAITING_ON_OWNER]
     by_due = sorted(chased, key=lambda a: (a.due, a.id))
     counts = Counter(a.status for a in live)
     rows = {a.id: row(a, week) for a in live}
@@ -306,15 +312,15 @@ def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | N
         "host": meeting.host_address,
         "overdue": [shown("overdue", rows[a.id]) for a in by_due if a.due < week.today],
         "due_this_week": [shown("due_this_week", rows[a.id]) for a in by_due if week.today <= a.due <= sunday],
-        "delayed": [shown("delayed", rows[a.id]) for a in by_due if a.status == "delayed"],
-        "awaiting": [shown("awaiting", rows[a.id]) for a in by_due if a.status == "awaiting_confirmation"],
-        "objections": [shown("objections", rows[a.id]) for a in live if a.status == "objected"],
-        "done": [
-            shown("done", rows[a.id]) for a in live if a.status in ("done", "verified") and a.id in week.done_recently
+        "delayed": [shown("delayed", rows[a.id]) for a in by_due if a.status == Status.DELAYED],
+        "awaiting": [shown("awaiting", rows[a.id]) for a in by_due if a.status == Status.AWAITING_CONFIRMATION],
+        "objections": [shown("objections", rows[a.id]) for a in live if a.status == Status.OBJECTED],
+        "done": [shown("done", rows[a.id]) for a in live if a.status in DELIVERED and a.id in week.done_recently],
+        "acceptance": [
+            shown("acceptance", rows[a.id]) for a in live if a.status == Status.DONE and a.requester_address
         ],
-        "acceptance": [shown("acceptance", rows[a.id]) for a in live if a.status == "done" and a.requester_address],
         "scope": sorted(departments) if departments is not None else None,
-        "counts": [{"status": s, "count": counts[s]} for s in STATUS_ORDER if counts[s]],
+        "counts": [{"status": s, "count": counts[s]} for s in DIGEST_ORDER if counts[s]],
         "overdue_count": sum(1 for a in chased if a.due < week.today),
         "total": len(live),
     }
@@ -365,7 +371,7 @@ def digest_language(notifier: Notifier, recipient: str, context: dict[str, Any])
     return notifier.language_of(recipient)
 
 
-def host_table(week: Week, recipient: str, language: str) -> list[OutgoingFile]:
+def host_table(week: Week, recipient: str, language: str, words: StatusWords) -> list[OutgoingFile]:
     """The host's Monday mail carries the tracking table (行动项跟踪表) of the meetings they host."""
     hosted = [m for m in week.meetings_of(recipient) if (m.host_address or "").lower() == recipient]
     if not hosted:
@@ -374,10 +380,10 @@ def host_table(week: Week, recipient: str, language: str) -> list[OutgoingFile]:
         {**action_view(a), "meeting": m.ref, "meeting_title": m.title, "delay_reason": a.delay_reason}
         for m in hosted
         for a in week.actions_of(m)
-        if a.status != "cancelled"
+        if a.status in LIVE
     ]
     name = "行动项跟踪表.xlsx" if language == "zh" else "action-tracking.xlsx"
-    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today))]
+    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today, words))]
 
 
 def run_digest(app: App, now: datetime) -> dict[str, int]:
@@ -436,7 +442,7 @@ def decide_digests(app: App, session: Session, now: datetime, today: date, label
         batch.append(
             notifier.prepare(
                 key=f"digest:{label}:{recipient}", kind="digest", to=recipient, context=context,
-                language=language, meeting_id=single, attachments=host_table(week, recipient, language),
+                language=language, meeting_id=single, attachments=host_table(week, recipient, language, app.rules.statuses),
             )
         )  # fmt: skip
         if len(batch) >= DIGEST_BATCH:

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from mailbot.app import App
+from mailbot.lifecycle import MeetingStatus
 from mailbot.meetings import meeting_view
 from mailbot.notify import Notifier
 from mailbot.store.models import Meeting, MinutesVersion
@@ -27,7 +28,7 @@ def run_minutes_nudges(app: App, now: datetime) -> dict[str, int]:
     with app.db.transaction() as session:
         drafted = select(MinutesVersion.meeting_id)
         waiting = session.scalars(
-            select(Meeting).where(Meeting.status == "scheduled", Meeting.meeting_date < today + timedelta(days=1),
+            select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.meeting_date < today + timedelta(days=1),
                                   Meeting.id.not_in(drafted)).order_by(Meeting.id)
         ).all()  # fmt: skip
         notifier = Notifier(app=app, session=session, now=now, actor="mailbot")

@@ -18,18 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
+from mailbot.lifecycle import UNDER_WAY
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
 from mailbot.store.models import ActionItem, Event, Meeting, OutboxMail, Person
-from mailbot.workdays import WorkCalendar
-
-CHASED = ("accepted", "in_progress", "delayed")
-
-
-def working_day_on_or_before(calendar: WorkCalendar, day: date) -> date:
-    while not calendar.is_workday(day):
-        day -= timedelta(days=1)
-    return day
+from mailbot.workdays import WorkCalendar, working_day_on_or_before
 
 
 def working_days_before(calendar: WorkCalendar, day: date, count: int) -> date:
@@ -68,7 +61,7 @@ def run_reminders(app: App, now: datetime) -> dict[str, int]:
         # meetings (with what a mail shows of them) in three queries, not three per action.
         rows = session.scalars(
             select(ActionItem)
-            .where(ActionItem.status.in_(CHASED), ActionItem.due <= horizon)
+            .where(ActionItem.status.in_(UNDER_WAY), ActionItem.due <= horizon)
             .options(selectinload(ActionItem.meeting).selectinload(Meeting.topics))
             .options(selectinload(ActionItem.meeting).selectinload(Meeting.decisions))
             .order_by(ActionItem.id)
