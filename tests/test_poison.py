@@ -378,3 +378,21 @@ def test_the_daemon_process_keeps_reading_and_delivering_after_a_poison_mail_and
         assert list(statuses.values()).count("sent") == 2  # the NUL mail's sender and 李娜
     finally:
         app.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [("meeting", "会议时间：9999年12月31日 10:00-11:30"), ("due", "截止：0001-01-01"), ("due", "截止：2062-12-15")],
+)
+def test_a_date_years_away_is_a_quoted_problem_not_a_deadline(
+    app: App, clock: FixedClock, where: str, text: str
+) -> None:
+    at(clock, "2026-12-02 18:00")
+    if where == "meeting":
+        body = draft(LINES[1]).replace("会议时间：2026年12月2日 10:00-11:30", text)
+    else:
+        body = draft(LINES[1].replace("截止：2026-12-18", text))
+    assert process(app, mail(body)).outcome == "rejected"
+    assert actions(app) == []
+    (answer,) = outbox(app)
+    assert "相差超过 5 年，请检查年份" in (answer.body_text or "")

@@ -69,7 +69,15 @@ from datetime import date, time, timedelta
 
 from mailbot.workdays import WorkCalendar
 
-__all__ = ["DateReading", "read_date", "read_meeting_when"]
+__all__ = ["DateReading", "plausible", "read_date", "read_meeting_when"]
+
+# A date more than this many years from the meeting is a typo (9999, 0001, 2062 for 2026), not a
+# plan: it is a quoted problem, never a due date or a meeting day (nor arithmetic on one).
+PLAUSIBLE_YEARS = 5
+
+
+def plausible(value: date, anchor: date) -> bool:
+    return abs(value.year - anchor.year) <= PLAUSIBLE_YEARS
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class DateReading:
 
     text: str  # the text as written, trimmed
     value: date | None
-    error: str | None = None  # None, "unreadable", "vague", "placeholder", "invalid", "ambiguous"
+    error: str | None = None  # None, "unreadable", "vague", "placeholder", "invalid", "ambiguous", "out_of_range"
     provisional: bool = False  # value computed on a provisional calendar
 
 
@@ -393,6 +401,8 @@ def read_date(text: str, anchor: date, calendar: WorkCalendar) -> DateReading:
             break
     if invalid:
         return DateReading(shown, None, "invalid")
+    if any(not plausible(value, anchor) for value in (*strong, *weak)):
+        return DateReading(shown, None, "out_of_range")
     if len(strong) > 1:
         return DateReading(shown, None, "ambiguous")
     if strong:

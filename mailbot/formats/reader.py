@@ -19,7 +19,7 @@ from mailbot.formats.actions import (
     actions_from_table,
     check_action,
 )
-from mailbot.formats.dates import read_date, read_meeting_when
+from mailbot.formats.dates import plausible, read_date, read_meeting_when
 from mailbot.formats.fields import FieldCollector, FieldValue
 from mailbot.formats.model import ParsedAction, ParsedMeeting, PersonRef, Problem, Topic
 from mailbot.formats.people import DirectoryLookup, PersonText, Resolution, Resolver, invalid_address, parse_people
@@ -200,7 +200,12 @@ def _meeting_when(
     date_field = fields.get("date")
     if date_field is not None:
         day, start, end = read_meeting_when(date_field.value, ctx.anchor)
-        if day is None:
+        if day is not None and not plausible(day, ctx.anchor):
+            problems.append(
+                Problem("unreadable_date", date_field.line, detail=f"out_of_range: {date_field.value}", section="dates")
+            )
+            day = None
+        elif day is None:
             problems.append(
                 Problem(
                     "unreadable_date",
