@@ -42,3 +42,17 @@ def is_valid_address(address: str) -> bool:
 def needs_smtputf8(address: str) -> bool:
     """A local part outside ASCII travels only where the server says SMTPUTF8."""
     return not address.partition("@")[0].isascii()
+
+
+@lru_cache(maxsize=4096)
+def deliverable_address(address: str) -> str:
+    """The form servers take without SMTPUTF8 where there is one: a Unicode domain as its
+    punycode (`user@例子.公司` -> `user@xn--fsqu00a.xn--55qx5d`). A Unicode local part has no
+    such form; it stays, and needs SMTPUTF8."""
+    try:
+        checked = email_validator.validate_email(
+            address, check_deliverability=False, allow_smtputf8=True, globally_deliverable=False
+        )
+    except email_validator.EmailNotValidError:
+        return address
+    return checked.ascii_email or checked.normalized

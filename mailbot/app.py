@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mailbot.clock import Clock
 from mailbot.config import Config
+from mailbot.languages import Languages, load_languages
 from mailbot.outbox import Sender
 from mailbot.policy import Policy
 from mailbot.render import Renderer
@@ -47,8 +48,14 @@ class App:
         return load_calendar(settings.kind, rules_file=rules_file, country=settings.country or None)
 
     @cached_property
+    def languages(self) -> Languages:
+        """The language folders of the configured templates/, with their words and the fallback."""
+        return load_languages(self.config.templates_dir, self.config.bot.language)
+
+    @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.config.templates_dir, self.rules.statuses)
+        """Checks at construction that every mail kind has its templates in every language."""
+        return Renderer(self.config.templates_dir, self.rules.statuses, languages=self.languages)
 
     @cached_property
     def sender(self) -> Sender:
@@ -56,13 +63,10 @@ class App:
 
     @cached_property
     def reply_markers(self) -> tuple[str, ...]:
-        """The "reply above this line" lines our mails carry; the reply reader cuts at them."""
-        lines = []
-        for language in ("zh", "en"):
-            path = self.config.templates_dir / f"_marker.{language}.txt"
-            if path.exists():
-                lines += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return tuple(dict.fromkeys(lines))
+        """The "reply above this line" lines our mails carry (every language's words.toml `marker`):
+        the reply reader cuts at them, whichever language the mail was written in."""
+        words = self.languages.words
+        return tuple(dict.fromkeys(words[language].marker.strip() for language in self.languages.available))
 
     def now(self) -> datetime:
         return self.clock.now()

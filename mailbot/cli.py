@@ -121,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("xlsx", "csv", "ics"), default="xlsx")
     export.add_argument("--out", type=Path, default=None, help="default: actions.FORMAT")
     export.add_argument("--meeting", default=None, help="only this meeting (M-3)")
-    export.add_argument("--language", choices=("zh", "en"), default=None)
+    export.add_argument("--language", default=None, help="a language folder of the templates (default: bot.language)")
     export.set_defaults(func=cmd_export)
 
     show = sub.add_parser("show", help="one action (A-12) with its history, or a meeting (M-3)")
@@ -319,20 +319,19 @@ def run_once(app: App, since: date | None = None) -> dict[str, int]:
 def flush_quietly(app: App) -> dict[str, int]:
     return flush(
         app.db, delivery_for(app), app.sender, app.renderer, app.clock,
-        admin=app.config.bot.admin.lower(), admin_language=app.config.bot.language,
+        admin=app.config.bot.admin.lower(), admin_language=app.languages.fallback,
     )  # fmt: skip
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     app = open_app(args)
     if args.once:
-        # As the daemon starts: what fell due first (deadlines are a function of now, so each pass
-        # catches up), then the mail. A week's status mail is claimed before a mid-week draft is
-        # read, so that draft waits for next Monday's, as it would with the daemon running.
-        jobs = run_deadlines(app)
+        # The mail first: a reply written before a deadline is read before the deadline's job
+        # (silent consent) runs. Then what fell due (a function of now: each pass catches up).
         counts = run_once(app, args.since)
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "no new mail"
         print(f"processed: {summary}")
+        jobs = run_deadlines(app)
         report_flush(app)
         return 1 if any(what.endswith(" failed") for what in jobs) else 0
     daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval)
@@ -404,12 +403,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = [r for r in action_rows(session) if r["status"] in LIVE]
     if args.meeting:
         rows = [r for r in rows if r["meeting"] == args.meeting.upper()]
-    language = args.language or app.config.bot.language
+    if args.language and args.language not in app.languages:
+        raise MailbotError(f"--language: {args.language!r} has no templates folder; one of {app.languages.spelled()}")
+    language = app.languages.pick(args.language or app.config.bot.language)
     out = args.out or Path(f"actions.{args.format}")
     if args.format == "xlsx":
-        out.write_bytes(to_xlsx(rows, language, app.today(), app.rules.statuses))
+        out.write_bytes(to_xlsx(rows, language, app.today(), app.rules.statuses, app.languages))
     elif args.format == "csv":
-        out.write_bytes(to_csv(rows, language, app.rules.statuses))
+        out.write_bytes(to_csv(rows, language, app.rules.statuses, app.languages))
     else:
         out.write_bytes(to_ics(rows, app.sender.domain, app.now()))
     print(f"wrote {len(rows)} action(s) to {out}")
@@ -442,7 +443,7 @@ def cmd_people(args: argparse.Namespace) -> int:
     app = open_app(args)
     if args.people_command == "import":
         with app.db.transaction() as session:
-            report = import_people(session, args.file, app.now())
+            report = import_people(session, args.file, app.now(), app.languages)
         print(f"{args.file}: {report.added} added, {report.updated} updated")
         return 0
     with app.db.session() as session:

@@ -16,6 +16,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailbot.errors import ConfigError
+from mailbot.languages import is_language_tag
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,9 @@ class BotSection:
     address: str
     name: str = "Mailbot"
     admin: str = ""
-    language: Literal["zh", "en"] = "zh"
+    # The language for people whose own is unknown, and the fallback that fills in what another
+    # language's folder lacks (templates/<language>/; "en" when this one has no folder).
+    language: str = "zh"
     timezone: str = "Asia/Shanghai"
     # Who may send agendas and minutes: addresses or "*@domain"; empty list = anyone.
     allowed_senders: list[str] = field(default_factory=list)
@@ -175,6 +178,8 @@ def _check(config: Config) -> None:
         ZoneInfo(config.bot.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{origin}: bot.timezone: unknown time zone {config.bot.timezone!r}") from None
+    if not is_language_tag(config.bot.language):
+        raise ConfigError(f"{origin}: bot.language: {config.bot.language!r} is not a language code such as zh or en")
     if "@" not in config.bot.address:
         raise ConfigError(f"{origin}: bot.address: {config.bot.address!r} is not an email address")
     if config.source.kind == "imap" and config.source.imap is None:
@@ -237,7 +242,7 @@ def default_config_text(bot_address: str = "minutes@corp.example") -> str:
 address = "{bot_address}"
 name = "Mailbot"
 admin = ""
-language = "zh"              # default language of mails: "zh" or "en"
+language = "zh"              # default language of mails: a folder of the templates (zh, en)
 timezone = "Asia/Shanghai"
 allowed_senders = []         # e.g. ["*@corp.example"]; empty = anyone may send agendas/minutes
 

@@ -124,7 +124,7 @@ def tell_host(notifier: Notifier, meeting: Meeting, kind: str, key: str, context
     if not host:
         return False
     person = notifier.person(host)
-    language = person.language if person is not None and person.language in ("zh", "en") else None
+    language = person.language if person is not None and person.language in notifier.app.languages else None
     return notifier.send(
         key=key, kind=kind, to=host, context={"meeting": meeting_view(meeting), **context},
         language=language or meeting.language or None, meeting_id=meeting.id,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import schedule
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailbot.app import App
 from mailbot.jobs import guarded, run_jobs
@@ -46,6 +47,12 @@ def poll(
     for fetched in source.fetch_new():
         try:
             result = process(app, fetched.raw, source_key=fetched.key, too_big=fetched.too_big)
+        except (OperationalError, InterfaceError):
+            # The database is away: every mail after this one would fail the same way. They all
+            # stay in the mailbox for the next pass, with one log line instead of one per mail.
+            log.exception("the database is unavailable; the rest of the mailbox waits for the next pass")
+            counts["error"] = counts.get("error", 0) + 1
+            break
         except Exception:
             # process() records every mail it can read, failures included; reaching here means even
             # that was refused (the database is away). The mail stays unmarked in the mailbox for
@@ -128,16 +135,17 @@ class Daemon:
             "deliver",
             lambda: flush(
                 self.app.db, self.delivery_factory(), self.app.sender, self.app.renderer, self.app.clock,
-                admin=config.bot.admin.lower(), admin_language=config.bot.language,
+                admin=config.bot.admin.lower(), admin_language=self.app.languages.fallback,
             ),
         )  # fmt: skip
         if counts.get("sent") or counts.get("retry") or counts.get("failed"):
             log.info("job deliver: %s", counts)
 
     def run(self) -> None:
-        # After downtime: catch up once at start, before waiting for the first interval.
-        self.deadlines()
+        # After downtime: catch up once at start, before waiting for the first interval. The mail
+        # first: replies that waited in the mailbox were written before the deadlines now due.
         self.poll_and_deliver()
+        self.deadlines()
         wait_for_mail = getattr(self.source, "wait_for_mail", None)
         while not self.stopping:
             self.scheduler.run_pending()

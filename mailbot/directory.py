@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.errors import MailbotError
+from mailbot.languages import Languages, shipped_languages
 from mailbot.store.models import Person, PersonName
 
 COLUMNS = ("name", "address", "department", "role", "language", "proxy")
@@ -25,7 +26,10 @@ class ImportReport:
     updated: int
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
+def read_rows(path: Path, languages: Languages | None = None) -> list[dict[str, str]]:
+    """The CSV's rows, checked; a language must be one with a folder (`languages`, the shipped
+    templates' when None)."""
+    languages = languages or shipped_languages()
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on a Chinese Windows saves CSV as GBK
         try:
@@ -48,16 +52,16 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         if "@" not in row.get("address", ""):
             raise MailbotError(f"{path}:{number}: {row.get('address', '')!r} is not an email address")
-        if row.get("language", "") not in ("", "zh", "en"):
-            raise MailbotError(f"{path}:{number}: language must be zh or en, not {row['language']!r}")
+        if row.get("language", "") and row["language"] not in languages:
+            raise MailbotError(f"{path}:{number}: language must be {languages.spelled()}, not {row['language']!r}")
         if row.get("role", "") not in ROLES:
             raise MailbotError(f"{path}:{number}: role must be one of {', '.join(r for r in ROLES if r)}")
         rows.append(row)
     return rows
 
 
-def import_people(session: Session, path: Path, now: datetime) -> ImportReport:
-    rows = read_rows(path)
+def import_people(session: Session, path: Path, now: datetime, languages: Languages | None = None) -> ImportReport:
+    rows = read_rows(path, languages)
     added = updated = 0
     for row in rows:
         address = row["address"].lower()

@@ -9,7 +9,7 @@ closed confirmation round, the command's own argument, then the status.
 Adding a status: a member of `Status` (in life-cycle order), its place in the sets below and in
 `DIGEST_ORDER` (or `DIGEST_LEAVES_OUT`), its rows in `MOVES`, its words in rules/statuses.toml.
 Adding a reply verb: its rule in `VERBS` and rows in `MOVES` here, its words in
-rules/commands.toml (and replies/commands.VERBS), its answer in templates/_reply.*.txt, and an
+rules/commands.toml (and replies/commands.VERBS), its answer in templates/<lang>/_reply.txt, and an
 effect in handlers/reply.EFFECTS only if it does more than change the status. tests/test_lifecycle.py fails until the life cycle's places are filled.
 
 Meetings have a shorter life (`MeetingStatus`); their moves are still made where they happen.
@@ -298,10 +298,11 @@ class StatusWords:
     def languages(self) -> tuple[str, ...]:
         return tuple(self.words)
 
-    def text(self, status: str, language: str, kind: str = "label") -> str:
-        """The status in `language`; an unknown language or status is shown as its code, readable."""
-        known = self.words.get(language, {}).get(kind, {})
-        return known.get(status) or str(status).replace("_", " ")
+    def text(self, status: str, language: str, kind: str = "label", fallback: str | None = None) -> str:
+        """The status in `language`, else in `fallback` (a language this file does not name yet
+        borrows the fallback language's words); an unknown status is shown as its code, readable."""
+        table = self.words.get(language) or self.words.get(fallback or "", {})
+        return table.get(kind, {}).get(status) or str(status).replace("_", " ")
 
 
 def load_status_words(path: Path = STATUS_WORDS_FILE) -> StatusWords:

@@ -53,11 +53,12 @@ class Notifier:
             self._people.update({a: found.get(a) for a in missing})
 
     def default_language(self) -> str:
-        return self.fallback_language or self.app.config.bot.language
+        return self.app.languages.pick(self.fallback_language or self.app.config.bot.language)
 
     def language_of(self, address: str) -> str:
+        """The directory's language for the person when there is a folder for it, else the default."""
         person = self.person(address)
-        if person is not None and person.language in ("zh", "en"):
+        if person is not None and person.language in self.app.languages:
             return person.language
         return self.default_language()
 
@@ -100,9 +101,11 @@ class Notifier:
         """The outbox row of a new mail to one person, not yet written (see `send_prepared`)."""
         token = self.token(token_for, to) if token_for else None
         person = self.person(to)
+        # A language asked for (a meeting's) is kept only where there is a folder for it.
+        language = self.app.languages.pick(language) if language else self.language_of(to)
         return outbox_values(
             self.app.renderer, self.app.sender, key=key, kind=kind, to_address=to,
-            to_name=person.name if person is not None else None, language=language or self.language_of(to),
+            to_name=person.name if person is not None else None, language=language,
             context={**context, "token": token, **self.common()}, now=self.now, reply_token=token,
             meeting_id=meeting_id, inbound_mail_id=self.inbound_mail_id, attachments=attachments,
         )  # fmt: skip

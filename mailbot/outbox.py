@@ -23,11 +23,12 @@ from email.utils import format_datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from mailbot.addresses import address_problem
+from mailbot.addresses import address_problem, deliverable_address
 from mailbot.clock import Clock
 from mailbot.render import Renderer
 from mailbot.store.db import Database
@@ -122,7 +123,7 @@ def outbox_values(
     # rendered now from the context in hand: subject lines show dates only through the `day` filter,
     # which reads a date and its ISO text alike (tests compare both forms).
     return {
-        "key": key,
+        "key": bounded_key(key),
         "kind": kind,
         "language": language,
         "to_address": to_address.lower(),
@@ -145,6 +146,18 @@ def outbox_values(
         "meeting_id": meeting_id,
         "inbound_mail_id": inbound_mail_id,
     }
+
+
+# outbox.key is 500 characters. A longer key (an objection round over 60 refs) keeps its head
+# and the hash of the whole: the column's type would cut it, and two different mails would share
+# a key, so the second would never be sent.
+MAX_KEY = 500
+
+
+def bounded_key(key: str) -> str:
+    if len(key) <= MAX_KEY:
+        return key
+    return f"{key[: MAX_KEY - 65]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 @cache
@@ -176,7 +189,7 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     message["From"] = Address(display_name=sender.name, addr_spec=sender.address)
     # Built from its parts, not parsed: the email package refuses a Unicode local part as an
     # addr_spec, though SMTPUTF8 servers and the delivery (see delivery/) carry it.
-    local, _, domain = row.to_address.rpartition("@")
+    local, _, domain = deliverable_address(row.to_address).rpartition("@")
     message["To"] = Address(display_name=one_line(row.to_name or "", MAX_NAME_CHARS), username=local, domain=domain)
     message["Subject"] = one_line(row.subject, MAX_SUBJECT_CHARS)
     message["Date"] = format_datetime(sent_at)
@@ -215,9 +228,9 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def is_message_id(value: str) -> bool:
-    """Printable ASCII without brackets or spaces, of a sane length: anything else would go out
-    as RFC 2047 encoded words and break the thread."""
-    return "@" in value and _MESSAGE_ID.fullmatch(value) is not None
+    """Printable ASCII without brackets or spaces, of a sane length, and no `=?` (the header
+    class would decode it as an encoded word): anything else would break the thread."""
+    return "=?" not in value and _MESSAGE_ID.fullmatch(value) is not None
 
 
 def one_line(text: str, limit: int) -> str:
@@ -310,11 +323,16 @@ def flush(
         for row_id in due:
             try:
                 result = deliver_row(db, row_id, delivery, sender, renderer, now, admin, admin_language)
+            except (OperationalError, InterfaceError):
+                # The database is away or busy (connection lost, locked): this row and the rest
+                # wait, pending, for the next pass. A row is failed only for its own fault, below.
+                log.warning("outbox: the database is unavailable; delivery resumes on the next pass", exc_info=True)
+                break
             except Exception as exc:
                 # The database refused this row's update, or something nobody foresaw: the row is
                 # failed (never retried into the same error, never sent twice) and the rest goes out.
                 log.exception("outbox row %s could not be delivered; going on with the next", row_id)
-                counts["failed"] += mark_failed(db, row_id, describe(exc))
+                counts["failed"] += mark_failed(db, row_id, describe(exc), renderer, sender, now, admin, admin_language)
                 continue
             if result is not None:
                 counts[result] += 1
@@ -336,30 +354,43 @@ def deliver_row(
         if row is None:
             return None
         result = deliver_one(row, delivery, sender, renderer, now)
-        if result == "failed" and admin and admin != row.to_address and row.kind != "delivery_failed":
-            # A mail that will never arrive is news for a person: the admin is told once.
-            enqueue(
-                session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
-                to_address=admin, to_name=None, language=admin_language, now=now,
-                context={"to": row.to_address, "subject": one_line(row.subject, MAX_SUBJECT_CHARS),
-                         "error": row.last_error or "", "failed_kind": row.kind, "bot_name": sender.name,
-                         "bot_address": sender.address, "docs_url": "", "token": None},
-            )  # fmt: skip
+        if result == "failed":
+            tell_admin(session, row, renderer, sender, now, admin, admin_language)
         return result
 
 
-def mark_failed(db: Database, row_id: int, reason: str) -> int:
+def mark_failed(
+    db: Database, row_id: int, reason: str, renderer: Renderer, sender: Sender, now: datetime, admin: str,
+    admin_language: str,
+) -> int:  # fmt: skip
+    """Fail a row whose own transaction failed, and tell the admin as for any failed row."""
     try:
         with db.transaction() as session:
-            done = session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == row_id, OutboxMail.status == "pending")
-                .values(status="failed", last_error=reason[:1000])
-            )
-            return int(done.rowcount or 0)  # type: ignore[attr-defined]
+            row = session.scalar(select(OutboxMail).where(OutboxMail.id == row_id, OutboxMail.status == "pending"))
+            if row is None:
+                return 0
+            row.status, row.last_error = "failed", reason[:1000]
+            tell_admin(session, row, renderer, sender, now, admin, admin_language)
+            return 1
     except Exception:  # the database itself is away: the next pass tries the row again
         log.exception("outbox row %s could not be marked failed", row_id)
         return 0
+
+
+def tell_admin(
+    session: Session, row: OutboxMail, renderer: Renderer, sender: Sender, now: datetime, admin: str,
+    admin_language: str,
+) -> None:  # fmt: skip
+    """A mail that will never arrive is news for a person: the admin is told once."""
+    if not admin or admin == row.to_address or row.kind == "delivery_failed":
+        return
+    enqueue(
+        session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
+        to_address=admin, to_name=None, language=admin_language, now=now,
+        context={"to": row.to_address, "subject": one_line(row.subject, MAX_SUBJECT_CHARS),
+                 "error": row.last_error or "", "failed_kind": row.kind, "bot_name": sender.name,
+                 "bot_address": sender.address, "docs_url": "", "token": None},
+    )  # fmt: skip
 
 
 def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: Renderer, now: datetime) -> str:
@@ -370,7 +401,7 @@ def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: R
     except Exception as exc:  # this row's own content: it will never build, the next rows will
         return fail(row, f"could not be built: {describe(exc)}")
     try:
-        delivery.send(message, row.to_address)
+        delivery.send(message, deliverable_address(row.to_address))
     except PermanentDeliveryError as exc:
         return fail(row, str(exc))
     except Exception as exc:  # TemporaryDeliveryError, and anything a delivery did not foresee

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,31 +69,39 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
         return record_failure(app, raw, content_hash, source_key, None, exc)
     if too_big:
         return record_refusal(app, raw, content_hash, source_key, mail, f"over the {limit}-byte limit")
-    try:
-        with app.db.transaction() as session:
-            if mail.message_id and is_duplicate_message(session, mail, written_hash(app, mail)):
-                record = new_record(app, session, raw, content_hash, source_key, mail)
-                record.outcome, record.kind = "duplicate", "duplicate"
-                return Processed(record.id, "duplicate", "duplicate")
-            record = new_record(app, session, raw, content_hash, source_key, mail)
-            ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
-            outcome = route(ctx)
-            record.kind, record.outcome, record.error = outcome.kind, outcome.outcome, outcome.error
-            record.meeting_id = outcome.meeting_id
-            log.info("mail %s from %s: %s %s", mail.message_id, ctx.sender_address, outcome.kind, outcome.outcome)
-            return Processed(record.id, outcome.outcome, outcome.kind, outcome.error)
-    except IntegrityError:
-        # Another daemon recorded the same mail first (unique content hash / source key): its
-        # transaction did the work, ours rolled back whole.
-        with app.db.transaction() as session:
-            earlier = find_earlier(session, content_hash, source_key)
-        if earlier is None:  # a constraint of the handler's own rows: this mail's failure
+    # A unique constraint can trip on a row another daemon wrote a moment ago (the same person
+    # learnt from two mails at once): the second try sees that row and goes through.
+    for attempt in (1, 2):
+        try:
+            return handle(app, raw, content_hash, source_key, mail)
+        except IntegrityError:
+            # Another daemon recorded the same mail first (unique content hash / source key): its
+            # transaction did the work, ours rolled back whole.
+            with app.db.transaction() as session:
+                earlier = find_earlier(session, content_hash, source_key)
+            if earlier is not None:
+                return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
+            log.warning("mail %s: a stored value clashed (attempt %d)", mail.message_id, attempt, exc_info=True)
+        except Exception as exc:
             log.exception("handler failed on mail %s", mail.message_id)
-            return record_failure(app, raw, content_hash, source_key, mail, RuntimeError("a stored value was refused"))
-        return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
-    except Exception as exc:
-        log.exception("handler failed on mail %s", mail.message_id)
-        return record_failure(app, raw, content_hash, source_key, mail, exc)
+            return record_failure(app, raw, content_hash, source_key, mail, exc)
+    return record_failure(app, raw, content_hash, source_key, mail, RuntimeError("a stored value was refused twice"))
+
+
+def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail) -> Processed:
+    """Record, classify, read and handle one mail in one transaction."""
+    with app.db.transaction() as session:
+        if mail.message_id and is_duplicate_message(app, session, mail):
+            record = new_record(app, session, raw, content_hash, source_key, mail)
+            record.outcome, record.kind = "duplicate", "duplicate"
+            return Processed(record.id, "duplicate", "duplicate")
+        record = new_record(app, session, raw, content_hash, source_key, mail)
+        ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
+        outcome = route(ctx)
+        record.kind, record.outcome, record.error = outcome.kind, outcome.outcome, outcome.error
+        record.meeting_id = outcome.meeting_id
+        log.info("mail %s from %s: %s %s", mail.message_id, ctx.sender_address, outcome.kind, outcome.outcome)
+        return Processed(record.id, outcome.outcome, outcome.kind, outcome.error)
 
 
 def route(ctx: HandlerContext) -> Outcome:
@@ -123,7 +131,8 @@ def dispatch(ctx: HandlerContext) -> Outcome:
         # A corrected draft sent as a reply: read only what the person wrote, never our quoted
         # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
         text, html = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes), ""
-    lines = lines_over_limit(text if text.strip() else html_line_breaks(html), app.policy.limits)
+    # The reader takes HTML tables over the text part when there are any: count both ways.
+    lines = lines_over_limit(max(text, html_line_breaks(html), key=len_lines), app.policy.limits)
     if lines is not None:
         # Read no further: parsing is linear, but no draft has this many lines, and its answer
         # (one line per problem) would be as long as the draft.
@@ -153,6 +162,10 @@ def dispatch(ctx: HandlerContext) -> Outcome:
 
 
 _HTML_BREAKS = re.compile(r"<(?:tr|br|p|div|li)\b", re.IGNORECASE)
+
+
+def len_lines(text: str) -> int:
+    return text.count("\n")
 
 
 def html_line_breaks(html: str) -> str:
@@ -197,27 +210,49 @@ def find_earlier(session: Session, content_hash: str, source_key: str | None) ->
     return found
 
 
-def is_duplicate_message(session: Session, mail: InboundMail, body_hash: str) -> bool:
-    """The same Message-ID from the same sender with the same words, arrived by another route
-    (Cc and To, a resend by the MTA). A client that reuses a Message-ID for a new mail ("确认"
-    after the draft) is not a duplicate: the words decide, not the ID alone."""
+def is_duplicate_message(app: App, session: Session, mail: InboundMail) -> bool:
+    """The same Message-ID from the same sender, arrived by another route (Cc and To, a resend by
+    the MTA, a gateway that added a banner or a footer to one copy). A client that reuses a
+    Message-ID for a new mail ("确认" after the draft) is not a duplicate: what the person wrote
+    decides — the same words, or one copy's words inside the other's."""
     sender = mail.sender.address if mail.sender else None
-    query = select(InboundRecord.id).where(
-        InboundRecord.message_id == mail.message_id,
-        InboundRecord.sender == sender,
-        InboundRecord.outcome != "duplicate",
-        or_(InboundRecord.body_hash == body_hash, InboundRecord.body_hash.is_(None)),
+    earlier = list(
+        session.execute(
+            select(InboundRecord.body_hash, InboundRecord.raw).where(
+                InboundRecord.message_id == mail.message_id,
+                InboundRecord.sender == sender,
+                InboundRecord.outcome != "duplicate",
+            )
+        )
     )
-    return session.scalar(query.limit(1)) is not None
+    if not earlier:
+        return False
+    words = written_words(app, mail)
+    mine = written_hash_of(words, mail)
+    for body_hash, raw in earlier:
+        if body_hash is None or body_hash == mine:
+            return True
+        theirs = written_words(app, InboundMail.from_bytes(raw))
+        if words and theirs and (words in theirs or theirs in words):
+            return True
+    return False
 
 
-def written_hash(app: App, mail: InboundMail) -> str:
-    """What the person wrote (quotes and our marker cut, spacing ignored) and what they attached."""
-    written = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes)
-    digest = hashlib.sha256(" ".join(written.split()).encode())
+def written_words(app: App, mail: InboundMail) -> str:
+    """What the person wrote: quotes and our marker cut, spacing ignored."""
+    return " ".join(strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes).split())
+
+
+def written_hash_of(words: str, mail: InboundMail) -> str:
+    digest = hashlib.sha256(words.encode())
     for attachment in mail.attachments:
         digest.update(hashlib.sha256(attachment.payload).digest())
     return digest.hexdigest()
+
+
+def written_hash(app: App, mail: InboundMail) -> str:
+    """What the person wrote and what they attached, hashed: loops repeat it, corrections do not."""
+    return written_hash_of(written_words(app, mail), mail)
 
 
 def new_record(

@@ -1,50 +1,31 @@
 """Jinja2 over templates/: one template per mail kind and language, plain text plus HTML.
 
-`KIND.LANG.txt` starts with the subject line, a blank line, then the body; `KIND.LANG.html`
-is the HTML body (autoescaped). Handlers hand over data; nothing here decides what to say.
+`KIND.txt` starts with the subject line, a blank line, then the body; `KIND.html` is the HTML
+body (autoescaped). Each is looked up in the language's folder, then the fallback language's,
+then templates/ itself (mailbot/languages.py), and so is every template they include or import:
+`{% include "_footer.txt" %}` finds the language's own footer. Handlers hand over data; nothing
+here decides what to say.
+
+One Jinja environment per language: its filters (`day`, `status_label`, `status_word`) and its
+`words` (the language's words.toml) belong to the environment, not to the render call, so macros
+imported without context write the right language too.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    Template,
-    TemplateNotFound,
-    pass_context,
-    select_autoescape,
-)
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
 
-from mailbot.errors import MailbotError
+from mailbot.errors import ConfigError, MailbotError
+from mailbot.kinds import EXTENSIONS, KINDS
+from mailbot.languages import Languages, Words, load_languages
 from mailbot.lifecycle import StatusWords, status_words
 
-WEEKDAYS_ZH = "一二三四五六日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_day(value: date | datetime | str | None, language: str) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):  # contexts travel through the outbox as JSON: dates as ISO strings
-        value = date.fromisoformat(value[:10])
-    day = value.date() if isinstance(value, datetime) else value
-    if language == "zh":
-        return f"{day.year}年{day.month}月{day.day}日（周{WEEKDAYS_ZH[day.weekday()]}）"
-    return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-
-
-@pass_context
-def day_filter(context: Context, value: date | datetime | str | None) -> str:
-    """`{{ a.due | day }}` in the mail's own language."""
-    return format_day(value, context.get("lang", "zh"))
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,25 +36,75 @@ class RenderedMail:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path, statuses: StatusWords | None = None) -> None:
+    def __init__(
+        self,
+        templates_dir: Path,
+        statuses: StatusWords | None = None,
+        *,
+        language: str = "zh",
+        languages: Languages | None = None,
+    ) -> None:
+        """`language`: the configured `[bot] language` (the fallback), used when `languages` is
+        not given. Raises ConfigError when a registered kind lacks a template in a language."""
         self.templates_dir = templates_dir
-        self.env = Environment(
-            loader=FileSystemLoader(str(templates_dir)),
+        self.languages = languages or load_languages(templates_dir, language)
+        self.statuses = statuses or status_words()
+        self.envs = {language: self._environment(language) for language in self.languages.available}
+        # Language -> the kinds' files it takes from the fallback (for the warning and `rules check`).
+        self.borrowed = self.check()
+        # The languages rules/statuses.toml does not name: they show the fallback's status words.
+        self.borrowed_statuses = [lang for lang in self.languages.available if lang not in self.statuses.languages]
+        for language in self.borrowed_statuses:
+            log.warning("language %r: no status words in rules/statuses.toml; those of %r (the fallback) are used",
+                        language, self.languages.fallback)  # fmt: skip
+        self._compiled: dict[tuple[str, str], tuple[Template, Template]] = {}
+
+    def _environment(self, language: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader([str(p) for p in self.languages.search_path(language)]),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        words: Words = self.languages.words[language]
+        fallback, statuses = self.languages.fallback, self.statuses
+        env.globals["words"] = words
+        # `{{ a.due | day }}`: the day as words.toml's CLDR pattern writes it.
+        env.filters["day"] = words.day
+        # `{{ a.status | status_label }}`, `{{ p.status | status_word }}`: rules/statuses.toml.
+        env.filters["status_label"] = lambda status: statuses.text(status, language, "label", fallback)
+        env.filters["status_word"] = lambda status: statuses.text(status, language, "word", fallback)
+        return env
 
-        self.env.filters["day"] = day_filter
-        # `{{ a.status | status_label("zh") }}`, `{{ p.status | status_word("en") }}`: the words of
-        # rules/statuses.toml. The language is an argument, not the context's `lang`: the macro
-        # files that use them are imported without context, and each is written for one language.
-        words = statuses or status_words()
-        self.env.filters["status_label"] = lambda status, language: words.text(status, language, "label")
-        self.env.filters["status_word"] = lambda status, language: words.text(status, language, "word")
-        self._compiled: dict[str, tuple[Template, Template]] = {}
+    def check(self) -> dict[str, list[str]]:
+        """Every registered kind has its .txt and .html in every language, after fallback: a
+        missing one stops the start here (ConfigError naming the file), not a mail mid-handler.
+        Returns, per language, the files it borrows from the fallback, and warns about them."""
+        root, fallback = self.languages.folder, self.languages.fallback
+        borrowed: dict[str, list[str]] = {}
+        for language in self.languages.available:
+            borrowed[language] = []
+            for kind in KINDS:
+                for ext in EXTENSIONS:
+                    name = f"{kind}.{ext}"
+                    found = next((p for p in self.languages.search_path(language) if (p / name).is_file()), None)
+                    if found is None:
+                        where = f"{root / fallback / name}" + (f" (or {root / name})" if ext == "html" else "")
+                        raise ConfigError(f"template for {kind!r} in {language!r} is missing: {where}")
+                    if found == root / fallback and language != fallback:
+                        borrowed[language].append(name)
+            if borrowed[language] and language != fallback:
+                log.warning(
+                    "language %r: %d of %d mail templates taken from %r (the fallback): %s",
+                    language, len(borrowed[language]), len(KINDS) * len(EXTENSIONS), fallback,
+                    ", ".join(borrowed[language]),
+                )  # fmt: skip
+        return borrowed
+
+    def environment(self, language: str) -> Environment:
+        return self.envs[self.languages.pick(language)]
 
     def render(self, kind: str, language: str, context: dict[str, Any]) -> RenderedMail:
         text, html = self.render_body(kind, language, context)
@@ -82,15 +113,17 @@ class Renderer:
     def render_subject(self, kind: str, language: str, context: dict[str, Any]) -> str:
         """Rendered on its own and folded to one line, whatever the data held: a title with a
         line break can neither spill into the body nor inject a header."""
+        language = self.languages.pick(language)
         subject_template, _ = self._text_templates(kind, language)
         return " ".join(subject_template.render(self._values(language, context)).split())
 
     def render_body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+        language = self.languages.pick(language)
         _, body_template = self._text_templates(kind, language)
         values = {**self._values(language, context), "kind": kind}
         try:
-            html = self.env.get_template(f"{kind}.{language}.html").render(values)
-        except TemplateNotFound as exc:  # a missing template is a deployment error, named plainly
+            html = self.envs[language].get_template(f"{kind}.html").render(values)
+        except TemplateNotFound as exc:  # a partial deleted after the start: named plainly
             raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
         return body_template.render(values).lstrip("\n"), html
 
@@ -99,18 +132,21 @@ class Renderer:
 
     def _text_templates(self, kind: str, language: str) -> tuple[Template, Template]:
         """Split a .txt template's source: its first line after the imports is the subject."""
-        name = f"{kind}.{language}.txt"
-        if name not in self._compiled:
+        if kind not in KINDS:  # a kind the code decides but nobody registered: a programming error
+            raise MailbotError(f"unknown mail kind {kind!r}: list it in mailbot/kinds.py")
+        key = (language, kind)
+        if key not in self._compiled:
+            env = self.envs[language]
             try:
-                source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+                source, _, _ = env.loader.get_source(env, f"{kind}.txt")  # type: ignore[union-attr]
             except TemplateNotFound as exc:
                 raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
             lines = source.split("\n")
             imports = [line for line in lines if line.startswith("{% import")]
             rest = [line for line in lines if not line.startswith("{% import")]
             head = "\n".join(imports)
-            self._compiled[name] = (
-                self.env.from_string(head + "\n" + rest[0]),
-                self.env.from_string(head + "\n" + "\n".join(rest[1:])),
+            self._compiled[key] = (
+                env.from_string(head + "\n" + rest[0]),
+                env.from_string(head + "\n" + "\n".join(rest[1:])),
             )
-        return self._compiled[name]
+        return self._compiled[key]

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from mailbot import daemon as daemon_module
 from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.config import load_config
 from mailbot.daemon import Daemon, poll
 from mailbot.delivery.maildir import MaildirDelivery
 from mailbot.outbox import enqueue, flush
@@ -339,7 +340,6 @@ def test_the_daemon_process_keeps_reading_and_delivering_after_a_poison_mail_and
     import sys
 
     from mailbot.cli import main
-    from mailbot.config import load_config
     from tests.test_daemon import wait_for
 
     home = tmp_path / "bot"
@@ -396,3 +396,128 @@ def test_a_date_years_away_is_a_quoted_problem_not_a_deadline(
     assert actions(app) == []
     (answer,) = outbox(app)
     assert "相差超过 5 年，请检查年份" in (answer.body_text or "")
+
+
+# --- what a review of the first version found ----------------------------------------------------
+
+
+def test_a_copy_with_a_gateway_banner_is_still_a_duplicate(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    body = draft(*LINES)
+    assert process(app, mail(body, message_id="<draft@x.example>")).outcome == "processed"
+    banner = process(app, mail("【外部邮件】请谨慎打开链接和附件。\n\n" + body, message_id="<draft@x.example>"))
+    assert banner.outcome == "duplicate"
+    assert len(outbox(app, "confirm_request")) == 3
+
+
+def test_a_constraint_clash_is_tried_again_not_failed(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from mailbot import pipeline
+
+    real, calls = pipeline.handle, []
+
+    def clashing_once(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:  # another daemon wrote the same person a moment ago
+            raise IntegrityError("INSERT INTO people", {}, Exception("duplicate key"))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "handle", clashing_once)
+    result = process(app, mail("帮助", sender="zhang.wei@corp.example", subject="问一下"))
+    assert result.outcome != "failed" and len(calls) == 2
+    assert [r.kind for r in outbox(app)] == ["help"]
+
+
+def test_run_once_reads_a_reply_before_the_deadline_it_beat(home: Path) -> None:
+    from mailbot.cli import main
+
+    config = ["--config", str(home / "config.toml")]
+    mailbox.Maildir(str(home / "inbox"), create=True).close()
+    (home / "inbox" / "new" / "1.a.host").write_bytes(minutes_mail(*LINES))
+    assert main([*config, "--now", "2026-12-02T18:00", "run", "--once"]) == 0
+    app = App.open(load_config(home / "config.toml"), FixedClock(datetime(2026, 12, 4, 23, 50, tzinfo=SHANGHAI)))
+    try:
+        (request,) = [r for r in outbox(app, "confirm_request") if r.to_address == "zhang.wei@corp.example"]
+        objection = reply(app, request, "异议：预算口径未定")  # written 23:50, before the round closes
+    finally:
+        app.db.dispose()
+    (home / "inbox" / "new" / "2.b.host").write_bytes(objection)
+    assert main([*config, "--now", "2026-12-05T00:05", "run", "--once"]) == 0  # cron, after midnight
+    app = App.open(load_config(home / "config.toml"), FixedClock(datetime(2026, 12, 5, 0, 5, tzinfo=SHANGHAI)))
+    try:
+        assert {a.owner_address: a.status for a in actions(app)}["zhang.wei@corp.example"] == "objected"
+    finally:
+        app.db.dispose()
+
+
+def test_the_database_away_leaves_the_row_pending(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from mailbot import outbox as outbox_module
+
+    put(app, "help:db-away", "zhang.wei@corp.example")
+
+    def away(*_args: object) -> object:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(outbox_module, "deliver_row", away)
+    counts = flush(
+        app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock, admin="it@corp.example"
+    )
+    assert counts == {"sent": 0, "retry": 0, "failed": 0}
+    monkeypatch.undo()
+    with app.db.session() as session:
+        assert session.scalar(select(OutboxMail.status).where(OutboxMail.key == "help:db-away")) == "pending"
+
+
+def test_an_auto_responder_numbering_its_tickets_gets_three_answers(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    for n in range(10):
+        process(app, mail(f"Ticket #{1000 + n} opened. We will answer soon.", subject="问一下",
+                          message_id=f"<t{n}@desk.example>", sender="desk@partner.example"))  # fmt: skip
+    assert len(outbox(app)) == 3
+
+
+@pytest.mark.parametrize("sender", ["<a@corp_x.example>", "<b@-corp.example>"])
+def test_a_sender_no_server_takes_gets_no_answer_and_the_admin_no_mail(app: App, tmp_path: Path, sender: str) -> None:
+    process(app, mail("帮助", sender=sender, subject="问一下"))
+    assert outbox(app) == []
+
+
+def test_an_encoded_word_message_id_is_not_echoed_and_the_answer_goes_out(app: App, tmp_path: Path) -> None:
+    process(app, mail("帮助", sender="zhang.wei@corp.example", subject="问一下",
+                      message_id="<y=?utf-8?b?5byg5LiJ?=@client.example>"))  # fmt: skip
+    counts = flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock)
+    assert counts["sent"] == 1 and counts["failed"] == 0
+
+
+def test_a_unicode_domain_goes_out_as_punycode(app: App, tmp_path: Path) -> None:
+    put(app, "help:idn", "user@例子.公司")
+    flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock)
+    (message,) = delivered(tmp_path / "sent")
+    assert message["To"].addresses[0].domain == "xn--fsqu00a.xn--55qx5d"
+    assert message["Delivered-To"] == "user@xn--fsqu00a.xn--55qx5d"
+
+
+def test_an_html_table_over_the_line_limit_is_not_read(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    rows = "".join(
+        f"<tr><td>{i}</td><td>任务{i}</td><td>user{i}@corp.example</td><td>2026-12-20</td></tr>" for i in range(4000)
+    )
+
+    def html(message: EmailMessage) -> None:
+        message.add_alternative(f"<table><tr><td>序号</td><td>任务描述</td><td>负责人</td><td>完成时限</td></tr>{rows}</table>",
+                                subtype="html")  # fmt: skip
+
+    result = process(app, mail(draft() + "\n见下表", extra=html))
+    assert (result.outcome, result.kind) == ("rejected", "too_big")
+
+
+def test_a_long_outbox_key_stays_unique(app: App) -> None:
+    long_a, long_b = "objections_open:M-1:" + "A-1," * 200 + "x", "objections_open:M-1:" + "A-1," * 200 + "y"
+    put(app, long_a, "li.na@corp.example")
+    put(app, long_b, "li.na@corp.example")
+    with app.db.session() as session:
+        keys = list(session.scalars(select(OutboxMail.key)))
+    assert len(keys) == 2 and all(len(k) <= 500 for k in keys)

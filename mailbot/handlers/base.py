@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mailbot.addresses import is_valid_address
 from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
@@ -20,6 +21,8 @@ from mailbot.store.models import OutboxMail
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # An answer's subject quotes the mail's own: the first words, not a 2 MB subject back.
 ECHOED_SUBJECT_CHARS = 120
+# Answers to a draft that a person corrects and sends again: new words earn a new answer.
+CORRECTABLE = ("minutes_rejected", "agenda_rejected")
 ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error", "reply_refused", "too_big")
 
 
@@ -48,16 +51,19 @@ class HandlerContext(Notifier):
         return self.mail.sender.address if self.mail.sender else ""
 
     def sender_language(self) -> str:
-        """The directory's word first; else the language the person just wrote in."""
+        """The directory's word first (a language with a folder); else the language the person just
+        wrote in: Chinese when it holds Han characters, English when it holds other words (each
+        only where there is a folder for it, else the fallback)."""
         if self._language is None:
+            languages = self.app.languages
             person = self.person(self.sender_address)
             sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
-            if person is not None and person.language in ("zh", "en"):
+            if person is not None and person.language in languages:
                 self._language = person.language
             elif HAN.search(sample):
-                self._language = "zh"
+                self._language = languages.pick("zh")
             else:
-                self._language = "en" if sample.strip() else self.app.config.bot.language
+                self._language = languages.pick("en" if sample.strip() else self.app.config.bot.language)
         return self._language
 
     def default_language(self) -> str:
@@ -76,7 +82,11 @@ class HandlerContext(Notifier):
     ) -> bool:
         """The answer to the mail in hand: threaded to it, marked auto-replied, one per mail and kind."""
         to = self.sender_address
-        if rate_limited and (reason := self.answer_limited(to)):
+        if not is_valid_address(to):
+            # No server takes it (`a@corp_x.example`): an answer would only fail, and tell the admin.
+            self.event("answer.suppressed", detail={"kind": kind, "reason": "sender address cannot be written to"})
+            return False
+        if rate_limited and (reason := self.answer_limited(to, kind)):
             self.event("answer.suppressed", detail={"kind": kind, "reason": reason})
             return False
         token = self.token(token_for, to) if token_for else None
@@ -111,15 +121,17 @@ class HandlerContext(Notifier):
             self.sent.append(f"answer:{kind}")
         return written
 
-    def answer_limited(self, address: str) -> str | None:
+    def answer_limited(self, address: str, kind: str) -> str | None:
         """Why an error answer to `address` is withheld now, or None to send it. The first few an
-        hour go out whatever was written; after that only new words are answered (a recorder's
-        fourth corrected draft), and the same words again are a loop that gets nothing."""
+        hour go out whatever was written; after that only a draft's rejection with new words is
+        answered (a recorder's fourth corrected draft), and the same words again are a loop. Help
+        and failure answers stay at the first few: an auto-responder that numbers its tickets
+        writes new words every time."""
         answers = self.app.policy.answers
         sent = self.error_answers_last_hour(address)
         if sent < answers.error_answers_per_hour:
             return None
-        if sent >= answers.new_content_answers_per_hour:
+        if kind not in CORRECTABLE or sent >= answers.new_content_answers_per_hour:
             return "rate limit"
         if self.record.body_hash is None or self.said_before(address, self.record.body_hash):
             return "repeated content"

@@ -41,12 +41,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, or_, select, text
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.exports import to_xlsx
+from mailbot.languages import Languages
 from mailbot.lifecycle import (
     DELIVERED,
     DIGEST_ORDER,
@@ -65,7 +66,7 @@ from mailbot.store.models import ActionItem, Event, JobRun, Meeting, Person
 
 log = logging.getLogger("mailbot.digest")
 
-# What each part of the mail shows of an action (templates/digest.LANG.txt, templates/_digest_body.html):
+# What each part of the mail shows of an action (templates/<lang>/digest.txt, templates/_digest_body.html):
 # a row holds these fields and no others, since every mail's context is stored (as JSON) and a
 # department head's spans hundreds of meetings. A template that shows another field of a section
 # needs it added here; tests/test_digest.py renders every section in both languages.
@@ -183,7 +184,10 @@ class Week:
         return index
 
 
-def load_week(session: Session, app: App, today: date) -> Week:
+def load_week(session: Session, app: App, today: date, created_before: datetime | None = None) -> Week:
+    """`created_before`: the week's send moment, for the run that sends it: a meeting whose minutes
+    came in after it (the bot was down on Monday, or first started mid-week) waits for next week's
+    status instead of a "weekly" mail the day its minutes arrived."""
     # "Done last week": from midnight a week ago, a function of the day alone, so a preview and
     # the mail sent later that day list the same items.
     since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=app.config.tz)
@@ -195,6 +199,8 @@ def load_week(session: Session, app: App, today: date) -> Week:
         Meeting.status.in_(UNDER_REVIEW),
         (Meeting.status == MeetingStatus.CONFIRMED) & Meeting.id.in_(open_meeting),
     )
+    if created_before is not None:
+        active = and_(active, Meeting.created_at <= created_before)
     meetings = list(session.scalars(select(Meeting).where(active).order_by(Meeting.id)))
     actions = load_actions(session, select(Meeting.id).where(active))
     escalated: set[int] = set()
@@ -371,7 +377,9 @@ def digest_language(notifier: Notifier, recipient: str, context: dict[str, Any])
     return notifier.language_of(recipient)
 
 
-def host_table(week: Week, recipient: str, language: str, words: StatusWords) -> list[OutgoingFile]:
+def host_table(
+    week: Week, recipient: str, language: str, words: StatusWords, languages: Languages
+) -> list[OutgoingFile]:
     """The host's Monday mail carries the tracking table (行动项跟踪表) of the meetings they host."""
     hosted = [m for m in week.meetings_of(recipient) if (m.host_address or "").lower() == recipient]
     if not hosted:
@@ -382,8 +390,8 @@ def host_table(week: Week, recipient: str, language: str, words: StatusWords) ->
         for a in week.actions_of(m)
         if a.status in LIVE
     ]
-    name = "行动项跟踪表.xlsx" if language == "zh" else "action-tracking.xlsx"
-    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today, words))]
+    name = languages.of(language).tracking_file
+    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today, words, languages))]
 
 
 def run_digest(app: App, now: datetime) -> dict[str, int]:
@@ -427,7 +435,7 @@ def try_lock(session: Session, key: int) -> bool:
 
 
 def decide_digests(app: App, session: Session, now: datetime, today: date, label: str, counts: dict[str, int]) -> None:
-    week = load_week(session, app, today)
+    week = load_week(session, app, today, created_before=digest_moment(app, today))
     notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
     recipients = week.recipients()
     notifier.know(recipients)
@@ -442,7 +450,7 @@ def decide_digests(app: App, session: Session, now: datetime, today: date, label
         batch.append(
             notifier.prepare(
                 key=f"digest:{label}:{recipient}", kind="digest", to=recipient, context=context,
-                language=language, meeting_id=single, attachments=host_table(week, recipient, language, app.rules.statuses),
+                language=language, meeting_id=single, attachments=host_table(week, recipient, language, app.rules.statuses, app.languages),
             )
         )  # fmt: skip
         if len(batch) >= DIGEST_BATCH:
