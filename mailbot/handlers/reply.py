@@ -436,7 +436,7 @@ def resolve_target(ctx: HandlerContext, text: str) -> str | None:
         text,
         ReadContext(
             calendar=ctx.app.calendar, anchor=ctx.app.today(), directory=people.directory_lookup(ctx.session),
-            header_people=[(a.name, a.address) for a in ctx.mail.people()],
+            header_people=[(a.name, a.address) for a in ctx.mail.people()], vocabulary=ctx.app.rules.vocabulary,
         ),
     )  # fmt: skip
     return person.address if person is not None and problem is None else None
