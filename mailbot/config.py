@@ -244,7 +244,7 @@ name = "Mailbot"
 admin = ""
 language = "zh"              # default language of mails: a folder of the templates (zh, en)
 timezone = "Asia/Shanghai"
-allowed_senders = []         # e.g. ["*@corp.example"]; empty = anyone may send agendas/minutes
+allowed_senders = ["*@{bot_address.rpartition("@")[2]}"]  # who may send agendas/minutes (the bot's own domain); [] = anyone
 
 [database]
 url = "sqlite:///mailbot.db"

@@ -189,7 +189,9 @@ def test_only_allowed_senders_may_send_minutes(home, clock: FixedClock) -> None:
     from mailbot.config import load_config
 
     path = home / "config.toml"
-    path.write_text(path.read_text().replace("allowed_senders = []", 'allowed_senders = ["*@other.example"]'))
+    text = path.read_text()
+    assert 'allowed_senders = ["*@corp.example"]' in text  # `mailbot init`: the bot's own domain
+    path.write_text(text.replace('allowed_senders = ["*@corp.example"]', 'allowed_senders = ["*@other.example"]'))
     app = App.open(load_config(path), clock)
     at(clock, "2026-12-02 18:00")
     result = feed(app, "outlook_zh_minutes_gbk_html.eml")
@@ -251,3 +253,18 @@ def test_two_workers_racing_on_one_mail_record_it_once(app: App, clock: FixedClo
     assert sorted(results) == ["duplicate", "processed"]
     assert len(inbound(app)) == 1 and len(actions(app)) == 4
     assert len(outbox(app, "minutes_ack")) == 1
+
+
+def test_by_default_only_the_bots_own_domain_may_send_drafts(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    raw = (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes()
+    outsider = raw.replace(
+        b"From: =?gb2312?B?zfW3vA==?= <wang.fang@corp.example>", b"From: Mallory <mallory@outsider.example>"
+    )
+    assert outsider != raw
+    assert process(app, outsider).outcome == "rejected"
+    assert actions(app) == []
+    (answer,) = outbox(app)
+    assert answer.to_address == "mallory@outsider.example" and "不在允许发送议程和纪要的名单中" in (
+        answer.body_text or ""
+    )
