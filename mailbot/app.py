@@ -59,7 +59,7 @@ class App:
 
     @cached_property
     def sender(self) -> Sender:
-        return Sender(address=self.config.bot.address.lower(), name=self.config.bot.name)
+        return Sender(address=self.config.bot.address.lower(), name=self.config.bot.name, secret=self.config.token_key)
 
     @cached_property
     def reply_markers(self) -> tuple[str, ...]:

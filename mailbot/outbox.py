@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import email.policy
 import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -53,15 +54,19 @@ class Sender:
 
     address: str
     name: str
+    # The token key: Message-IDs derive from it (never logged, never in a mail).
+    secret: bytes = field(repr=False, default=b"")
 
     @property
     def domain(self) -> str:
         return self.address.partition("@")[2] or "localhost"
 
 
-def message_id_for(key: str, domain: str) -> str:
-    # Derived from the unique key: the same decision always carries the same Message-ID.
-    return f"{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain}"
+def message_id_for(key: str, domain: str, secret: bytes) -> str:
+    """The same decision always carries the same Message-ID (derived from its unique key), and
+    nobody without the bot's secret key can work it out: a reply or a bounce that names it has
+    seen a mail of ours. (A plain hash of `confirm_request:M-1:v1:<owner>` could be forged.)"""
+    return f"{hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:32]}@{domain}"
 
 
 def enqueue(session: Session, renderer: Renderer, sender: Sender, **fields: Any) -> bool:
@@ -134,7 +139,7 @@ def outbox_values(
             {"filename": f.filename, "content_type": f.content_type, "data": base64.b64encode(f.data).decode()}
             for f in attachments
         ],
-        "message_id": message_id_for(key, sender.domain),
+        "message_id": message_id_for(key, sender.domain, sender.secret),
         "in_reply_to": in_reply_to,
         "references": " ".join(f"<{ref}>" for ref in references) or None,
         "reply_token": reply_token,

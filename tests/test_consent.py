@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.header
+import email.policy
 from datetime import date
 from pathlib import Path
 
@@ -151,7 +154,7 @@ def test_an_out_of_office_reply_moves_the_owners_deadline_and_is_never_answered(
     app = round_open
     at(clock, "2026-12-03 08:00")
     before = len(outbox(app))
-    result = feed(app, "outlook_zh_autoreply.eml")  # 赵敏: "我12月7日至12月11日休假"
+    result = process(app, outlook_auto_reply_to(app, "zhao.min@corp.example"))  # "我12月7日至12月11日休假"
     assert (result.kind, result.outcome) == ("auto_reply", "ignored")
     a3 = next(a for a in actions(app) if a.ref == "A-3")
     assert a3.confirm_by == date(2026, 12, 15)  # two working days after her last day away
@@ -162,6 +165,27 @@ def test_an_out_of_office_reply_moves_the_owners_deadline_and_is_never_answered(
     assert next(a for a in actions(app) if a.ref == "A-3").status == "awaiting_confirmation"
     tick(app, clock, "2026-12-16 09:00")
     assert next(a for a in actions(app) if a.ref == "A-3").consent == "silent"
+
+
+def outlook_auto_reply_to(app: App, owner: str) -> bytes:
+    """Outlook's automatic reply to the confirmation request `owner` received: no In-Reply-To,
+    the request's subject (with its reply token) after "自动答复: "."""
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == owner)
+    message = email.message_from_bytes((MAILS / "outlook_zh_autoreply.eml").read_bytes(), policy=email.policy.compat32)
+    message.replace_header("Subject", str(email.header.Header("自动答复: " + request.subject, "utf-8")))
+    return message.as_bytes()
+
+
+def test_an_out_of_office_that_answers_no_mail_of_ours_moves_nothing(round_open: App, clock: FixedClock) -> None:
+    # The fixture as written: 赵敏's Outlook answering the recorder's minutes mail (the bot was in
+    # To), or a forger: it names no mail of ours and no token issued to her.
+    app = round_open
+    at(clock, "2026-12-03 08:00")
+    before = len(outbox(app))
+    result = feed(app, "outlook_zh_autoreply.eml")
+    assert (result.kind, result.outcome) == ("auto_reply", "ignored")
+    assert next(a for a in actions(app) if a.ref == "A-3").confirm_by == date(2026, 12, 4)
+    assert len(outbox(app)) == before
 
 
 def test_a_bounce_of_a_confirmation_request_marks_the_address_and_tells_the_host(

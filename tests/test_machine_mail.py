@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -32,6 +33,24 @@ def round_open(app: App, clock: FixedClock) -> App:
 def tick(app: App, clock: FixedClock, when: str) -> dict[str, int]:
     at(clock, when)
     return run_consent_deadlines(app, app.now())
+
+
+# The fixtures' In-Reply-To/References: 24 hex digits @corp.example, a placeholder for the id of
+# the confirmation request the sender received, which depends on the bot's secret key.
+FIXTURE_ID = re.compile(rb"<[0-9a-f]{24}@corp\.example>")
+
+
+def threaded(app: App, name: str) -> bytes:
+    """A fixture auto-reply threaded to the confirmation request its sender really received."""
+    raw = (MAILS / name).read_bytes()
+    sender = InboundMail.from_bytes(raw).sender
+    assert sender is not None
+    (request,) = [m for m in outbox(app, "confirm_request") if m.to_address == sender.address]
+    return FIXTURE_ID.sub(f"<{request.message_id}>".encode(), raw)
+
+
+def feed_threaded(app: App, name: str):  # type: ignore[no-untyped-def]
+    return process(app, threaded(app, name))
 
 
 def action(app: App, ref: str) -> ActionItem:
@@ -66,6 +85,11 @@ def auto_reply(app: App, sender: str, body: str, *, subject: str = "自动答复
     message["Date"] = format_datetime(app.now())
     message["Message-ID"] = f"<{message_id}@client.example>"
     message["Auto-Submitted"] = "auto-replied"
+    # An auto-reply answers the last mail its sender got from us (if any).
+    received = [m for m in outbox(app) if m.to_address == sender.lower()]
+    if received:
+        message["In-Reply-To"] = f"<{received[-1].message_id}>"
+        message["References"] = f"<{received[-1].message_id}>"
     message.set_content(body)
     return message.as_bytes()
 
@@ -103,7 +127,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
     at(clock, "2026-12-03 09:13")
     before = len(outbox(app))
     # 赵敏 (A-3): "我于2026年12月3日至12月9日休假，12月10日返回" — back Thursday the 10th.
-    result = feed(app, "machine/outlook_zh_out_of_office.eml")
+    result = feed_threaded(app, "machine/outlook_zh_out_of_office.eml")
     assert (result.outcome, result.kind) == ("ignored", "auto_reply")
     assert "away until 2026-12-09" in (result.error or "")
     assert person(app, "zhao.min@corp.example").away_until == date(2026, 12, 9)
@@ -122,7 +146,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
     assert moved.detail == {"from": "2026-12-04", "to": "2026-12-11", "away_until": "2026-12-09"}
 
     # The same mail delivered again is a duplicate; nothing moves twice.
-    assert feed(app, "machine/outlook_zh_out_of_office.eml").outcome == "duplicate"
+    assert feed_threaded(app, "machine/outlook_zh_out_of_office.eml").outcome == "duplicate"
     assert len(outbox(app, "away_notice")) == 1
 
     # Monday: the others are accepted by silence, A-3 waits for its own deadline.
@@ -141,7 +165,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
 def test_a_second_auto_reply_from_the_same_absence_tells_nobody_again(round_open: App, clock: FixedClock) -> None:
     app = round_open
     at(clock, "2026-12-03 09:13")
-    feed(app, "machine/outlook_zh_out_of_office.eml")
+    feed_threaded(app, "machine/outlook_zh_out_of_office.eml")
     at(clock, "2026-12-03 09:20")  # Outlook answers the minutes notice too
     again = auto_reply(
         app, "zhao.min@corp.example", "我于2026年12月3日至12月9日休假，12月10日返回。", message_id="ooo-2"
@@ -158,7 +182,7 @@ def test_a_gmail_vacation_responder_on_an_english_meeting(app: App, clock: Fixed
     at(clock, "2026-12-07 20:32")
     before = len(outbox(app))
     # Zhang Wei (A-4): "I'm out of the office until Monday, December 14" — back on the 14th.
-    result = feed(app, "machine/gmail_en_vacation.eml")
+    result = feed_threaded(app, "machine/gmail_en_vacation.eml")
     assert (result.outcome, result.kind) == ("ignored", "auto_reply")
     assert person(app, "zhang.wei@corp.example").away_until == date(2026, 12, 13)
     assert action(app, "A-4").confirm_by == date(2026, 12, 15)
@@ -190,7 +214,7 @@ def test_a_late_read_auto_reply_is_read_against_the_day_it_was_sent(round_open: 
     """The bot was down from Thursday to Monday: "12月10日返回" still means back on the 10th."""
     app = round_open
     at(clock, "2026-12-07 08:00")
-    feed(app, "machine/outlook_zh_out_of_office.eml")  # Date: Thu, 3 Dec 2026
+    feed_threaded(app, "machine/outlook_zh_out_of_office.eml")  # Date: Thu, 3 Dec 2026
     assert person(app, "zhao.min@corp.example").away_until == date(2026, 12, 9)
     assert action(app, "A-3").confirm_by == date(2026, 12, 11)
 
@@ -215,7 +239,7 @@ def test_an_away_owner_with_a_proxy_has_the_proxy_asked(round_open: App, clock: 
         ).one().proxy_address = "sun.lei@corp.example"
     at(clock, "2026-12-03 09:13")
     before = len(outbox(app))
-    feed(app, "machine/outlook_zh_out_of_office.eml")
+    feed_threaded(app, "machine/outlook_zh_out_of_office.eml")
     new = outbox(app)[before:]
     assert [(m.kind, m.to_address) for m in new] == [
         ("confirm_request", "sun.lei@corp.example"),
@@ -398,10 +422,25 @@ def test_other_machine_mail_is_recorded_as_ignored_with_its_reason(round_open: A
 
 
 def test_fixture_mails_are_threaded_to_our_confirmation_requests(round_open: App) -> None:
-    """The fixtures carry the Message-IDs the bot derives from its keys (see outbox.message_id_for)."""
+    """The out-of-office fixtures answer the confirmation request their sender received: threaded
+    to its Message-ID, which only the bot's key can derive (see outbox.message_id_for)."""
     app = round_open
     ids = {m.to_address: m.message_id for m in outbox(app, "confirm_request")}
-    assert f"<{ids['zhao.min@corp.example']}>".encode() in (MAILS / "machine/outlook_zh_out_of_office.eml").read_bytes()
+    raw = threaded(app, "machine/outlook_zh_out_of_office.eml")
+    assert f"In-Reply-To: <{ids['zhao.min@corp.example']}>".encode() in raw
+    assert FIXTURE_ID.search((MAILS / "machine/outlook_zh_out_of_office.eml").read_bytes()) is not None
+
+
+def test_an_out_of_office_naming_a_message_id_we_never_sent_moves_nothing(round_open: App) -> None:
+    # The fixture as it is on disk: its In-Reply-To names a Message-ID derived without our key
+    # (as a forger would derive it): it answers no mail of ours, so no deadline moves.
+    app = round_open
+    before = {a.ref: a.confirm_by if hasattr(a, "confirm_by") else None for a in actions(app)}
+    feed(app, "machine/outlook_zh_out_of_office.eml")
+    with app.db.session() as session:
+        person = session.scalar(select(Person).where(Person.address == "zhao.min@corp.example"))
+        assert person is None or person.away_until is None
+    assert {a.ref: a.confirm_by if hasattr(a, "confirm_by") else None for a in actions(app)} == before
 
 
 @pytest.mark.parametrize(

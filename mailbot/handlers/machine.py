@@ -29,6 +29,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from mailbot import tokens
 from mailbot.classify import Classification
 from mailbot.confirmation import extend_for_absence, tell_bounce
 from mailbot.formats.dates import read_date
@@ -150,8 +151,27 @@ def away_until(ctx: HandlerContext) -> tuple[date, bool]:
     return ctx.app.calendar.add_workdays(anchor, ctx.app.policy.consent.away_extension_working_days), False
 
 
+def answers_our_mail_to(ctx: HandlerContext, address: str) -> bool:
+    """Whether the auto-reply answers a mail we really sent to `address`. Our Message-IDs derive
+    from the secret key, so naming one proves the mail was seen; a forged out-of-office from
+    nowhere moves no deadline."""
+    # Outlook's automatic replies carry no In-Reply-To, but they echo the subject, whose tag is a
+    # reply token issued to this address (an HMAC too).
+    key = ctx.app.config.token_key
+    if any(tokens.verify(key, m.group(0), address) for m in tokens.TOKEN_PATTERN.finditer(ctx.mail.subject[:1000])):
+        return True
+    ids = [*ctx.mail.in_reply_to, *ctx.mail.references][-20:]
+    if not ids:
+        return False
+    query = select(OutboxMail.id).where(OutboxMail.message_id.in_(ids), OutboxMail.to_address == address)
+    return ctx.session.scalar(query.limit(1)) is not None
+
+
 def note_absence(ctx: HandlerContext, reason: str) -> Outcome:
     owner = ctx.sender_address
+    if not answers_our_mail_to(ctx, owner):
+        ctx.event("mail.ignored", detail={"reason": reason, "absence": "answers no mail of ours"})
+        return Outcome("ignored", "auto_reply", error=f"{reason}; answers no mail of ours")
     waiting = waiting_actions(ctx, owner)
     if not waiting:
         # Nothing of theirs is waiting on an answer: their absence changes nothing here.
