@@ -470,3 +470,16 @@ def test_the_out_of_office_fixtures_read_cleanly(
     assert mail.headers["auto-submitted"] == "auto-replied" and len(mail.in_reply_to) == 1
     assert mail.defects == () and mail.attachments == ()
     assert "\ufffd" not in mail.subject + mail.text + mail.html
+
+
+def test_an_absence_a_year_long_moves_the_deadline_by_the_policy_limit_only(round_open: App, clock: FixedClock) -> None:
+    app = round_open
+    at(clock, "2026-12-03 09:13")
+    raw = auto_reply(app, "zhao.min@corp.example", "我休假至2027年12月31日，期间不处理邮件。", message_id="ooo-year")
+    assert process(app, raw).outcome == "ignored"
+    with app.db.session() as session:
+        person = session.scalar(select(Person).where(Person.address == "zhao.min@corp.example"))
+    assert person is not None and person.away_until is not None
+    # 20 working days ([consent] max_away_working_days) from Thu 2026-12-03, not the end of 2027.
+    assert person.away_until == app.calendar.add_workdays(date(2026, 12, 3), 20)
+    assert person.away_until < date(2027, 1, 15)

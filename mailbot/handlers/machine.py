@@ -137,8 +137,15 @@ def arrival_day(ctx: HandlerContext) -> date:
 
 
 def away_until(ctx: HandlerContext) -> tuple[date, bool]:
-    """The last day away (see the module docstring) and whether the mail named it."""
+    """The last day away (see the module docstring, at most [consent] max_away_working_days from
+    the day the reply was written) and whether the mail named it."""
     anchor = arrival_day(ctx)
+    longest = ctx.app.calendar.add_workdays(anchor, ctx.app.policy.consent.max_away_working_days)
+    until, named = named_absence(ctx, anchor)
+    return min(until, longest), named
+
+
+def named_absence(ctx: HandlerContext, anchor: date) -> tuple[date, bool]:
     text = " ".join(ctx.mail.body_text.split())[:2000]
     for pattern in (BACK_ON, AWAY_UNTIL):
         for match in pattern.finditer(text):
