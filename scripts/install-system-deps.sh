@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need: Dovecot (IMAP + LMTP) for tests/servers.py, and
-# Chromium with CJK fonts for the rendering check of the Monday digest (a screenshot a person reads).
+# Chromium with CJK fonts for the rendering check of the Monday digest (a screenshot a person reads),
+# openssl for the STARTTLS test's self-signed certificate.
 # Idempotent and quick when everything is there: apt is touched only when a package is missing,
 # because `apt-get update` alone costs seconds and needs the network.
 # Runs as root (CI) or through sudo; never prompts (no TTY in CI).
 set -euo pipefail
 
-PACKAGES=(dovecot-imapd dovecot-lmtpd chromium fonts-noto-cjk)
+PACKAGES=(dovecot-imapd dovecot-lmtpd chromium fonts-noto-cjk openssl)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

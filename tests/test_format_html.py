@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import date, time
 
-import pytest
-
 from mailbot.formats.model import PersonRef, Problem
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.workdays import load_calendar
-
-pytest.importorskip("mailbot.message")
 
 HEADERS = [("张伟(市场部)", "zhang.wei@corp.example"), ("王强", "wang.qiang@corp.example")]
 CTX = ReadContext(calendar=load_calendar("cn"), anchor=date(2024, 9, 3), header_people=HEADERS)

@@ -24,6 +24,7 @@ from mailbot.config import default_config_text, load_config
 from mailbot.delivery.smtp import SmtpDelivery
 from mailbot.outbox import enqueue, flush
 from mailbot.store.models import OutboxMail
+from tests.conftest import need_server
 
 if TYPE_CHECKING:
     from tests.servers import Dovecot, SmtpServer
@@ -157,7 +158,7 @@ def test_an_unreachable_server_is_a_temporary_failure(smtp_app: App) -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_starttls_with_a_self_signed_certificate(smtp_app: App, smtp_server: SmtpServer, dovecot: Dovecot) -> None:
     if smtp_server.tls_port is None:
-        pytest.skip("openssl is not installed: no certificate for the STARTTLS server")
+        need_server("openssl is not installed: no certificate for the STARTTLS server")
     to = recipient()
     decide(smtp_app, to, "help:smtp:tls")
     delivery = SmtpDelivery(HOST, smtp_server.tls_port, security="starttls", envelope_from=BOT, timeout=10,
