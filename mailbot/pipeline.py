@@ -132,7 +132,7 @@ def dispatch(ctx: HandlerContext) -> Outcome:
         # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
         text, html = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes), ""
     # The reader takes HTML tables over the text part when there are any: count both ways.
-    lines = lines_over_limit(max(text, html_line_breaks(html), key=len_lines), app.policy.limits)
+    lines = lines_over_limit(body_lines(text, html), app.policy.limits)
     if lines is not None:
         # Read no further: parsing is linear, but no draft has this many lines, and its answer
         # (one line per problem) would be as long as the draft.
@@ -164,13 +164,10 @@ def dispatch(ctx: HandlerContext) -> Outcome:
 _HTML_BREAKS = re.compile(r"<(?:tr|br|p|div|li)\b", re.IGNORECASE)
 
 
-def len_lines(text: str) -> int:
-    return text.count("\n")
-
-
-def html_line_breaks(html: str) -> str:
-    """Enough of an HTML body to count its lines as they will read (rows, breaks, paragraphs)."""
-    return "\n" * len(_HTML_BREAKS.findall(html))
+def body_lines(text: str, html: str) -> int:
+    """Lines as the draft will read: the text's, or the HTML's rows, breaks and paragraphs when
+    there are more (the reader takes HTML tables over the text part). Counted, never split."""
+    return max(text.count("\n"), len(_HTML_BREAKS.findall(html))) + 1
 
 
 def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minutes"] | None:
