@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,8 @@ class App:
     config: Config
     clock: Clock
     db: Database
+    # DKIM's DNS lookup (mailbot.proof.DnsTxt); None = the resolver. Tests put a stub zone here.
+    dns_txt: Callable[..., bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, config: Config, clock: Clock, *, migrate: bool = True) -> App:
@@ -59,7 +62,12 @@ class App:
 
     @cached_property
     def sender(self) -> Sender:
-        return Sender(address=self.config.bot.address.lower(), name=self.config.bot.name, secret=self.config.token_key)
+        return Sender(
+            address=self.config.bot.address.lower(),
+            name=self.config.bot.name,
+            secret=self.config.token_key,
+            recipient_domains=tuple(self.config.trust.recipient_domains),
+        )
 
     @cached_property
     def reply_markers(self) -> tuple[str, ...]:

@@ -97,6 +97,30 @@ class SecuritySection:
 
 
 @dataclass(frozen=True)
+class TrustSection:
+    """Proof of who sent a mail (reliability.md): a `From:` header proves nothing.
+
+    A reply to one of our mails proves itself (its token or the Message-ID it answers is known
+    only to whom we wrote). Anything else needs the organisation's server to vouch for the sender
+    (`authserv_id`), or a DKIM signature we verify (`verify_dkim`); without either, `unproven`
+    says what happens: "confirm" mails the claimed address a one-time question and applies
+    nothing until it is answered; "apply" trusts `From:` — only for a server that itself refuses
+    mail to the bot from outside and from unauthenticated senders."""
+
+    # The authserv-id of the organisation's Authentication-Results header ("mail.corp.example");
+    # "" = no server vouches.
+    authserv_id: str = ""
+    verify_dkim: bool = True
+    dns_timeout_seconds: float = 5.0
+    unproven: Literal["confirm", "apply"] = "confirm"
+    # A held mail waits this many days for its sender's confirmation, then lapses.
+    confirm_within_days: int = 7
+    # Besides the bot's own domain and the domains of the directory's people: where the bot may
+    # write ("partner.example"). Anyone else named in a draft is a problem in its answer.
+    recipient_domains: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class CalendarSection:
     kind: Literal["cn", "country", "custom"] = "cn"
     country: str = ""
@@ -117,6 +141,7 @@ class Config:
     delivery: DeliverySection = field(default_factory=DeliverySection)
     security: SecuritySection = field(default_factory=SecuritySection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
+    trust: TrustSection = field(default_factory=TrustSection)
     paths: PathsSection = field(default_factory=PathsSection)
     # The folder relative paths are resolved against (the config file's folder).
     base_dir: Path = Path(".")
@@ -260,6 +285,15 @@ kind = "maildir"
 
 [delivery.maildir]
 path = "sent"
+
+[trust]
+# A From: header proves nothing. Replies to the bot's mails prove themselves; any other mail
+# that would change something is held and its sender asked to confirm by replying, unless your
+# mail server vouches for it (its Authentication-Results authserv-id here) or its DKIM signature verifies.
+authserv_id = ""
+verify_dkim = true
+unproven = "confirm"
+recipient_domains = []       # where else the bot may write, besides its own domain and the directory's
 
 [security]
 # Set the key with the environment variable MAILBOT_TOKEN_KEY in production.

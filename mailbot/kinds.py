@@ -30,6 +30,7 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "help": "what the bot reads (the 帮助 / help command, or a mail it did not understand)",
         "too_big": "a mail or draft over the limits",
         "processing_error": "a mail that failed inside the bot",
+        "sender_check": "a mail that would change something, from a sender nothing proved: was it you?",
         # Mails to other people, decided by a handler.
         "agenda_notice": "an attendee is told of a new agenda",
         "confirm_request": "an owner is asked to confirm their actions (silence is consent)",

@@ -24,8 +24,14 @@ def match_key(title: str, day: date) -> str:
     return f"{day.isoformat()}|{folded}"
 
 
-def find_meeting(session: Session, mail: InboundMail, title: str | None, day: date | None) -> Meeting | None:
-    """The meeting this mail continues: named by ref in the subject, by thread, or by title and date."""
+def find_meeting(
+    session: Session, mail: InboundMail, title: str | None, day: date | None, *, sender: str
+) -> Meeting | None:
+    """The meeting this mail continues: named by ref in the subject, by thread, or by title and date.
+
+    A meeting found by title and date alone is one `sender` may change (`may_change`): a stranger's
+    draft with the same title and date is another meeting, never a new version of this one. A
+    meeting the mail names (ref or thread) is returned whoever sent it: the handler refuses."""
     ref = MEETING_REF.search(mail.subject)
     if ref:
         meeting = session.get(Meeting, int(ref.group(1)))
@@ -38,10 +44,23 @@ def find_meeting(session: Session, mail: InboundMail, title: str | None, day: da
         if meeting_id is not None:
             return session.get(Meeting, meeting_id)
     if title and day:
-        return session.scalar(
-            select(Meeting).where(Meeting.match_key == match_key(title, day)).order_by(Meeting.id.desc()).limit(1)
-        )
+        same = select(Meeting).where(Meeting.match_key == match_key(title, day)).order_by(Meeting.id.desc())
+        for meeting in session.scalars(same.limit(MAX_SAME_TITLE)):
+            if may_change(meeting, sender):
+                return meeting
     return None
+
+
+# Meetings with one title and date looked at for the sender's own (a stranger's copies count too).
+MAX_SAME_TITLE = 50
+
+
+def may_change(meeting: Meeting, sender: str) -> bool:
+    """Whether `sender` may send a new version or agenda of the meeting (reliability.md): its
+    recorder, its host, or the sender of the version in force. A meeting nobody holds yet (made
+    by a draft that was never accepted, before senders were kept) is open to whoever continues it."""
+    holders = {a.lower() for a in (meeting.recorder_address, meeting.host_address, meeting.version_sender) if a}
+    return not holders or sender.lower() in holders
 
 
 def meeting_view(meeting: Meeting) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import email.errors
 import hashlib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
@@ -43,6 +43,7 @@ from types import MappingProxyType
 from mailbot import mimefix
 from mailbot.errors import MailbotError
 from mailbot.htmltext import html_tables, html_to_text
+from mailbot.inert import clean_text, deliverable_refusal
 
 __all__ = ["Address", "Attachment", "InboundMail", "html_tables", "html_to_text"]
 
@@ -78,17 +79,27 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 @dataclass(frozen=True)
 class Attachment:
-    filename: str  # decoded; '' for unnamed parts (delivery reports, inline images without a name)
+    # Decoded, without bidi controls or invisible characters (what to show, store and forward);
+    # '' for unnamed parts (delivery reports, inline images without a name).
+    filename: str
     content_type: str  # lower-case
     payload: bytes  # transfer-decoded, never charset-decoded
     # The declared charset parameter, lower-case and cleaned; None if absent. Whoever reads or
     # forwards the payload as text must use it (a GBK text/csv is not UTF-8).
     charset: str | None = None
+    # The name as the mail wrote it, when cleaning changed it (`invoice\u202egpj.exe`): the
+    # disguise is itself the evidence, so it is what `deliverable_refusal` judges.
+    raw_filename: str | None = field(default=None, compare=False, repr=False)
+
+    def deliverable_refusal(self, allowed_extensions: Sequence[str]) -> str | None:
+        """Why this file may not be forwarded as a deliverable, or None (see mailbot.inert)."""
+        name = self.raw_filename if self.raw_filename is not None else self.filename
+        return deliverable_refusal(name, self.content_type, allowed_extensions)
 
 
 @dataclass(frozen=True)
 class Address:
-    name: str  # decoded display name, single line, stripped ('' if none)
+    name: str  # decoded display name, single line, stripped, no bidi or invisible characters ('' if none)
     address: str  # addr-spec, ASCII letters lower-cased, Unicode (RFC 6532) kept as NFC
 
 
@@ -96,7 +107,7 @@ class Address:
 class InboundMail:
     raw: bytes
     message_id: str | None  # angle brackets stripped; printable ASCII, at most 250 characters
-    subject: str  # decoded, single line
+    subject: str  # decoded, single line, without bidi controls or invisible characters
     sender: Address | None  # From
     to: tuple[Address, ...]
     cc: tuple[Address, ...]
@@ -106,6 +117,7 @@ class InboundMail:
     references: tuple[str, ...]  # the last 20
     # lower-case header name -> decoded, single-line value of its first occurrence
     headers: Mapping[str, str] = field(hash=False)
+    # Both bodies without bidi controls or invisible characters: `确\u200b认` is read as 确认.
     text: str  # plain-text body, LF line ends, format=flowed joined; '' if none
     html: str  # HTML body; '' if none
     attachments: tuple[Attachment, ...]
@@ -134,7 +146,8 @@ class InboundMail:
         """The text to read: the plain part if it says anything, else the HTML rendered to text."""
         if self.text.strip():
             return self.text
-        return html_to_text(self.html) if self.html else ""
+        # Entities (&#8203;, &zwnj;) become characters only here.
+        return clean_text(html_to_text(self.html)) if self.html else ""
 
     def people(self) -> tuple[Address, ...]:
         """From, To and Cc, first occurrence of each address kept, in that order."""
@@ -182,7 +195,7 @@ def _parse(raw: bytes) -> InboundMail:
     return InboundMail(
         raw=raw,
         message_id=message_ids[0] if message_ids else None,
-        subject=headers.get("subject", ""),
+        subject=clean_text(headers.get("subject", "")),
         sender=senders[0] if senders else None,
         to=addresses["to"],
         cc=addresses["cc"],
@@ -191,8 +204,8 @@ def _parse(raw: bytes) -> InboundMail:
         in_reply_to=_msg_ids(msg, "in-reply-to", defects)[-MAX_REFERENCES:],
         references=_msg_ids(msg, "references", defects)[-MAX_REFERENCES:],
         headers=MappingProxyType(headers),
-        text=_no_nul("\n".join(walk.texts), "text body", defects),
-        html=_no_nul("\n".join(walk.htmls), "HTML body", defects),
+        text=clean_text(_no_nul("\n".join(walk.texts), "text body", defects)),
+        html=clean_text(_no_nul("\n".join(walk.htmls), "HTML body", defects)),
         attachments=tuple(walk.attachments),
         defects=_bounded(defects),
         content_type=_content_type(msg, "", defects),
@@ -238,7 +251,11 @@ def _walk(part: Message, path: str, depth: int, walk: _Walk) -> None:
     else:
         payload, _ = mimefix.transfer_decode(part, where, walk.defects)
     charset = mimefix.declared_charset(part, where, walk.defects)
-    walk.attachments.append(Attachment(filename=filename, content_type=ctype, payload=payload, charset=charset))
+    shown = clean_text(filename)
+    walk.attachments.append(
+        Attachment(filename=shown, content_type=ctype, payload=payload, charset=charset,
+                   raw_filename=filename if shown != filename else None)
+    )  # fmt: skip
 
 
 def _content_type(part: Message, path: str, defects: list[str]) -> str:
@@ -335,7 +352,7 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[Address, ..
         if not address:
             continue
         shown = mimefix.decode_header(str(display), f"header {name}", defects)
-        out.append(Address(name=mimefix.single_line(shown).strip("\"' "), address=address))
+        out.append(Address(name=clean_text(mimefix.single_line(shown)).strip("\"' "), address=address))
     return tuple(out)
 
 

@@ -21,7 +21,7 @@ from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session
 
 from mailbot.addresses import address_problem, deliverable_address
 from mailbot.clock import Clock
+from mailbot.inert import clean_text
+from mailbot.recipients import configured_allows, configured_domains, domain_of, in_directory
 from mailbot.render import Renderer
 from mailbot.store.db import Database
-from mailbot.store.models import OutboxMail
+from mailbot.store.models import Event, OutboxMail
 from mailbot.tokens import plus_address
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,13 @@ class Sender:
     name: str
     # The token key: Message-IDs derive from it (never logged, never in a mail).
     secret: bytes = field(repr=False, default=b"")
+    # `[trust] recipient_domains`: where the bot may write besides its own domain and the
+    # directory's (mailbot.recipients). A mail to anyone else is never queued.
+    recipient_domains: tuple[str, ...] = ()
+
+    @cached_property
+    def allowed_domains(self) -> tuple[str, ...]:
+        return configured_domains(self.address, self.recipient_domains)
 
     @property
     def domain(self) -> str:
@@ -75,8 +84,47 @@ def enqueue(session: Session, renderer: Renderer, sender: Sender, **fields: Any)
     return insert_one(session, outbox_values(renderer, sender, **fields))
 
 
+# The status `outbox_values` gives a mail to an address outside the bot's and the configured
+# domains: the insert checks the directory's domains (it has the session), and queues the mail
+# as "pending" or not at all. A row stored with it is never delivered (only "pending" is).
+UNCHECKED = "recipient_unchecked"
+
+
+def allowed_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The backstop (reliability.md: the bot writes only to allowed recipient domains): rows to an
+    address outside the allowed domains are dropped, with an event and a log line, never raised.
+    Whatever decided the mail (an answer to a stranger's mail included), it is not queued."""
+    kept: list[dict[str, Any]] = []
+    known: dict[str, bool] = {}
+    for row in rows:
+        if row.get("status") != UNCHECKED:
+            kept.append(row)
+            continue
+        domain = domain_of(row["to_address"])
+        if domain not in known:
+            known[domain] = in_directory(session, domain)
+        if known[domain]:
+            kept.append({**row, "status": "pending"})
+            continue
+        log.warning("not queued: %s to %s, outside the allowed recipient domains", row["kind"], row["to_address"])
+        session.add(
+            Event(
+                at=row["created_at"], what="mail.not_queued", meeting_id=row.get("meeting_id"),
+                inbound_mail_id=row.get("inbound_mail_id"),
+                detail={"to": row["to_address"], "kind": row["kind"], "key": row["key"],
+                        "reason": "recipient domain not allowed"},
+            )
+        )  # fmt: skip
+    return kept
+
+
 def insert_one(session: Session, values: dict[str, Any]) -> bool:
-    """Insert one decided mail (from `outbox_values`) unless its key exists; True when written."""
+    """Insert one decided mail (from `outbox_values`) unless its key exists or its recipient is
+    outside the allowed domains (`allowed_rows`); True when written."""
+    allowed = allowed_rows(session, [values])
+    if not allowed:
+        return False
+    values = allowed[0]
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         return session.execute(_insert_unless_known(dialect), values).scalar() is not None
@@ -87,6 +135,7 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert many decided mails (each from `outbox_values`) in one statement, skipping keys that
     exist; the keys written. For runs that decide thousands at once (the Monday digest), where a
     round trip per mail is most of the time on PostgreSQL."""
+    rows = allowed_rows(session, rows)
     if not rows:
         return set()
     dialect = session.get_bind().dialect.name
@@ -96,6 +145,8 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
 
 
 def enqueue_row(session: Session, values: dict[str, Any]) -> bool:
+    if values.get("status") != "pending":
+        return False  # see allowed_rows: only a checked row is queued
     if session.scalar(select(OutboxMail.id).where(OutboxMail.key == values["key"])) is not None:
         return False
     session.add(OutboxMail(**values))
@@ -144,7 +195,8 @@ def outbox_values(
         "references": " ".join(f"<{ref}>" for ref in references) or None,
         "reply_token": reply_token,
         "auto_submitted": auto_submitted,
-        "status": "pending",
+        # Outside the bot's and the configured domains: the insert looks at the directory's.
+        "status": "pending" if configured_allows(domain_of(to_address), sender.allowed_domains) else UNCHECKED,
         "attempts": 0,
         "created_at": now,
         "next_attempt_at": now,
@@ -239,7 +291,9 @@ def is_message_id(value: str) -> bool:
 
 
 def one_line(text: str, limit: int) -> str:
-    text = " ".join(_CONTROLS.sub(" ", text).split())
+    """What a header may carry of `text`: one line, no controls, no bidi or invisible characters
+    (a name or subject shows what it holds: mailbot.inert), at most `limit` characters."""
+    text = " ".join(_CONTROLS.sub(" ", clean_text(text)).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -389,13 +443,15 @@ def tell_admin(
     """A mail that will never arrive is news for a person: the admin is told once."""
     if not admin or admin == row.to_address or row.kind == "delivery_failed":
         return
-    enqueue(
-        session, renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
+    values = outbox_values(
+        renderer, sender, key=f"delivery_failed:{row.key}", kind="delivery_failed",
         to_address=admin, to_name=None, language=admin_language, now=now,
         context={"to": row.to_address, "subject": one_line(row.subject, MAX_SUBJECT_CHARS),
                  "error": row.last_error or "", "failed_kind": row.kind, "bot_name": sender.name,
                  "bot_address": sender.address, "docs_url": "", "token": None},
     )  # fmt: skip
+    # The admin is the one the configuration names: written to wherever their address is.
+    insert_one(session, {**values, "status": "pending"})
 
 
 def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: Renderer, now: datetime) -> str:

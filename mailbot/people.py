@@ -17,9 +17,15 @@ from mailbot.store.models import Person, PersonName
 NAME_CHARS = 200
 
 
-def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str) -> None:
+def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str, *, proven: bool) -> None:
     """Remember display names people's own clients write, so a later minutes draft that names
-    them resolves; a directory entry is never overwritten by a header. Two queries per mail."""
+    them resolves; a directory entry is never overwritten by a header. Two queries per mail.
+
+    Only from a mail whose sender is proven (`HandlerContext.sender_proven()`): anyone can write
+    `王强 <eve@evil.example>` in a header, and a name learnt from it would give 王强's actions
+    to eve. There is no default: every caller says whether the mail in hand is proven."""
+    if not proven:
+        return
     # An address no server takes is nobody to remember (and no row for the database to refuse).
     wanted = [p for p in people if p.address and p.address != skip and is_valid_address(p.address)]
     if not wanted:
@@ -48,16 +54,25 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
 
 
 def directory_lookup(session: Session):  # type: ignore[no-untyped-def]
-    """A lookup by name (and department when given) over the directory, for the format reader."""
+    """A lookup by name (and department when given), for the format reader.
+
+    The directory's own names come first: when someone imported into the directory carries the
+    name, only they are returned, whatever addresses the name was learnt for from headers (a
+    header never overrides the directory). Otherwise every person the name was learnt for (or
+    who carries it as another name) is returned: a name two addresses have carried comes back
+    twice, which the reader reports as ambiguous rather than picking one."""
 
     def lookup(name: str, department: str | None) -> Sequence[PersonRef]:
         wanted = name.strip()
+        directory = select(Person).where(Person.source == "directory", Person.name == wanted)
         by_alias = select(PersonName.person_id).where(PersonName.name == wanted)
-        query = select(Person).where((Person.name == wanted) | Person.id.in_(by_alias))
+        learnt = select(Person).where((Person.name == wanted) | Person.id.in_(by_alias))
         if department:
-            query = query.where(Person.department == department.strip())
+            directory = directory.where(Person.department == department.strip())
+            learnt = learnt.where(Person.department == department.strip())
+        found = list(session.scalars(directory)) or list(session.scalars(learnt))
         # The name as the draft wrote it: the team's own way of naming the person.
-        return [PersonRef(address=p.address, name=wanted, department=p.department) for p in session.scalars(query)]
+        return [PersonRef(address=p.address, name=wanted, department=p.department) for p in found]
 
     return lookup
 

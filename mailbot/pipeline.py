@@ -23,6 +23,7 @@ from mailbot.app import App
 from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like
 from mailbot.errors import MailbotError
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
+from mailbot.handlers import trust
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import bare_command, handle_command, handle_unknown
@@ -106,7 +107,7 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
 
 def route(ctx: HandlerContext) -> Outcome:
     outcome = dispatch(ctx)
-    if outcome.outcome != "ignored":
+    if outcome.outcome not in ("ignored", "held"):
         # A person wrote: if their address was marked bouncing, it works. After the handler, so a
         # reply that confirms is not also sent the question again.
         reachable_again(ctx, ctx.sender_address)
@@ -118,7 +119,7 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     found = classify(mail, classify_context(app, session))
     if found.intent == "ignore":
         return handle_machine_mail(ctx, found)
-    people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address)
+    people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address, proven=ctx.sender_proven())
     if found.intent == "command":
         return handle_command(ctx)
     if found.intent == "reply":
@@ -154,6 +155,8 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     if intent in ("agenda", "minutes") and not sender_allowed(app, ctx.sender_address):
         ctx.answer(kind="help", context={"reason": "not_allowed"}, rate_limited=True)
         return Outcome("rejected", str(intent), error=f"{ctx.sender_address} may not send {intent}")
+    if intent in ("agenda", "minutes") and not ctx.sender_proven():
+        return trust.hold(ctx, str(intent), [])
     if intent == "agenda":
         return handle_agenda(ctx, parsed)
     if intent == "minutes":

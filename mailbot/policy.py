@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time as clock_time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from mailbot.config import build_dataclass
 from mailbot.errors import ConfigError
+from mailbot.inert import EXECUTABLE_EXTENSIONS, SCRIPTED_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,35 @@ class AcceptancePolicy:
             raise ConfigError("acceptance: remind_after_working_days and repeat_every_working_days must be at least 1")
 
 
+# The extensions a deliverable may have when rules/policy.toml names none (see its [deliverables]).
+DEFAULT_DELIVERABLE_EXTENSIONS = (
+    "pdf", "ofd", "doc", "docx", "odt", "rtf", "wps", "txt", "md", "csv",
+    "xls", "xlsx", "ods", "et", "ppt", "pptx", "odp", "dps",
+    "png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff", "heic",
+    "zip",
+)  # fmt: skip
+_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
+
+
+@dataclass(frozen=True)
+class DeliverablesPolicy:
+    """The files a done action may bring that the bot forwards to the requester (验收): the final
+    extension must be one of these (any case). A program's extension can never be one of them,
+    and programs, double extensions and disguised names are refused whatever this list says
+    (mailbot/inert.py)."""
+
+    allowed_extensions: list[str] = field(default_factory=lambda: list(DEFAULT_DELIVERABLE_EXTENSIONS))
+
+    def __post_init__(self) -> None:
+        normalised = [ext.strip().lstrip(".").lower() for ext in self.allowed_extensions]
+        for ext in normalised:
+            if not _EXTENSION.fullmatch(ext):
+                raise ConfigError(f'deliverables.allowed_extensions: {ext!r} is not an extension like "pdf"')
+            if ext in EXECUTABLE_EXTENSIONS or ext in SCRIPTED_EXTENSIONS:
+                raise ConfigError(f"deliverables.allowed_extensions: {ext!r} runs code and cannot be allowed")
+        object.__setattr__(self, "allowed_extensions", list(dict.fromkeys(normalised)))
+
+
 @dataclass(frozen=True)
 class EscalationPolicy:
     after_overdue_working_days: int = 5
@@ -138,6 +169,7 @@ class Policy:
     acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
     minutes: MinutesPolicy = field(default_factory=MinutesPolicy)
     digest: DigestPolicy = field(default_factory=DigestPolicy)
+    deliverables: DeliverablesPolicy = field(default_factory=DeliverablesPolicy)
 
 
 def load_policy(path: Path) -> Policy:

@@ -6,6 +6,13 @@ then templates/ itself (mailbot/languages.py), and so is every template they inc
 `{% include "_footer.txt" %}` finds the language's own footer. Handlers hand over data; nothing
 here decides what to say.
 
+Escaping: text made by a `.txt` template is escaped nowhere (and once captured by an HTML template,
+in a block set or as a macro's output, Jinja counts it as Markup), so an HTML template that shows
+it (an included `_KIND_body.txt`, a macro of `_macros.txt` or `_reply.txt`) passes it through
+`forceescape`. Every value any template writes first loses its bidi controls and invisible
+characters (`inert`, the environment's finalize). tests/test_inert.py renders every kind, in every
+language, with hostile values.
+
 One Jinja environment per language: its filters (`day`, `status_label`, `status_word`) and its
 `words` (the language's words.toml) belong to the environment, not to the render call, so macros
 imported without context write the right language too.
@@ -19,13 +26,23 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
+from markupsafe import Markup
 
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.inert import clean_text
 from mailbot.kinds import EXTENSIONS, KINDS
 from mailbot.languages import Languages, Words, load_languages
 from mailbot.lifecycle import StatusWords, status_words
 
 log = logging.getLogger(__name__)
+
+
+def inert(value: Any) -> Any:
+    """Every `{{ … }}` of every template, before it is escaped (HTML) or written (text and
+    subject): without bidi controls or invisible characters, whatever the context held."""
+    if isinstance(value, Markup):  # already escaped (a macro's or block's output): stays so
+        return Markup(clean_text(str(value)))
+    return clean_text(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=inert,
         )
         words: Words = self.languages.words[language]
         fallback, statuses = self.languages.fallback, self.statuses

@@ -1,6 +1,7 @@
 """Reply tokens: an HMAC over (object, recipient), so an answer is tied to what was asked of whom.
 
-A token looks like `A12.7k3m9q2x4d`: the object (an action `A12` or meeting `M3`) and the first
+A token looks like `A12.7k3m9q2x4d`: the object (an action `A12`, a meeting `M3`, or a mail
+held until its sender confirms `H5`) and the first
 10 base32 characters of HMAC-SHA256(key, "A-12|recipient"). It travels in the subject tag and in
 the plus-address of Reply-To; a token shown by someone it was not issued to does not verify.
 """
@@ -12,7 +13,7 @@ import hashlib
 import hmac
 import re
 
-TOKEN_PATTERN = re.compile(r"\b([AM])(\d{1,9})\.([a-z2-7]{10})\b", re.IGNORECASE)
+TOKEN_PATTERN = re.compile(r"\b([AMH])(\d{1,9})\.([a-z2-7]{10})\b", re.IGNORECASE)
 
 
 def _mac(key: bytes, obj: str, recipient: str) -> str:

@@ -36,7 +36,7 @@ from mailbot.delivery.maildir import MaildirDelivery
 from mailbot.message import InboundMail as ParsedMail
 from mailbot.outbox import flush
 from mailbot.pipeline import Processed, process
-from mailbot.store.models import InboundMail, OutboxMail
+from mailbot.store.models import InboundMail, OutboxMail, Person
 from tests.helpers import MAILS, at
 from tests.hostile import Hostile, corpus
 
@@ -173,6 +173,10 @@ def test_the_hostile_corpus_breaks_nothing(app: App, clock: FixedClock, tmp_path
 
 def run_the_corpus(app: App, clock: FixedClock, tmp_path: Path) -> None:
     at(clock, "2026-12-09 18:00")
+    # Half the corpus writes from partner.example, a company the directory knows: the bot answers
+    # them (a stranger's domain gets no mail at all, mailbot.recipients; tests/test_authority.py).
+    with app.db.transaction() as session:
+        session.add(Person(address="desk@partner.example", source="directory", created_at=app.now()))
     mails = feed_order()
     broken: dict[str, list[str]] = defaultdict(list)
     timings: dict[str, float] = {}

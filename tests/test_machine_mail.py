@@ -376,6 +376,10 @@ def test_when_the_hosts_own_mail_bounces_the_recorder_is_told(round_open: App, c
 
 
 def test_a_bounce_of_a_mail_to_a_stranger_creates_their_person_row(app: App, clock: FixedClock) -> None:
+    # A stranger at a company the directory knows (someone else of theirs is in it): the bot may
+    # write to them (mailbot.recipients), and has no row for them yet.
+    with app.db.transaction() as session:
+        session.add(Person(address="buyer@elsewhere.example", source="directory", created_at=app.now()))
     message = EmailMessage()
     message["From"] = "Stranger <stranger@elsewhere.example>"
     message["To"] = app.sender.address

@@ -11,6 +11,7 @@ import pytest
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.pipeline import process
+from mailbot.store.models import Person
 from tests.helpers import MAILS, actions, at, feed, inbound, meetings, outbox
 
 
@@ -264,6 +265,12 @@ def test_by_default_only_the_bots_own_domain_may_send_drafts(app: App, clock: Fi
     assert outsider != raw
     assert process(app, outsider).outcome == "rejected"
     assert actions(app) == []
+    # Nor is she written to, not even to say no: outsider.example is no allowed recipient domain.
+    assert outbox(app) == []
+    # Where her company is one the bot may write to (someone of it in the directory), she is told why.
+    with app.db.transaction() as session:
+        session.add(Person(address="desk@outsider.example", source="directory", created_at=app.now()))
+    assert process(app, outsider.replace(b"Message-ID: <", b"Message-ID: <again.")).outcome == "rejected"
     (answer,) = outbox(app)
     assert answer.to_address == "mallory@outsider.example" and "不在允许发送议程和纪要的名单中" in (
         answer.body_text or ""

@@ -26,7 +26,7 @@ from mailbot.delivery.maildir import MaildirDelivery
 from mailbot.outbox import enqueue, flush
 from mailbot.pipeline import process
 from mailbot.sources.maildir import MaildirSource
-from mailbot.store.models import InboundMail, OutboxMail
+from mailbot.store.models import InboundMail, OutboxMail, Person
 from tests.helpers import SHANGHAI, actions, at, inbound, outbox
 from tests.replying import reply
 from tests.test_acceptance import LINES, minutes_mail
@@ -97,6 +97,12 @@ def test_a_malformed_owner_address_is_a_quoted_problem_not_a_mail_that_cannot_be
     assert line in (answer.body_text or "")  # the line is quoted
     counts = flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock)
     assert counts == {"sent": 1, "retry": 0, "failed": 0}
+
+
+def partner(app: App, address: str) -> None:
+    """Someone of that company in the directory: the bot may write to its domain (mailbot.recipients)."""
+    with app.db.transaction() as session:
+        session.add(Person(address=address, source="directory", created_at=app.now()))
 
 
 def put(app: App, key: str, to: str, **context: object) -> None:
@@ -266,6 +272,7 @@ def test_a_recorder_correcting_a_draft_again_and_again_is_answered_each_time(app
 
 def test_the_same_words_again_and_again_are_a_loop_and_answered_three_times(app: App, clock: FixedClock) -> None:
     at(clock, "2026-12-02 18:00")
+    partner(app, "sales@other.example")  # a stranger would get no answer at all
     for n in range(6):
         process(app, mail("I am out of the office.", message_id=f"<loop{n}@peer.example>", sender="peer@other.example"))
     assert len(outbox(app)) == 3
@@ -473,6 +480,7 @@ def test_the_database_away_leaves_the_row_pending(app: App, tmp_path: Path, monk
 
 def test_an_auto_responder_numbering_its_tickets_gets_three_answers(app: App, clock: FixedClock) -> None:
     at(clock, "2026-12-02 18:00")
+    partner(app, "buyer@partner.example")
     for n in range(10):
         process(app, mail(f"Ticket #{1000 + n} opened. We will answer soon.", subject="问一下",
                           message_id=f"<t{n}@desk.example>", sender="desk@partner.example"))  # fmt: skip
@@ -493,6 +501,7 @@ def test_an_encoded_word_message_id_is_not_echoed_and_the_answer_goes_out(app: A
 
 
 def test_a_unicode_domain_goes_out_as_punycode(app: App, tmp_path: Path) -> None:
+    partner(app, "contact@例子.公司")
     put(app, "help:idn", "user@例子.公司")
     flush(app.db, MaildirDelivery(tmp_path / "sent"), app.sender, app.renderer, app.clock)
     (message,) = delivered(tmp_path / "sent")

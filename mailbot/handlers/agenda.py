@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,9 @@ from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.lifecycle import MeetingStatus, Status
 from mailbot.limits import draft_over_limits
-from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names
+from mailbot.meetings import action_view, find_meeting, match_key, may_change, meeting_view, remember_names
 from mailbot.outbox import OutgoingFile
+from mailbot.recipients import recipient_problems, shown_domains
 from mailbot.store.models import ActionItem, Meeting, Topic
 from mailbot.workdays import working_day_on_or_before
 
@@ -30,8 +32,51 @@ def problem_view(problem: Problem) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def problem_views(ctx: HandlerContext, problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    """The problems as templates show them; a recipient outside the allowed domains comes with
+    the domains that are allowed."""
+    domains = (
+        shown_domains(ctx.session, ctx.app.config) if any(p.code == "recipient_not_allowed" for p in problems) else []
+    )
+    return [
+        {**problem_view(p), "domains": domains} if p.code == "recipient_not_allowed" else problem_view(p)
+        for p in problems
+    ]
+
+
+def draft_problems(ctx: HandlerContext, parsed: ParsedMeeting) -> list[Problem]:
+    """The draft's errors, and every person named in it the bot may not write to."""
+    return [*parsed.errors, *recipient_problems(ctx.session, ctx.app.config, parsed)]
+
+
+def refuse_change(ctx: HandlerContext, meeting: Meeting, kind: str) -> Outcome:
+    """A draft naming a meeting (its ref in the subject, or a reply in its thread) from someone who
+    may not change it (meetings.may_change): nothing of the meeting changes, nothing is stored
+    with it, and the answer says who may send a new version."""
+    sender = ctx.sender_address.lower()
+    names = dict(meeting.names or {})
+    problem = {
+        "code": "version_not_allowed", "line": "", "qualifier": meeting.ref, "text": "", "section": "fields",
+        "detail": {
+            "ref": meeting.ref, "title": meeting.title, "kind": kind, "sender": sender,
+            "recorder": meeting.recorder_address, "recorder_name": names.get(meeting.recorder_address or ""),
+            "host": meeting.host_address, "host_name": names.get(meeting.host_address or ""),
+        },
+    }  # fmt: skip
+    ctx.event(f"{kind}.refused", meeting_id=meeting.id, detail={"reason": "version_not_allowed", "sender": sender})
+    context: dict[str, Any] = {"problems": [problem], "sections": []}
+    if kind == "minutes":
+        # Not this meeting's draft: the answer does not present it as a version of it.
+        context["meeting"] = None
+    ctx.answer(kind=f"{kind}_rejected", context=context, rate_limited=True)
+    return Outcome(
+        "rejected", kind, error=f"version_not_allowed: {sender} may not change {meeting.ref} "
+        f"(recorder {meeting.recorder_address}, host {meeting.host_address}, sent by {meeting.version_sender})",
+    )  # fmt: skip
+
+
 def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
-    errors = draft_over_limits(parsed, ctx.app.policy.limits) or list(parsed.errors)
+    errors = draft_over_limits(parsed, ctx.app.policy.limits) or draft_problems(ctx, parsed)
     if not parsed.title:
         errors.append(Problem("missing_field", line="", detail="title", section="fields"))
     if parsed.date is None:
@@ -39,14 +84,16 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     if errors:
         ctx.answer(
             kind="agenda_rejected",
-            context={"problems": [problem_view(p) for p in errors], "sections": sorted({p.section for p in errors})},
+            context={"problems": problem_views(ctx, errors), "sections": sorted({p.section for p in errors})},
             rate_limited=True,
         )
         ctx.event("agenda.rejected", detail={"problems": [p.code for p in errors]})
         return Outcome("rejected", "agenda", error="; ".join(f"{p.code}: {p.line or p.detail}" for p in errors))
     assert parsed.title and parsed.date  # checked above
 
-    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, parsed.date)
+    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, parsed.date, sender=ctx.sender_address)
+    if meeting is not None and not may_change(meeting, ctx.sender_address):
+        return refuse_change(ctx, meeting, "agenda")
     created = meeting is None
     if meeting is None:
         meeting = Meeting(
@@ -54,6 +101,7 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
             created_at=ctx.now, updated_at=ctx.now,
         )  # fmt: skip
         ctx.session.add(meeting)
+    meeting.version_sender = ctx.sender_address.lower()
     meeting.title = parsed.title
     meeting.meeting_date = parsed.date
     meeting.match_key = match_key(parsed.title, parsed.date)

@@ -15,6 +15,7 @@ from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
 from mailbot.outbox import MAX_NAME_CHARS, OutgoingFile, enqueue, one_line
+from mailbot.proof import SenderProof
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
@@ -41,6 +42,10 @@ class HandlerContext(Notifier):
     mail: InboundMail
     record: InboundRecord
     _language: str | None = None
+    # Set when the sender confirmed a held mail by answering our question (handlers/held.py):
+    # that answer is the proof.
+    confirmed_by_reply: bool = False
+    _proof: SenderProof | bool | None = False  # False: not looked at yet
 
     def __post_init__(self) -> None:
         self.inbound_mail_id = self.record.id
@@ -49,6 +54,17 @@ class HandlerContext(Notifier):
     @property
     def sender_address(self) -> str:
         return self.mail.sender.address if self.mail.sender else ""
+
+    def sender_proof(self) -> SenderProof | None:
+        """What proves the sender wrote this mail (mailbot/handlers/trust.py); looked at once."""
+        if self._proof is False:
+            from mailbot.handlers.trust import sender_proof
+
+            self._proof = sender_proof(self)
+        return self._proof  # type: ignore[return-value]
+
+    def sender_proven(self) -> bool:
+        return self.sender_proof() is not None
 
     def sender_language(self) -> str:
         """The directory's word first (a language with a folder); else the language the person just

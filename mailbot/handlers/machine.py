@@ -29,11 +29,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from mailbot import tokens
 from mailbot.classify import Classification
 from mailbot.confirmation import extend_for_absence, tell_bounce
 from mailbot.formats.dates import read_date
 from mailbot.handlers.base import HandlerContext, Outcome
+from mailbot.handlers.trust import answers_our_mail
 from mailbot.lifecycle import Status
 from mailbot.store.models import ActionItem, Meeting, OutboxMail, Person
 
@@ -159,19 +159,9 @@ def named_absence(ctx: HandlerContext, anchor: date) -> tuple[date, bool]:
 
 
 def answers_our_mail_to(ctx: HandlerContext, address: str) -> bool:
-    """Whether the auto-reply answers a mail we really sent to `address`. Our Message-IDs derive
-    from the secret key, so naming one proves the mail was seen; a forged out-of-office from
-    nowhere moves no deadline."""
-    # Outlook's automatic replies carry no In-Reply-To, but they echo the subject, whose tag is a
-    # reply token issued to this address (an HMAC too).
-    key = ctx.app.config.token_key
-    if any(tokens.verify(key, m.group(0), address) for m in tokens.TOKEN_PATTERN.finditer(ctx.mail.subject[:1000])):
-        return True
-    ids = [*ctx.mail.in_reply_to, *ctx.mail.references][-20:]
-    if not ids:
-        return False
-    query = select(OutboxMail.id).where(OutboxMail.message_id.in_(ids), OutboxMail.to_address == address)
-    return ctx.session.scalar(query.limit(1)) is not None
+    """Whether the auto-reply answers a mail we really sent to `address`: a forged
+    out-of-office from nowhere moves no deadline."""
+    return answers_our_mail(ctx, address)
 
 
 def note_absence(ctx: HandlerContext, reason: str) -> Outcome:

@@ -9,11 +9,19 @@ from datetime import date
 from sqlalchemy import func, select
 
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
-from mailbot.handlers.agenda import problem_view
+from mailbot.handlers.agenda import draft_problems, problem_view, problem_views, refuse_change
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.lifecycle import UNSETTLED, MeetingStatus, Status
 from mailbot.limits import draft_over_limits
-from mailbot.meetings import action_view, find_meeting, match_key, meeting_view, remember_names, verifier
+from mailbot.meetings import (
+    action_view,
+    find_meeting,
+    match_key,
+    may_change,
+    meeting_view,
+    remember_names,
+    verifier,
+)
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
 
 DOCUMENT_SUFFIXES = (".doc", ".docx", ".wps", ".pdf", ".odt")
@@ -29,8 +37,8 @@ def attachment_only(ctx: HandlerContext, parsed: ParsedMeeting) -> Problem | Non
     return Problem("attachment_only", line="", detail=", ".join(names), section="fields")
 
 
-def validation_errors(parsed: ParsedMeeting) -> list[Problem]:
-    errors = list(parsed.errors)
+def validation_errors(ctx: HandlerContext, parsed: ParsedMeeting) -> list[Problem]:
+    errors = draft_problems(ctx, parsed)
     if not parsed.title:
         errors.append(Problem("missing_field", line="", detail="title", section="fields"))
     if not parsed.actions and not parsed.actions_explicitly_none and not any(p.code == "no_actions" for p in errors):
@@ -40,11 +48,15 @@ def validation_errors(parsed: ParsedMeeting) -> list[Problem]:
 
 def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     day = parsed.date or ctx.app.today()
-    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, day)
+    meeting = find_meeting(ctx.session, ctx.mail, parsed.title, day, sender=ctx.sender_address)
+    if meeting is not None and not may_change(meeting, ctx.sender_address):
+        # Only a meeting the mail names comes back to a sender who may not change it.
+        return refuse_change(ctx, meeting, "minutes")
     if meeting is None and parsed.title:
+        # Whoever starts a meeting holds it until a version is in force.
         meeting = Meeting(
             title=parsed.title, match_key=match_key(parsed.title, day), status=MeetingStatus.MINUTES_PENDING,
-            meeting_date=day, created_at=ctx.now, updated_at=ctx.now,
+            meeting_date=day, created_at=ctx.now, updated_at=ctx.now, version_sender=ctx.sender_address.lower(),
         )  # fmt: skip
         ctx.session.add(meeting)
         ctx.session.flush()
@@ -53,11 +65,12 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     only_attached = attachment_only(ctx, parsed)
     # Over a limit, that is the answer: not one line per action of a 50,000-line draft.
     errors = draft_over_limits(parsed, ctx.app.policy.limits)
-    errors = errors or ([only_attached] if only_attached else validation_errors(parsed))
+    errors = errors or ([only_attached] if only_attached else validation_errors(ctx, parsed))
     if meeting is None or errors:
         return reject(ctx, meeting, errors)
 
     update_meeting(ctx, meeting, parsed, day)
+    meeting.version_sender = ctx.sender_address.lower()
     version = new_version(ctx, meeting, status="active", problems=[])
     superseded = supersede_previous(ctx, meeting, version)
     confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(
@@ -85,15 +98,16 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
 
 def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem]) -> Outcome:
     """Nothing becomes active; the draft is kept as a rejected version when its meeting is known."""
+    views = problem_views(ctx, errors)
     if meeting is not None:
-        new_version(ctx, meeting, status="rejected", problems=[problem_view(p) for p in errors])
+        new_version(ctx, meeting, status="rejected", problems=views)
     ctx.event(
         "minutes.rejected", meeting_id=meeting.id if meeting else None, detail={"problems": [p.code for p in errors]}
     )
     ctx.answer(
         kind="minutes_rejected",
         context={
-            "problems": [problem_view(p) for p in errors],
+            "problems": views,
             "sections": sorted({p.section for p in errors}),
             "meeting": meeting_view(meeting) if meeting is not None else None,
         },

@@ -21,12 +21,14 @@ from mailbot import people, tokens
 from mailbot.confirmation import ask_to_confirm, confirm_if_settled
 from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
+from mailbot.handlers import trust
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
 from mailbot.lifecycle import LIVE, Decision, Role, Status, decide, roles_of
 from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
+from mailbot.recipients import recipient_refusal
 from mailbot.replies.commands import Command, read_commands
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
@@ -92,10 +94,50 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if thread.foreign_token and thread.obj is None:
         results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
         return finish(ctx, thread, results, unrecognised)
+    if thread.obj is not None and thread.obj.startswith("H-"):
+        return answer_question(ctx, thread, commands, unrecognised)
+    if any(changes_something(c) for c in commands) and not ctx.sender_proven():
+        return trust.hold(ctx, "reply", [c.line for c in commands])
     results = [apply(ctx, thread, command) for command in commands]
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, unrecognised)
+
+
+def changes_something(command: Command) -> bool:
+    """A line that would change state if applied (status and help only read; a line the reader
+    already refused changes nothing)."""
+    return command.verb not in ("status", "help") and not command.error
+
+
+def answer_question(ctx: HandlerContext, thread: Thread, commands: list[Command], unrecognised: list[str]) -> Outcome:
+    """A reply to our "was it you?" question (trust.hold): yes applies the held mail."""
+    assert thread.obj is not None
+    agrees = agrees_to_question(commands, unrecognised)
+    settled = trust.settle(ctx, int(thread.obj[2:]), agrees=agrees)
+    if settled.outcome is not None:
+        # The held mail's own answers (its result, acknowledgement) tell the person what was done.
+        return Outcome("processed", "confirmation", meeting_id=settled.outcome.meeting_id)
+    line = next((c.line for c in commands), "")
+    return finish(ctx, Thread(), [Result(line, settled.code, ok=False, params=settled.params)], unrecognised)
+
+
+# "不是我发的", "not me", "cancel": a person telling us the held mail was not theirs.
+DECLINES = re.compile(
+    r"不是|没有?发|并非|非本人|冒用|取消|不要|别执行|\bnot me\b|\bdid(?:n'?t| not)\b|\bwas(?:n'?t| not)\b|\bcancel|\bdon'?t\b",
+    re.IGNORECASE,
+)
+
+
+def agrees_to_question(commands: list[Command], unrecognised: list[str]) -> bool:
+    """Yes to "was it you?": "确认", or a reply with nothing written, or a few short words
+    ("是我", "好的", a name) — never anything that says no, and never other commands."""
+    said = [*unrecognised, *(c.line for c in commands)]
+    if any(DECLINES.search(line) for line in said):
+        return False
+    if commands:
+        return all(c.verb == "confirm" and c.ref is None for c in commands)
+    return len(unrecognised) <= SIGNATURE_LINES and all(len(line) <= SIGNATURE_LINE_CHARS for line in unrecognised)
 
 
 SIGNATURE_LINES = 4
@@ -312,14 +354,15 @@ def on_move(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
 
 def on_done(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     move(ctx, action, step.decision)
-    stored, refused = keep_deliverables(ctx, action)
+    stored, refused, blocked = keep_deliverables(ctx, action)
     action.done_at = ctx.now
-    change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused)
+    change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused, blocked=blocked)
     if action.requester_address:
         request_acceptance(ctx, action, note=step.command.reason)
     return Result(
         step.command.line, "done", ok=True, ref=action.ref,
-        params={"files": [f.filename for f in stored], "refused": refused, "requester": action.requester_address},
+        params={"files": [f.filename for f in stored], "refused": refused, "blocked": blocked,
+                "requester": action.requester_address},
     )  # fmt: skip
 
 
@@ -347,11 +390,18 @@ def change(ctx: HandlerContext, action: ActionItem, what: str, **detail: Any) ->
     ctx.event(what, meeting_id=action.meeting_id, action_id=action.id, detail={k: v for k, v in detail.items() if v})
 
 
-def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Deliverable], list[str]]:
+def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Deliverable], list[str], list[str]]:
+    """The files kept as the action's deliverable; those over the limits; those of a type that is
+    never passed on (programs, disguised names: the bot would forward them in its own name)."""
     stored: list[Deliverable] = []
     refused: list[str] = []
+    blocked: list[str] = []
+    allowed = ctx.app.policy.deliverables.allowed_extensions
     for attachment in ctx.mail.attachments:
         if attachment.content_type.startswith("message/") or not attachment.filename:
+            continue
+        if attachment.deliverable_refusal(allowed):
+            blocked.append(attachment.filename)
             continue
         if len(attachment.payload) > MAX_DELIVERABLE_BYTES or len(stored) >= MAX_DELIVERABLES:
             refused.append(attachment.filename)
@@ -363,7 +413,7 @@ def keep_deliverables(ctx: HandlerContext, action: ActionItem) -> tuple[list[Del
         )  # fmt: skip
         ctx.session.add(deliverable)
         stored.append(deliverable)
-    return stored, refused
+    return stored, refused, blocked
 
 
 def stored_type(attachment: Attachment) -> str:
@@ -447,6 +497,8 @@ def on_delegate(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     new_owner = resolve_target(ctx, target)
     if new_owner is None:
         return Result(line, "unknown_person", ok=False, ref=ref, params={"text": target})
+    if refusal := recipient_refusal(ctx.session, ctx.app.config, new_owner):
+        return Result(line, "recipient_not_allowed", ok=False, ref=ref, params=refusal)
     move(ctx, action, step.decision)
     action.delegate_address = new_owner
     change(ctx, action, "action.delegated", to=new_owner)
@@ -503,6 +555,8 @@ def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     new_owner = resolve_target(ctx, text)
     if new_owner is None:
         return Result(step.command.line, "unknown_person", ok=False, ref=action.ref, params={"text": text})
+    if refusal := recipient_refusal(ctx.session, ctx.app.config, new_owner):
+        return Result(step.command.line, "recipient_not_allowed", ok=False, ref=action.ref, params=refusal)
     previous, action.owner_address = action.owner_address, new_owner
     person = ctx.person(new_owner)
     action.owner_name = person.name if person is not None else None

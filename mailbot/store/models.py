@@ -27,6 +27,8 @@ from sqlalchemy import Text as SqlText
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from mailbot.inert import clean_text
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Stores UTC and always hands back an aware datetime, on SQLite (which keeps no zone) too."""
@@ -50,7 +52,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class String(TypeDecorator[str]):
     """A string column as every database takes it: no NUL (PostgreSQL refuses one in text) and
-    never longer than the column (PostgreSQL refuses that too; SQLite would keep it).
+    never longer than the column (PostgreSQL refuses that too; SQLite would keep it). Bidi controls
+    and invisible characters go too (mailbot.inert): a name, subject or task stored is one that
+    shows what it holds.
 
     Drafts and replies are checked against the limits people are told about (`mailbot.limits`);
     this is the backstop for every other value a mail puts in a row, so that no header or line
@@ -61,7 +65,7 @@ class String(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return clean_text(value, self.impl.length)  # type: ignore[attr-defined]
+        return storable(value, self.impl.length)  # type: ignore[attr-defined]
 
 
 class Text(String):
@@ -69,11 +73,14 @@ class Text(String):
     cache_ok = True
 
 
-def clean_text(value: str | None, length: int | None) -> str | None:
+def storable(value: str | None, length: int | None) -> str | None:
+    """No NUL, no bidi control or invisible character (mailbot.inert: what is stored is what
+    shows), and no longer than the column."""
     if value is None or not isinstance(value, str):
         return value
     if "\x00" in value:
         value = value.replace("\x00", "")
+    value = clean_text(value)
     return value[:length] if length and len(value) > length else value
 
 
@@ -153,6 +160,9 @@ class Meeting(Base):
     place: Mapped[str | None] = mapped_column(String(500))
     host_address: Mapped[str | None] = mapped_column(String(320))
     recorder_address: Mapped[str | None] = mapped_column(String(320))
+    # Who sent the agenda or minutes in force (lower-cased): with the recorder and the host, the
+    # only one who may send a new version or agenda of this meeting (reliability.md).
+    version_sender: Mapped[str | None] = mapped_column(String(320))
     goal: Mapped[str | None] = mapped_column(Text)
     attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Address -> the name the agenda or minutes gave (host, recorder, attendees), for the mails
@@ -340,3 +350,23 @@ class JobRun(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (UniqueConstraint("job", "period"),)
+
+
+class HeldMail(Base):
+    """A mail that would change something, from a sender nothing proved (reliability.md): kept,
+    applied to nothing, until the claimed address answers the question we mailed it. The raw
+    mail stays in its inbound record; confirming runs it then, as if it had just arrived."""
+
+    __tablename__ = "held_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_mail_id: Mapped[int] = mapped_column(ForeignKey("inbound_mails.id"), unique=True)
+    address: Mapped[str] = mapped_column(String(320), index=True)
+    # What it would do, for the question: "reply" (command lines) | "minutes" | "agenda"
+    kind: Mapped[str] = mapped_column(String(20))
+    # pending | applied | declined | lapsed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    held_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+    # The inbound mail that confirmed (or declined) it.
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))

@@ -1,0 +1,160 @@
+"""Who sent this? Proof of the sender, and the mails we hold until the sender confirms.
+
+A `From:` header proves nothing (reliability.md). What does, in the order it is looked for:
+- the sender answered our confirmation question about this very mail (`confirmed_by_reply`);
+- the deployment trusts From: (`[trust] unproven = "apply"`, a server that refuses outsiders);
+- the mail answers a mail we sent to that address: a reply token issued to it (subject tag,
+  Reply-To plus-address) or one of our Message-IDs in In-Reply-To/References. Both are HMACs of
+  the secret key, known only to whoever reads that mailbox, so they prove the mailbox — which
+  action the mail then acts on is the life cycle's question (who may make which move), not this;
+- the organisation's server (Authentication-Results) or a DKIM signature (mailbot/proof.py).
+
+Without any, a mail that would change something is held: nothing is applied, and the claimed
+address is asked once ("we received … from your address; reply to apply it"). The real person
+confirms with one reply; a forger never sees the question (the way Mailman confirms).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from mailbot import tokens
+from mailbot.message import InboundMail
+from mailbot.proof import SenderProof, prove_sender
+from mailbot.store.models import HeldMail, OutboxMail
+from mailbot.store.models import InboundMail as InboundRecord
+
+if TYPE_CHECKING:
+    from mailbot.handlers.base import HandlerContext, Outcome
+
+# Questions to one address an hour: a forger can make the real person get a few, never a flood.
+QUESTIONS_PER_HOUR = 5
+# Lines of the held mail the question shows (the command lines, or the draft's first lines).
+SHOWN_LINES = 20
+SHOWN_LINE_CHARS = 200
+
+
+def sender_proof(ctx: HandlerContext) -> SenderProof | None:
+    trust = ctx.app.config.trust
+    if ctx.confirmed_by_reply:
+        return SenderProof("confirmed", "answered the bot's confirmation question")
+    if trust.unproven == "apply":
+        return SenderProof("configured", 'trust.unproven = "apply"')
+    if answers_our_mail(ctx, ctx.sender_address):
+        return SenderProof("thread", "answers a mail the bot sent to this address")
+    return prove_sender(ctx.record.raw, ctx.sender_address, trust, ctx.app.dns_txt)
+
+
+def answers_our_mail(ctx: HandlerContext, address: str) -> bool:
+    """Whether the mail names a token or Message-ID of a mail we sent to `address`."""
+    if not address:
+        return False
+    key = ctx.app.config.token_key
+    # Outlook's automatic replies carry no In-Reply-To, but they echo the subject with its tag.
+    shown = [m.group(0) for m in tokens.TOKEN_PATTERN.finditer(ctx.mail.subject[:1000])]
+    for recipient in (*ctx.mail.to, *ctx.mail.cc):
+        plus = tokens.plus_part(ctx.app.sender.address, recipient.address)
+        if plus:
+            shown.append(plus)
+    if any(tokens.verify(key, token, address) for token in shown[:20]):
+        return True
+    ids = [*ctx.mail.in_reply_to, *ctx.mail.references][-20:]
+    if not ids:
+        return False
+    query = select(OutboxMail.id).where(OutboxMail.message_id.in_(ids), OutboxMail.to_address == address)
+    return ctx.session.scalar(query.limit(1)) is not None
+
+
+def hold(ctx: HandlerContext, kind: str, shown: list[str], context: dict[str, Any] | None = None) -> Outcome:
+    """Keep the mail, apply nothing, and ask the claimed address whether it was them."""
+    from mailbot.handlers.base import Outcome
+
+    trust = ctx.app.config.trust
+    held = HeldMail(
+        inbound_mail_id=ctx.record.id,
+        address=ctx.sender_address,
+        kind=kind,
+        status="pending",
+        held_at=ctx.now,
+        expires_at=ctx.now + timedelta(days=trust.confirm_within_days),
+    )
+    ctx.session.add(held)
+    ctx.session.flush()
+    ctx.event("mail.held", detail={"kind": kind, "held": held.id})
+    asked = False
+    if questions_last_hour(ctx, ctx.sender_address) <= QUESTIONS_PER_HOUR:
+        asked = ctx.answer(
+            kind="sender_check",
+            context={
+                "what": kind,
+                "address": ctx.sender_address,
+                "lines": [line[:SHOWN_LINE_CHARS] for line in shown[:SHOWN_LINES]],
+                "more_lines": max(0, len(shown) - SHOWN_LINES),
+                "expires": (ctx.now + timedelta(days=trust.confirm_within_days)).astimezone(ctx.app.config.tz).date(),
+                "received_at": ctx.now.astimezone(ctx.app.config.tz),
+                **(context or {}),
+            },
+            token_for=f"H-{held.id}",
+        )
+    if not asked:
+        ctx.event("answer.suppressed", detail={"kind": "sender_check", "reason": "rate limit"})
+    return Outcome("held", kind, error="sender not proven: held until the sender confirms by reply")
+
+
+def questions_last_hour(ctx: HandlerContext, address: str) -> int:
+    since = ctx.now - timedelta(hours=1)
+    query = select(func.count(HeldMail.id)).where(HeldMail.address == address, HeldMail.held_at >= since)
+    return int(ctx.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the answer to our question did: the held mail's own outcome when it was applied,
+    else why not (a reply-result code)."""
+
+    outcome: Outcome | None
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def settle(ctx: HandlerContext, held_id: int, agrees: bool) -> Settled:
+    """The claimed sender answered our question. The token already proved it is them (it verifies
+    only for the address we asked); `agrees` says whether they said yes (an empty reply or
+    "confirm"): anything else applies nothing — "不是我发的" must never apply a forgery."""
+    from mailbot.handlers.base import HandlerContext as Context
+    from mailbot.pipeline import route
+
+    held = ctx.session.get(HeldMail, held_id)
+    if held is None or held.address != ctx.sender_address:
+        return Settled(None, "held_unknown")
+    if held.status != "pending":
+        return Settled(
+            None,
+            "held_applied" if held.status == "applied" else "held_lapsed",
+            {"expires": local_day(ctx, held.expires_at)},
+        )
+    if ctx.now > held.expires_at:
+        held.status, held.settled_at, held.settled_by_id = "lapsed", ctx.now, ctx.record.id
+        return Settled(None, "held_lapsed", {"expires": local_day(ctx, held.expires_at)})
+    if not agrees:
+        return Settled(None, "held_unclear")
+    original = ctx.session.get(InboundRecord, held.inbound_mail_id)
+    assert original is not None
+    mail = InboundMail.from_bytes(original.raw)
+    held_ctx = Context(
+        app=ctx.app, session=ctx.session, mail=mail, record=original, now=ctx.now, confirmed_by_reply=True
+    )
+    outcome = route(held_ctx)
+    original.kind, original.outcome, original.error = outcome.kind, outcome.outcome, outcome.error
+    original.meeting_id = outcome.meeting_id
+    held.status, held.settled_at, held.settled_by_id = "applied", ctx.now, ctx.record.id
+    ctx.event("mail.confirmed", detail={"held": held.id, "inbound": original.id, "outcome": outcome.outcome})
+    return Settled(outcome)
+
+
+def local_day(ctx: HandlerContext, moment: datetime) -> date:
+    return moment.astimezone(ctx.app.config.tz).date()

@@ -1,0 +1,240 @@
+"""No change without proof of who asked (reliability.md), on `mailbot init`'s own default:
+`[trust] unproven = "confirm"`, with the organisation's server named as `mx.corp.example`.
+
+A forged `From:` changes nothing: the claimed address is asked once and the real person applies
+the mail with one reply. A reply to one of our mails, the server's Authentication-Results, or a
+DKIM signature we verify are proof at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.config import load_config
+from mailbot.pipeline import process
+from mailbot.store.models import HeldMail
+from tests.dkim_keys import make_key, sign
+from tests.helpers import MAILS, actions, at, inbound, meetings, outbox
+from tests.replying import reply
+
+AUTHSERV = "mx.corp.example"
+# What the organisation's MX puts on top of a mail it took: its Received line, then its verdict.
+OUR_RECEIVED = f"Received: from smtp.corp.example (smtp.corp.example [10.20.0.5])\r\n\tby {AUTHSERV} (Postfix) with ESMTPS id 4ZmQ1;\r\n\tWed, 02 Dec 2026 17:32:12 +0800 (CST)\r\n"
+OWN_SERVER_SAYS_DMARC_PASS = (
+    OUR_RECEIVED + f"Authentication-Results: {AUTHSERV}; dmarc=pass (p=reject) header.from=corp.example\r\n"
+)
+
+
+@pytest.fixture
+def strict(home: Path, clock: FixedClock) -> Iterator[App]:
+    """The bot as `mailbot init` writes it (From: proves nothing), its server named."""
+    path = home / "config.toml"
+    text = path.read_text(encoding="utf-8").replace('unproven = "apply"', 'unproven = "confirm"')
+    text = text.replace('authserv_id = ""', f'authserv_id = "{AUTHSERV}"')
+    assert 'unproven = "confirm"' in text and AUTHSERV in text
+    path.write_text(text, encoding="utf-8")
+    app = App.open(load_config(path), clock)
+    yield app
+    app.db.dispose()
+
+
+def minutes_draft(*, vouched: bool) -> bytes:
+    """王芳's Outlook minutes (GBK HTML): as her server hands it over, with or without its word."""
+    raw = (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes()
+    return (OWN_SERVER_SAYS_DMARC_PASS.encode() + raw) if vouched else raw
+
+
+@pytest.fixture
+def in_force(strict: App, clock: FixedClock) -> App:
+    """The minutes accepted (the server vouched for 王芳), the confirmation round open."""
+    at(clock, "2026-12-02 18:00")
+    assert process(strict, minutes_draft(vouched=True)).outcome == "processed"
+    return strict
+
+
+def new_mail(sender: str, subject: str, body: str, *, name: str = "", extra: dict[str, str] | None = None) -> bytes:
+    """A fresh mail, not a reply: no thread, no token — only a From: line."""
+    message = EmailMessage()
+    message["From"] = f"{name} <{sender}>" if name else sender
+    message["To"] = "Mailbot <minutes@corp.example>"
+    message["Subject"] = subject
+    message["Received"] = (
+        "from PC-CHEN (unknown [10.20.5.31]) by smtp.corp.example (Postfix) with ESMTPSA id 7Qx2; Thu, 3 Dec 2026 09:00:00 +0800"
+    )
+    message["Date"] = "Thu, 3 Dec 2026 09:00:00 +0800"
+    message["Message-ID"] = make_msgid(domain="mail.example")
+    for key, value in (extra or {}).items():
+        message[key] = value
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def status_of(app: App, ref: str) -> str:
+    return next(a.status for a in actions(app) if f"A-{a.id}" == ref)
+
+
+def test_a_forged_objection_changes_nothing_and_asks_the_real_owner(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    before = len(outbox(app))
+    result = process(app, new_mail("chen.zhe@corp.example", "A-2", "A-2 异议：预算不足，请改派 eve@evil.example"))
+    assert (result.kind, result.outcome) == ("reply", "held")
+    assert status_of(app, "A-2") == "awaiting_confirmation"
+    new = outbox(app)[before:]
+    assert [(m.kind, m.to_address) for m in new] == [("sender_check", "chen.zhe@corp.example")]
+    (question,) = new
+    assert "A-2 异议：预算不足" in (question.body_text or "")
+    assert "暂未执行" in (question.body_text or "")
+    assert question.reply_token and question.reply_token.startswith("H")
+    assert f"[#{question.reply_token}]" in question.subject
+    assert "&lt;" not in (question.body_text or "")
+    assert "eve@evil.example" in (question.body_html or "") and "<eve@" not in (question.body_html or "")
+
+
+def test_the_real_owner_applies_the_held_mail_with_one_empty_reply(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    process(app, new_mail("chen.zhe@corp.example", "A-2", "A-2 异议：功能清单还没定，12月10日来不及"))
+    (question,) = outbox(app, "sender_check")
+    at(clock, "2026-12-03 09:20")
+    before = len(outbox(app))
+    result = process(app, reply(app, question, "", style="foxmail"))
+    assert (result.kind, result.outcome) == ("confirmation", "processed")
+    assert status_of(app, "A-2") == "objected"
+    kinds = sorted((m.kind, m.to_address) for m in outbox(app)[before:])
+    assert ("reply_result", "chen.zhe@corp.example") in kinds  # the held mail's own answer
+    assert ("objection_notice", "li.na@corp.example") in kinds  # the host learns of it
+    held, confirming = inbound(app)[-2:]
+    assert (held.kind, held.outcome) == ("reply", "processed")  # the held mail's record tells what it did
+    with app.db.session() as session:
+        (row,) = session.scalars(select(HeldMail))
+        assert (row.status, row.settled_by_id) == ("applied", confirming.id)
+    # Answering the question again does nothing twice.
+    again = process(app, reply(app, question, "确认"))
+    assert again.outcome == "rejected"
+    assert "已经执行过" in (outbox(app, "reply_refused")[-1].body_text or "")
+
+
+def test_saying_it_was_not_them_applies_nothing(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    process(app, new_mail("zhang.wei@corp.example", "完成", "A-1 完成"))
+    (question,) = outbox(app, "sender_check")
+    for words in ("这不是我发的", "Not me — I never sent this", "A-1 异议：我没发过"):
+        assert process(app, reply(app, question, words)).outcome == "rejected"
+        assert status_of(app, "A-1") == "awaiting_confirmation"
+    assert "请回复“确认”" in (outbox(app, "reply_refused")[-1].body_text or "")
+
+
+def test_a_question_lapses_after_a_week(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    process(app, new_mail("zhang.wei@corp.example", "确认", "A-1 确认"))
+    (question,) = outbox(app, "sender_check")
+    assert "2026年12月10日" in (question.body_text or "")  # when it lapses
+    at(clock, "2026-12-11 09:00")
+    assert process(app, reply(app, question, "确认")).outcome == "rejected"
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+    assert "已过期" in (outbox(app, "reply_refused")[-1].body_text or "")
+
+
+def test_nobody_else_can_answer_the_question(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    process(app, new_mail("zhang.wei@corp.example", "确认", "A-1 确认"))
+    (question,) = outbox(app, "sender_check")
+    # The forger guesses the thread and answers from their own or the owner's address without the mail.
+    forged = reply(app, question, "确认", sender="eve@corp.example")
+    assert process(app, forged).outcome == "rejected"
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+
+
+def test_a_threaded_reply_to_our_request_is_proof_at_once(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    at(clock, "2026-12-03 09:00")
+    assert process(app, reply(app, request, "确认")).outcome == "processed"
+    assert status_of(app, "A-1") == "accepted"
+    assert outbox(app, "sender_check") == []
+
+
+def test_the_servers_word_is_proof_at_once(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    vouched = OWN_SERVER_SAYS_DMARC_PASS.encode() + new_mail("zhang.wei@corp.example", "确认", "A-1 确认")
+    assert process(app, vouched).outcome == "processed"
+    assert status_of(app, "A-1") == "accepted"
+    assert outbox(app, "sender_check") == []
+
+
+def test_another_servers_word_or_a_failing_one_is_no_proof(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    for header in (
+        OUR_RECEIVED + "Authentication-Results: mx.evil.example; dmarc=pass header.from=corp.example\r\n",
+        OUR_RECEIVED + f"Authentication-Results: {AUTHSERV}; dmarc=fail header.from=corp.example\r\n",
+        OUR_RECEIVED + f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=evil.example\r\n",
+        # The forger's own verdict, written before the mail reached our server, does not count.
+        OUR_RECEIVED
+        + "Received: from evil.example by mail.evil.example; Wed, 02 Dec 2026 17:30:00 +0800\r\n"
+        + f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from=corp.example\r\n",
+    ):
+        raw = header.encode() + new_mail("zhang.wei@corp.example", "确认", "A-1 确认")
+        assert process(app, raw).outcome == "held", header
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+
+
+def test_an_unproven_draft_is_held_and_stored_once_the_recorder_confirms(strict: App, clock: FixedClock) -> None:
+    app = strict
+    at(clock, "2026-12-02 18:00")
+    result = process(app, minutes_draft(vouched=False))
+    assert (result.kind, result.outcome) == ("minutes", "held")
+    assert meetings(app) == [] and actions(app) == []
+    assert [(m.kind, m.to_address) for m in outbox(app)] == [("sender_check", "wang.fang@corp.example")]
+    (question,) = outbox(app)
+    assert "会议纪要草稿" in (question.body_text or "")
+    at(clock, "2026-12-02 18:30")
+    assert process(app, reply(app, question, "确认，是我发的")).outcome == "processed"
+    (meeting,) = meetings(app)
+    assert meeting.title == "Q1 新品上市跨部门协作会"
+    assert len(actions(app)) == 4
+    assert len(outbox(app, "confirm_request")) == 4
+    assert [m.to_address for m in outbox(app, "minutes_ack")] == ["wang.fang@corp.example"]
+
+
+def test_forgeries_in_a_burst_ask_the_real_person_a_few_times_not_a_flood(in_force: App, clock: FixedClock) -> None:
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    for n in range(12):
+        process(app, new_mail("zhang.wei@corp.example", f"完成 {n}", f"A-1 完成 第{n}次"))
+    assert len(outbox(app, "sender_check")) == 5  # QUESTIONS_PER_HOUR
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+    with app.db.session() as session:
+        assert len(list(session.scalars(select(HeldMail)))) == 12  # every one kept, none applied
+
+
+def test_a_dkim_signature_the_bot_verifies_is_proof_at_once(in_force: App, clock: FixedClock) -> None:
+    """No Authentication-Results (a server that adds none): the bot checks the signature itself,
+    its key served by a stub DNS zone."""
+    app = in_force
+    pem, dns_txt = make_key("s2026", "corp.example")
+    app.dns_txt = dns_txt
+    at(clock, "2026-12-03 09:00")
+    signed = sign(new_mail("zhang.wei@corp.example", "确认", "A-1 确认\n\n张伟\n"), "s2026", "corp.example", pem)
+    assert process(app, signed).outcome == "processed"
+    assert status_of(app, "A-1") == "accepted"
+    assert b"s2026._domainkey.corp.example" in b" ".join(dns_txt.calls)
+    # The same signature on a body someone changed after signing proves nothing.
+    honest = sign(new_mail("chen.zhe@corp.example", "确认", "A-2 确认\n"), "s2026", "corp.example", pem)
+    tampered = honest.replace(b"A-2 \xe7\xa1\xae\xe8\xae\xa4", b"A-2 \xe5\xae\x8c\xe6\x88\x90")  # 确认 → 完成
+    assert tampered != honest
+    assert process(app, tampered).outcome == "held"
+    assert status_of(app, "A-2") == "awaiting_confirmation"
