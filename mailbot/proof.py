@@ -3,7 +3,8 @@ proves nothing). Two kinds of proof live here; the third, a reply token or a Mes
 recipient of our mail knows, is the reply handler's (handlers/reply.py).
 
 - the organisation's own server vouches: an `Authentication-Results` header with the configured
-  authserv-id saying DMARC pass, or DKIM/SPF pass aligned with the From: domain;
+  authserv-id saying DMARC pass, or DKIM/SPF pass aligned with the From: domain, or that the
+  sender logged in as that very mailbox (auth=pass smtp.auth=…, mail written inside);
 - a DKIM signature the bot verifies itself (dkimpy), aligned with the From: domain.
 
 Why the care below: everything in a mail is written by its sender except what our own server
@@ -22,6 +23,7 @@ mail without a signature costs no DNS lookup.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +38,10 @@ from mailbot.config import TrustSection
 # dkimpy's DNS hook: (name: bytes, timeout: int|float) -> the TXT record's bytes, or b"".
 DnsTxt = Callable[..., bytes]
 
-_AUTHRES = authres.FeatureContext(authres.dmarc)  # the core methods plus dmarc
+_AUTHRES = authres.FeatureContext(authres.dmarc)  # the core methods (auth, dkim, spf) plus dmarc
+# dkimpy logs every signature it cannot verify at ERROR (lists rewrite bodies all the time); here a
+# failed signature is an ordinary "no proof", which the mail's record and events say.
+logging.getLogger("dkimpy").setLevel(logging.CRITICAL)
 _MAX_AR_HEADERS = 20
 _MAX_AR_LENGTH = 4096  # authres is a regex-substitution parser, quadratic in the header's length
 _MAX_SIGNATURES = 5
@@ -58,7 +63,7 @@ def prove_sender(
     if not domain:
         return None
     fields = _header_fields(raw)
-    proof = _server_vouches(fields, domain, trust.authserv_id.strip().lower().rstrip("."))
+    proof = _server_vouches(fields, from_address.lower(), domain, trust.authserv_id.strip().lower().rstrip("."))
     if proof is None and trust.verify_dkim and any(name == "dkim-signature" for name, _ in fields):
         proof = _dkim_verifies(raw, domain, trust.dns_timeout_seconds, dns_txt)
     return proof
@@ -99,7 +104,9 @@ def _received_by(value: str) -> str:
     return match.group(1).lower().rstrip(".") if match else ""
 
 
-def _server_vouches(fields: list[tuple[str, str]], domain: str, authserv_id: str) -> SenderProof | None:
+def _server_vouches(
+    fields: list[tuple[str, str]], from_address: str, domain: str, authserv_id: str
+) -> SenderProof | None:
     if not authserv_id:
         return None
     results = []
@@ -123,18 +130,18 @@ def _server_vouches(fields: list[tuple[str, str]], domain: str, authserv_id: str
             results.extend(header.results)
     if not ours:
         return None
-    verdicts = [_verdict(result, domain) for result in results]
+    verdicts = [_verdict(result, domain, from_address) for result in results]
     if "veto" in verdicts:  # the server applied the domain's own DMARC policy and it failed
         return None
     # DMARC is the domain's own policy applied: name it in the audit trail when there is one.
-    for kind in ("dmarc", "dkim", "spf"):
+    for kind in ("dmarc", "auth", "dkim", "spf"):
         for verdict in verdicts:
             if verdict.startswith(kind + "="):
                 return SenderProof("authres", verdict)
     return None
 
 
-def _verdict(result: object, domain: str) -> str:
+def _verdict(result: object, domain: str, from_address: str) -> str:
     """What one resinfo says for this From: domain: a detail text, "veto", or ""."""
     method = str(getattr(result, "method", "")).lower()
     outcome = str(getattr(result, "result", "")).lower()
@@ -150,6 +157,12 @@ def _verdict(result: object, domain: str) -> str:
     if method == "dkim":
         signer = props.get("header.d") or _domain(props.get("header.i", ""))
         return f"dkim=pass header.d={signer}" if _aligned(signer, domain) else ""
+    if method == "auth":
+        # RFC 8601 2.7.4: the sender logged in to our server (SMTP AUTH) as this mailbox — the
+        # proof for mail written inside the organisation, which DMARC does not look at.
+        login = props.get("smtp.auth", "")
+        mailbox = from_address.partition("@")[0]
+        return f"auth=pass smtp.auth={login}" if login and login in (from_address, mailbox) else ""
     if method == "spf":
         mailfrom = _domain(props.get("smtp.mailfrom", ""))
         return f"spf=pass smtp.mailfrom={mailfrom}" if _aligned(mailfrom, domain) else ""

@@ -7,6 +7,11 @@ bash scripts/setup.sh
 
 rm -rf demo
 .venv/bin/mailbot init demo >/dev/null
+# The examples arrived through the company's server smtp.corp.example, which wrote on each who
+# logged in to send it (or that DKIM and DMARC passed): that is the proof of sender the bot needs
+# to act on a mail at once (README, "Who may change what").
+sed -i 's/^authserv_id = ""/authserv_id = "smtp.corp.example"/' demo/config.toml
+grep -q '^authserv_id = "smtp.corp.example"' demo/config.toml
 # The examples were written in the first week of December 2026: run the bot as of that evening.
 NOW=${MAILBOT_DEMO_NOW:-2026-12-08T20:00:00+08:00}
 for mail in examples/*.eml; do

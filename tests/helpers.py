@@ -60,3 +60,13 @@ def meetings(app: App) -> list[Meeting]:
 def inbound(app: App) -> list[InboundMail]:
     with app.db.session() as session:
         return list(session.scalars(select(InboundMail).order_by(InboundMail.id)))
+
+
+def server_refuses_outsiders(config: Path) -> Path:
+    """Turn a `mailbot init` config into the deployment the handler tests assume (tests/conftest.py
+    `home`): the mail server itself refuses outsiders and unauthenticated senders to the bot, so
+    `From:` is trusted (`[trust] unproven = "apply"`). tests/test_trust.py keeps init's default."""
+    text = config.read_text(encoding="utf-8")
+    assert 'unproven = "confirm"' in text, "mailbot init's [trust] default changed"
+    config.write_text(text.replace('unproven = "confirm"', 'unproven = "apply"'), encoding="utf-8")
+    return config

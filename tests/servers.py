@@ -313,6 +313,9 @@ def imap_smtp_config(address: str, database_url: str, dovecot: Dovecot, smtp_ser
     """A bot's config as `mailbot init` writes it for `address`, switched to IMAP in (as `user` on
     this Dovecot) and SMTP out (this server), on `database_url`."""
     text = default_config_text(address).replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
+    # The test SMTP server takes mail from anyone; the people here trust it as tests/conftest.py's
+    # `home` does (`unproven = "apply"`); tests/test_trust.py tests the proof itself.
+    text = text.replace('unproven = "confirm"', 'unproven = "apply"')
     text = text.replace('[source]\nkind = "maildir"', '[source]\nkind = "imap"')
     text = text.replace('[delivery]\nkind = "maildir"', '[delivery]\nkind = "smtp"')
     assert 'kind = "imap"' in text and 'kind = "smtp"' in text, "default_config_text changed its sections"

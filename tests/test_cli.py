@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
-from tests.helpers import MAILS
+from tests.helpers import MAILS, server_refuses_outsiders
 
 ACTION_KEYS = {
     "ref",
@@ -29,7 +29,7 @@ ACTION_KEYS = {
 @pytest.fixture
 def bot(tmp_path: Path) -> Path:
     assert main(["init", str(tmp_path / "bot")]) == 0
-    return tmp_path / "bot" / "config.toml"
+    return server_refuses_outsiders(tmp_path / "bot" / "config.toml")
 
 
 def run(config: Path, *args: str, now: str = "2026-12-02T18:00") -> int:

@@ -19,7 +19,7 @@ from mailbot.notify import Notifier
 from mailbot.pipeline import process
 from mailbot.store.models import ActionItem, Meeting, Person
 from mailbot.workflow.consent import run_consent_deadlines
-from tests.helpers import MAILS, actions, at, feed, meetings, outbox
+from tests.helpers import MAILS, actions, at, feed, meetings, outbox, server_refuses_outsiders
 from tests.replying import reply
 
 PARTIES = sorted(
@@ -382,7 +382,7 @@ def test_english_final_minutes_tell_explicit_and_silent_consent_apart(app: App, 
 
 def test_cli_tick_runs_the_due_work_once_and_delivers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path / "bot")]) == 0
-    config = str(tmp_path / "bot" / "config.toml")
+    config = str(server_refuses_outsiders(tmp_path / "bot" / "config.toml"))
     minutes = str(MAILS / "outlook_zh_minutes_gbk_html.eml")
     assert main(["--config", config, "--now", "2026-12-02T18:00", "ingest", minutes]) == 0
     capsys.readouterr()

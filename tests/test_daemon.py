@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from mailbot.cli import main
-from tests.helpers import MAILS
+from tests.helpers import MAILS, server_refuses_outsiders
 
 
 def wait_for(condition, seconds: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
@@ -27,7 +27,7 @@ def wait_for(condition, seconds: float = 30.0) -> bool:  # type: ignore[no-untyp
 def test_the_daemon_processes_mail_as_it_arrives_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert main(["init", str(tmp_path / "bot")]) == 0
     home = tmp_path / "bot"
-    config = home / "config.toml"
+    config = server_refuses_outsiders(home / "config.toml")
     command = [sys.executable, "-m", "mailbot.cli", "--config", str(config), "--now", "2026-12-02T18:00",
                "--log-json", "run", "--interval", "0.2"]  # fmt: skip
     daemon = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -102,6 +102,7 @@ PARAMS: dict[str, Any] = {
     "requester": "li.na@corp.example", "owner": "zhang.wei@corp.example", "date": "2026-12-30", "to": "陈喆",
     "previous": "zhang.wei@corp.example", "meeting": "M-1 Q1 新品上市跨部门协作会", "expires": "2026-12-10",
     "status": "done", "closed": "2026-12-04", "due": "2027-01-10", "text": "下下周",
+    "blocked": ["报告.pdf.exe"], "address": "eve@evil.example", "domains": ["corp.example"],
     "parts": [{"code": "objected", "ref": "A-2", "params": {"reason": "排期已满", "host": "li.na@corp.example"}}],
 }  # fmt: skip
 

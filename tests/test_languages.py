@@ -119,7 +119,8 @@ def test_a_language_lacking_a_template_borrows_the_fallbacks_with_a_warning(
     with caplog.at_level(logging.WARNING):
         renderer = Renderer(templates, language="zh")
     assert renderer.borrowed["en"] == ["help.txt"]
-    assert "language 'en': 1 of 52 mail templates taken from 'zh' (the fallback): help.txt" in caplog.text
+    total = 2 * len(KINDS)
+    assert f"language 'en': 1 of {total} mail templates taken from 'zh' (the fallback): help.txt" in caplog.text
     context = {"reason": None, "original_subject": "hi", "bot_name": "Mailbot", "bot_address": "b@x", "docs_url": ""}
     assert renderer.render_subject("help", "en", context) == "Re: hi — Mailbot 使用说明"
 
@@ -250,7 +251,10 @@ def test_the_third_language_writes_its_days_and_borrows_what_it_lacks(
     # French has its own help and status; every HTML layout at templates/ root is shared: the rest
     # of the two files per kind are borrowed.
     total = 2 * len(KINDS)
-    assert f"language 'fr': {total - OWN_OR_SHARED} of {total} mail templates taken from 'en' (the fallback)" in caplog.text
+    assert (
+        f"language 'fr': {total - OWN_OR_SHARED} of {total} mail templates taken from 'en' (the fallback)"
+        in caplog.text
+    )
     assert renderer.borrowed_statuses == ["fr"]
     assert "language 'fr': no status words in rules/statuses.toml" in caplog.text
     assert process(app, mail_from_claire(app, "status", "status")).outcome == "answered"

@@ -406,3 +406,15 @@ def test_hostile_header_bytes_never_raise() -> None:
     raw, dns_txt = signed()
     broken = raw.replace(b"Thread-Topic:", b"\x00\xff no colon here\r\nThread-Topic:", 1)
     assert prove_sender(broken, ALICE, DKIM_ONLY, dns_txt) is None
+
+
+def test_the_server_saw_the_sender_log_in_as_that_mailbox() -> None:
+    """Internal mail: Postfix/rspamd write `auth=pass smtp.auth=<login>` for a submission."""
+    login_ok = ar("auth=pass smtp.auth=alice@corp.example")
+    assert prove_sender(mail(OUR_RECEIVED, login_ok), ALICE, AR_ONLY) == SenderProof(
+        "authres", "auth=pass smtp.auth=alice@corp.example"
+    )
+    assert prove_sender(mail(OUR_RECEIVED, ar("auth=pass smtp.auth=alice")), ALICE, AR_ONLY) is not None
+    # Logged in as someone else, writing as Alice: no proof.
+    assert prove_sender(mail(OUR_RECEIVED, ar("auth=pass smtp.auth=eve@corp.example")), ALICE, AR_ONLY) is None
+    assert prove_sender(mail(OUR_RECEIVED, ar("auth=fail smtp.auth=alice@corp.example")), ALICE, AR_ONLY) is None

@@ -68,7 +68,8 @@ def refuse_change(ctx: HandlerContext, meeting: Meeting, kind: str) -> Outcome:
     if kind == "minutes":
         # Not this meeting's draft: the answer does not present it as a version of it.
         context["meeting"] = None
-    ctx.answer(kind=f"{kind}_rejected", context=context, rate_limited=True)
+    rejected = {"minutes": "minutes_rejected", "agenda": "agenda_rejected"}[kind]
+    ctx.answer(kind=rejected, context=context, rate_limited=True)
     return Outcome(
         "rejected", kind, error=f"version_not_allowed: {sender} may not change {meeting.ref} "
         f"(recorder {meeting.recorder_address}, host {meeting.host_address}, sent by {meeting.version_sender})",
