@@ -77,27 +77,33 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
 
 
 def extend_for_absence(
-    notifier: Notifier, meeting: Meeting, action: ActionItem, away_until: date, proxy: str | None
+    notifier: Notifier, meeting: Meeting, actions: list[ActionItem], away_until: date, proxy: str | None
 ) -> None:
-    """Away is not consent: the round waits past the return (or asks the proxy instead)."""
+    """Away is not consent: the round waits past the return (or asks the proxy instead). One
+    owner's actions in one meeting move together, and the host hears of it once, not per action."""
+    if not actions:
+        return
     calendar = notifier.app.calendar
     # A full round after the return, as if the request had arrived the day they are back: the
     # first morning back is spent on the backlog, not on this one mail.
     new_deadline = calendar.add_workdays(away_until, notifier.app.policy.consent.working_days)
-    old = action.confirm_by
-    action.confirm_by = new_deadline
-    notifier.event(
-        "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
-        detail={"from": old.isoformat() if old else None, "to": new_deadline.isoformat(), "away_until": away_until.isoformat()},
-    )  # fmt: skip
+    for action in actions:
+        old = action.confirm_by
+        action.confirm_by = new_deadline
+        notifier.event(
+            "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
+            detail={"from": old.isoformat() if old else None, "to": new_deadline.isoformat(), "away_until": away_until.isoformat()},
+        )  # fmt: skip
     today = notifier.now.astimezone(notifier.app.config.tz).date()
+    refs = "+".join(a.ref for a in actions)
     # A catch-up after downtime may find the moved deadline already past: asking the proxy to
     # answer by a day gone by would only confuse them.
     if proxy and new_deadline >= today:
-        ask_to_confirm(notifier, meeting, [action], proxy, key=f"confirm_request:{action.ref}:proxy:{proxy}",
+        ask_to_confirm(notifier, meeting, actions, proxy, key=f"confirm_request:{refs}:proxy:{proxy}",
                        confirm_by=new_deadline)  # fmt: skip
-    tell_host(notifier, meeting, "away_notice", f"away_notice:{action.ref}:{away_until.isoformat()}",
-              {"action": action_view(action), "owner": action.owner_address, "away_until": away_until,
+    owner = actions[0].owner_address
+    tell_host(notifier, meeting, "away_notice", f"away_notice:{meeting.ref}:{owner}:{away_until.isoformat()}",
+              {"actions": [action_view(a) for a in actions], "owner": owner, "away_until": away_until,
                "new_deadline": new_deadline, "proxy": proxy})  # fmt: skip
 
 

@@ -25,7 +25,7 @@ class ConsentPolicy:
     away_extension_working_days: int = 3
     # The longest absence an out-of-office reply can stand for: "back on 2027-12-31" moves a
     # deadline at most this many working days past the day the reply was written.
-    max_away_working_days: int = 20
+    max_away_working_days: int = 10
 
 
 @dataclass(frozen=True)

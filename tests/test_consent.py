@@ -6,6 +6,8 @@ import email
 import email.header
 import email.policy
 from datetime import date
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from mailbot.pipeline import process
 from mailbot.store.models import ActionItem, Meeting, Person
 from mailbot.workflow.consent import run_consent_deadlines
 from tests.helpers import MAILS, actions, at, feed, meetings, outbox, server_refuses_outsiders
+from tests.hostile import action, draft_body
 from tests.replying import reply
 
 PARTIES = sorted(
@@ -321,7 +324,7 @@ def test_an_away_owner_caught_up_after_downtime_ends_as_daily_ticks_would(round_
     assert keys(app) == sorted(
         [*(f"confirm_request:M-1:v1:{o}" for o in ("zhang.wei@corp.example", "chen.zhe@corp.example",
                                                    "zhao.min@corp.example", "zhu.rong@corp.example")),
-         "away_notice:A-3:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
+         "away_notice:M-1:zhao.min@corp.example:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
     )  # fmt: skip
     assert tick(app, clock, "2026-12-14 09:00") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
 
@@ -337,7 +340,7 @@ def test_daily_ticks_send_the_same_mails_as_one_late_tick(round_open: App, clock
     assert keys(app) == sorted(
         [*(f"confirm_request:M-1:v1:{o}" for o in ("zhang.wei@corp.example", "chen.zhe@corp.example",
                                                    "zhao.min@corp.example", "zhu.rong@corp.example")),
-         "away_notice:A-3:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
+         "away_notice:M-1:zhao.min@corp.example:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
     )  # fmt: skip
     assert {(a.status, a.consent) for a in actions(app)} == {("accepted", "silent")}
 
@@ -394,3 +397,33 @@ def test_cli_tick_runs_the_due_work_once_and_delivers(tmp_path: Path, capsys: py
     assert main(["--config", config, "--now", "2026-12-07T09:05", "tick"]) == 0
     out = capsys.readouterr().out
     assert "0 accepted silently, 0 confirmed" in out and "sent 0 mail(s)" in out
+
+
+def test_an_owner_away_with_two_actions_moves_both_and_the_host_hears_once(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-08 18:00")
+    body = draft_body(
+        "渠道季度复盘会",
+        [
+            action("整理渠道销量数据", "销售部 赵敏 <zhao.min@corp.example>"),
+            action("更新经销商名单", "销售部 赵敏 <zhao.min@corp.example>"),
+            action("输出复盘报告", "市场部 张伟 <zhang.wei@corp.example>"),
+        ],
+    )
+    draft = EmailMessage()
+    draft["From"] = "王芳 <wang.fang@corp.example>"
+    draft["To"] = "minutes@corp.example"
+    draft["Subject"] = "【纪要】渠道季度复盘会"
+    draft["Date"] = format_datetime(app.now())
+    draft["Message-ID"] = make_msgid(domain="corp.example")
+    draft.set_content(body)
+    assert process(app, draft.as_bytes()).outcome == "processed"
+    at(clock, "2026-12-09 08:00")
+    before = len(outbox(app))
+    assert process(app, outlook_auto_reply_to(app, "zhao.min@corp.example")).outcome == "ignored"
+    new = outbox(app)[before:]
+    assert [(m.kind, m.to_address) for m in new] == [("away_notice", "li.na@corp.example")]
+    assert "A-1、A-2 的确认截止顺延" in new[0].subject
+    assert "整理渠道销量数据" in (new[0].body_text or "") and "更新经销商名单" in (new[0].body_text or "")
+    moved = {a.ref: a.confirm_by for a in actions(app)}
+    assert moved["A-1"] == moved["A-2"] == date(2026, 12, 15)  # back on the 14th ("12月7日至12月11日休假")
+    assert moved["A-3"] == date(2026, 12, 10)

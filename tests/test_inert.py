@@ -152,7 +152,7 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "acceptance_result": [{**meeting_action, "by": "zhao.min@corp.example", "rejected": r,
                                "reason": "缺少华南区的对比数据"} for r in (True, False)],
         "final_minutes": [{"meeting": MEETING, "actions": [ACTION]}],
-        "away_notice": [{**meeting_action, "owner": "zhao.min@corp.example", "away_until": "2026-12-09",
+        "away_notice": [{**meeting_action, "actions": [ACTION], "owner": "zhao.min@corp.example", "away_until": "2026-12-09",
                          "new_deadline": "2026-12-11", "proxy": p} for p in (None, "sun.lei@corp.example")],
         "bounce_notice": [{"meeting": MEETING, "owner": "zhu.rong@corp.example", "actions": [ACTION],
                            "bounced_kind": "confirm_request"}],

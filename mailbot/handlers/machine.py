@@ -186,7 +186,10 @@ def note_absence(ctx: HandlerContext, reason: str) -> Outcome:
         "person.away",
         detail={"address": owner, "until": person.away_until.isoformat(), "date_in_mail": named},
     )
+    moving: dict[int, list[ActionItem]] = {}
     for action in waiting:
         if action.confirm_by is not None and person.away_until >= action.confirm_by:
-            extend_for_absence(ctx, action.meeting, action, person.away_until, person.proxy_address)
+            moving.setdefault(action.meeting_id, []).append(action)
+    for actions in moving.values():
+        extend_for_absence(ctx, actions[0].meeting, actions, person.away_until, person.proxy_address)
     return Outcome("ignored", "auto_reply", error=f"{reason}; away until {person.away_until.isoformat()}")

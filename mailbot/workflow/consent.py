@@ -59,9 +59,32 @@ def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
     return counts
 
 
+def wait_for_the_away(
+    notifier: Notifier, meeting: Meeting, live: list[ActionItem], today: date, counts: dict[str, int]
+) -> None:
+    """Owners away past their deadline: their round moves past the return, one owner's actions
+    together (the host is told once). A moved deadline that has passed as well (the bot was down
+    meanwhile) is decided in the same pass, as daily ticks would have decided it by today."""
+    moving: dict[str, list[ActionItem]] = {}
+    for action in live:
+        lapses = decide("lapse", action.status, {Role.BOT}).allowed
+        if not lapses or action.confirm_by is None or today <= action.confirm_by:
+            continue
+        owner = notifier.person(action.owner_address)
+        if owner is None or owner.bouncing or owner.away_until is None or owner.away_until < action.confirm_by:
+            continue
+        moving.setdefault(owner.address, []).append(action)
+    for address, actions in moving.items():
+        owner = notifier.person(address)
+        assert owner is not None and owner.away_until is not None
+        extend_for_absence(notifier, meeting, actions, owner.away_until, owner.proxy_address)
+        counts["waiting"] += sum(1 for a in actions if a.confirm_by is not None and today <= a.confirm_by)
+
+
 def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[str, int]) -> None:
     live = [a for a in meeting.actions if a.status in LIVE]
     notifier.know({a.owner_address for a in live} | {meeting.host_address or ""})
+    wait_for_the_away(notifier, meeting, live, today, counts)
     for action in live:
         silence = decide("lapse", action.status, {Role.BOT})
         if not silence.allowed or action.confirm_by is None or today <= action.confirm_by:
@@ -72,13 +95,6 @@ def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[
             theirs = [a for a in live if a.owner_address == owner.address and a.status == Status.AWAITING_CONFIRMATION]
             tell_bounce(notifier, meeting, owner.address, theirs)
             continue
-        if owner is not None and owner.away_until is not None and owner.away_until >= action.confirm_by:
-            extend_for_absence(notifier, meeting, action, owner.away_until, owner.proxy_address)
-            if action.confirm_by is not None and today <= action.confirm_by:
-                counts["waiting"] += 1
-                continue
-            # The moved deadline has passed as well (the bot was down meanwhile): decide now what
-            # daily ticks would have decided by today, so a catch-up equals the days it missed.
         action.status, action.consent, action.accepted_at = silence.to, "silent", notifier.now
         action.updated_at = notifier.now
         notifier.event(
