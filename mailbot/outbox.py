@@ -36,7 +36,7 @@ from mailbot.recipients import configured_allows, configured_domains, domain_of,
 from mailbot.render import Renderer
 from mailbot.store.db import Database
 from mailbot.store.models import Event, OutboxMail
-from mailbot.tokens import plus_address
+from mailbot.tokens import bounce_token, plus_address
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ class PermanentDeliveryError(Exception):
 
 
 class Delivery(Protocol):
-    def send(self, message: EmailMessage, recipient: str) -> None: ...
+    def send(self, message: EmailMessage, recipient: str, *, return_path: str | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -454,6 +454,13 @@ def tell_admin(
     insert_one(session, {**values, "status": "pending"})
 
 
+def return_path(row: OutboxMail, sender: Sender) -> str:
+    """The envelope sender of one mail (VERP): its bounce names the row, and only we can write it."""
+    if not sender.secret:
+        return sender.address
+    return plus_address(sender.address, bounce_token(sender.secret, row.id))
+
+
 def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: Renderer, now: datetime) -> str:
     row.attempts += 1
     try:
@@ -462,7 +469,7 @@ def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: R
     except Exception as exc:  # this row's own content: it will never build, the next rows will
         return fail(row, f"could not be built: {describe(exc)}")
     try:
-        delivery.send(message, deliverable_address(row.to_address))
+        delivery.send(message, deliverable_address(row.to_address), return_path=return_path(row, sender))
     except PermanentDeliveryError as exc:
         return fail(row, str(exc))
     except Exception as exc:  # TemporaryDeliveryError, and anything a delivery did not foresee

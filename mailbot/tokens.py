@@ -36,6 +36,24 @@ def verify(key: bytes, token: str, recipient: str) -> str | None:
     return obj if hmac.compare_digest(_mac(key, obj, recipient), match.group(3).lower()) else None
 
 
+# The return path of each mail we send (VERP): `minutes+b<outbox row>.<mac>@corp.example`. A bounce
+# comes back to it, naming which mail failed; the MAC makes it unforgeable.
+BOUNCE_PATTERN = re.compile(r"\bb(\d{1,12})\.([a-z2-7]{10})\b", re.IGNORECASE)
+
+
+def bounce_token(key: bytes, row_id: int) -> str:
+    return f"b{row_id}.{_mac(key, f'bounce-{row_id}', '')}"
+
+
+def verify_bounce(key: bytes, token: str) -> int | None:
+    """The outbox row a return-path token was made for, or None."""
+    match = BOUNCE_PATTERN.fullmatch(token.strip())
+    if match is None:
+        return None
+    row_id = int(match.group(1))
+    return row_id if hmac.compare_digest(_mac(key, f"bounce-{row_id}", ""), match.group(2).lower()) else None
+
+
 def plus_address(bot_address: str, token: str) -> str:
     local, _, domain = bot_address.partition("@")
     return f"{local}+{token}@{domain}"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import mailbox
 import re
 from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.delivery.maildir import MaildirDelivery
 from mailbot.htmltext import html_to_text
 from mailbot.message import Address, InboundMail
+from mailbot.outbox import flush
 from mailbot.pipeline import process
 from mailbot.store.models import ActionItem, Event, OutboxMail, Person
 from mailbot.workflow.consent import run_consent_deadlines
@@ -347,6 +351,32 @@ def test_a_bounce_named_only_by_its_thread_is_matched(round_open: App, clock: Fi
     assert (result.outcome, result.kind) == ("ignored", "bounce")
     assert person(app, "chen.zhe@corp.example").bouncing
     assert [m.to_address for m in outbox(app, "bounce_notice")] == [HOST]
+
+
+def test_a_bounce_to_the_return_path_names_the_mail_with_nothing_else_to_go_by(
+    round_open: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    """VERP: each mail leaves with its own return path (an HMAC of the outbox row); a report that
+    quotes nothing of the mail still names it by the address it came back to."""
+    app = round_open
+    delivery = MaildirDelivery(tmp_path / "sent")
+    flush(app.db, delivery, app.sender, app.renderer, app.clock)
+    delivered = list(mailbox.Maildir(str(tmp_path / "sent"), create=False))
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example")
+    to_chen = next(m for m in delivered if str(m["Message-ID"]).strip("<>") == request.message_id)
+    return_path = str(to_chen["Return-Path"]).strip("<>")
+    assert return_path.startswith("minutes+b") and return_path.endswith("@corp.example")
+    assert len({str(m["Return-Path"]) for m in delivered}) == len(delivered)  # one per mail
+    forged = dsn(next(m for m in outbox(app) if m.to_address == "zhu.rong@corp.example"), headers_part=False)
+    at(clock, "2026-12-03 09:00")
+    # A made-up return path (the row number guessed, the MAC not) counts for nothing.
+    guessed = forged.replace(b"To: minutes@corp.example", b"To: minutes+b3.aaaaaaaaaa@corp.example")
+    assert process(app, guessed).error == "bounce of a mail we did not send or cannot identify"
+    real = forged.replace(b"To: minutes@corp.example", f"To: {return_path}".encode()).replace(b"<dsn.", b"<dsn2.")
+    result = process(app, real)
+    assert result.error == "bounce of confirm_request to chen.zhe@corp.example"
+    assert person(app, "chen.zhe@corp.example").bouncing
+    assert not person(app, "zhu.rong@corp.example").bouncing
 
 
 def test_a_bounce_to_an_attendee_without_actions_still_tells_the_host(round_open: App, clock: FixedClock) -> None:

@@ -106,7 +106,7 @@ class FlakyDelivery:
         self.errors = errors
         self.sent: list[str] = []
 
-    def send(self, message: object, recipient: str) -> None:
+    def send(self, message: object, recipient: str, *, return_path: str | None = None) -> None:
         error = self.errors.pop(0)
         if error is not None:
             raise error

@@ -295,7 +295,7 @@ def test_during_a_burst_the_first_sender_is_answered_before_the_backlog_is_read(
     events: list[str] = []
 
     class Recording(MaildirDelivery):
-        def send(self, message: email.message.EmailMessage, recipient: str) -> None:
+        def send(self, message: email.message.EmailMessage, recipient: str, *, return_path: str | None = None) -> None:
             events.append(f"sent {recipient}")
             super().send(message, recipient)
 

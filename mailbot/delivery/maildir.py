@@ -16,16 +16,17 @@ class MaildirDelivery:
         self.path = path
         self._box = mailbox.Maildir(str(path), create=True)
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: EmailMessage, recipient: str, *, return_path: str | None = None) -> None:
         # A Unicode address is written as UTF-8, as an SMTPUTF8 server would have delivered it.
         smtputf8 = needs_smtputf8(recipient)
         try:
             data = message.as_bytes(policy=message.policy.clone(utf8=True) if smtputf8 else message.policy)
         except (ValueError, TypeError, LookupError, email.errors.MessageError) as exc:
             raise PermanentDeliveryError(f"cannot be written as a mail: {exc}") from exc
-        # Delivered-To records the envelope recipient, as an MTA's local delivery would.
+        # Return-Path and Delivered-To record the envelope, as an MTA's local delivery would.
+        envelope = (f"Return-Path: <{return_path}>\n" if return_path else "") + f"Delivered-To: {recipient}\n"
         try:
-            self._box.add(f"Delivered-To: {recipient}\n".encode() + data)
+            self._box.add(envelope.encode() + data)
         except OSError as exc:  # a full disk, a folder gone: try again later
             raise TemporaryDeliveryError(f"cannot write to {self.path}: {exc}") from exc
 

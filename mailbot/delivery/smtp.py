@@ -70,10 +70,12 @@ class SmtpDelivery:
         self._connection = connection
         return connection
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: EmailMessage, recipient: str, *, return_path: str | None = None) -> None:
         connection = self._connect()
         try:
-            refused = connection.send_message(message, from_addr=self.envelope_from, to_addrs=[recipient])
+            refused = connection.send_message(
+                message, from_addr=return_path or self.envelope_from, to_addrs=[recipient]
+            )
         except smtplib.SMTPNotSupportedError as exc:
             # An SMTPUTF8 address on a server that does not offer SMTPUTF8: it never will.
             raise PermanentDeliveryError(f"the server cannot carry this address: {exc}") from exc

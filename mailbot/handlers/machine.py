@@ -25,10 +25,12 @@ Whichever it is, the owner's round then runs its usual working days after the la
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from mailbot import tokens
 from mailbot.classify import Classification
 from mailbot.confirmation import extend_for_absence, tell_bounce
 from mailbot.formats.dates import read_date
@@ -93,11 +95,24 @@ def original_message_ids(ctx: HandlerContext) -> list[str]:
     return list(dict.fromkeys([*found, *ctx.mail.in_reply_to, *ctx.mail.references]))
 
 
-def note_bounce(ctx: HandlerContext, reason: str) -> Outcome:
+def returned_rows(ctx: HandlerContext) -> Iterator[OutboxMail]:
+    """The mail a bounce returns: named by the return path it came back to (VERP, unforgeable), or
+    by our Message-ID in the report or the thread (an HMAC too)."""
+    key = ctx.app.config.token_key
+    for recipient in (*ctx.mail.to, *ctx.mail.cc):
+        plus = tokens.plus_part(ctx.app.sender.address, recipient.address)
+        row_id = tokens.verify_bounce(key, plus) if plus else None
+        row = ctx.session.get(OutboxMail, row_id) if row_id else None
+        if row is not None:
+            yield row
     for message_id in original_message_ids(ctx)[:20]:
         row = ctx.session.scalar(select(OutboxMail).where(OutboxMail.message_id == message_id))
-        if row is None:
-            continue
+        if row is not None:
+            yield row
+
+
+def note_bounce(ctx: HandlerContext, reason: str) -> Outcome:
+    for row in returned_rows(ctx):
         address = row.to_address
         person = ctx.person(address)
         if person is None:
