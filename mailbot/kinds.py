@@ -48,6 +48,7 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "escalation": "an overdue action goes to the department head",
         "acceptance_reminder": "the requester is reminded to verify",
         "digest": "the Monday status mail",
+        "forgery_notice": "the admin learns that someone sent a mail in another person's name",
         # From the outbox itself.
         "delivery_failed": "the admin learns a mail could not be delivered",
     }

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
-from mailbot.config import load_config
+from mailbot.config import PACKAGE_ROOT, load_config
 from mailbot.pipeline import process
 from mailbot.store.models import HeldMail
 from tests.dkim_keys import make_key, sign
@@ -123,15 +123,49 @@ def test_the_real_owner_applies_the_held_mail_with_one_empty_reply(in_force: App
     assert "已经执行过" in (outbox(app, "reply_refused")[-1].body_text or "")
 
 
-def test_saying_it_was_not_them_applies_nothing(in_force: App, clock: FixedClock) -> None:
+def test_saying_it_was_not_them_drops_the_mail_and_tells_the_admin(
+    in_force: App, clock: FixedClock, home: Path
+) -> None:
     app = in_force
     at(clock, "2026-12-03 09:00")
     process(app, new_mail("zhang.wei@corp.example", "完成", "A-1 完成"))
-    (question,) = outbox(app, "sender_check")
-    for words in ("这不是我发的", "Not me — I never sent this", "A-1 异议：我没发过"):
-        assert process(app, reply(app, question, words)).outcome == "rejected"
-        assert status_of(app, "A-1") == "awaiting_confirmation"
-    assert "请回复“确认”" in (outbox(app, "reply_refused")[-1].body_text or "")
+    process(app, new_mail("chen.zhe@corp.example", "A-2", "A-2 完成"))
+    question_to_zhang, question_to_chen = outbox(app, "sender_check")
+    # Neither a vague answer nor another command applies anything; the question stays open.
+    for words in ("A-1 异议：预算不足", "请问这是什么邮件？我最近一直在出差，没有看到之前的会议纪要，麻烦说明一下。"):
+        assert process(app, reply(app, question_to_zhang, words)).outcome == "rejected"
+        assert "请回复“确认”" in (outbox(app, "reply_refused")[-1].body_text or "")
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+    for question, words in ((question_to_zhang, "这不是我发的"), (question_to_chen, "Not me — I never sent this")):
+        before = len(outbox(app))
+        assert process(app, reply(app, question, words)).outcome == "processed"
+        (answer,) = outbox(app)[before:]
+        assert answer.kind == "reply_result" and "不会执行，已作废" in (answer.body_text or "")
+        assert "没有读懂" not in (answer.body_text or "")
+    assert (status_of(app, "A-1"), status_of(app, "A-2")) == ("awaiting_confirmation", "awaiting_confirmation")
+    with app.db.session() as session:
+        assert [h.status for h in session.scalars(select(HeldMail).order_by(HeldMail.id))] == ["declined", "declined"]
+    # Saying yes afterwards cannot bring a dropped mail back.
+    assert process(app, reply(app, question_to_zhang, "确认")).outcome == "rejected"
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+
+
+def test_the_admin_hears_of_a_forgery_the_person_denied(home: Path, clock: FixedClock) -> None:
+    path = home / "config.toml"
+    text = path.read_text(encoding="utf-8").replace('admin = ""', 'admin = "it@corp.example"')
+    path.write_text(text.replace('unproven = "apply"', 'unproven = "confirm"'), encoding="utf-8")
+    app = App.open(load_config(path), clock)
+    try:
+        at(clock, "2026-12-02 18:00")
+        assert process(app, minutes_draft(vouched=False)).outcome == "held"
+        (question,) = outbox(app, "sender_check")
+        assert process(app, reply(app, question, "不是我发的，请查一下")).outcome == "processed"
+        (notice,) = outbox(app, "forgery_notice")
+        assert notice.to_address == "it@corp.example"
+        assert "wang.fang@corp.example" in notice.subject
+        assert meetings(app) == []
+    finally:
+        app.db.dispose()
 
 
 def test_a_question_lapses_after_a_week(in_force: App, clock: FixedClock) -> None:
@@ -238,3 +272,34 @@ def test_a_dkim_signature_the_bot_verifies_is_proof_at_once(in_force: App, clock
     assert tampered != honest
     assert process(app, tampered).outcome == "held"
     assert status_of(app, "A-2") == "awaiting_confirmation"
+
+
+@pytest.mark.parametrize(
+    ("written", "answer"),
+    [
+        ("", "yes"),
+        ("确认", "yes"),
+        ("确认，是我发的", "yes"),
+        ("是我发的！\n\n王芳\n行政部", "yes"),
+        ("好的，谢谢", "yes"),
+        ("Yes, that was me - thanks", "yes"),
+        ("confirm\n\nPriya", "yes"),
+        ("確認", "yes"),
+        ("这不是我发的", "no"),
+        ("不是我，有人冒用", "no"),
+        ("Not me — I never sent this", "no"),
+        ("I didn't send that", "no"),
+        ("请取消", "no"),
+        ("请问这是什么邮件？", "unclear"),
+        ("What is this?", "unclear"),
+        ("A-1 异议：预算不足", "unclear"),
+        ("我最近一直在出差，没有看到之前的会议纪要，麻烦说明一下", "unclear"),
+    ],
+)
+def test_what_counts_as_yes_to_was_it_you(written: str, answer: str) -> None:
+    from mailbot.handlers.reply import answer_to_question
+    from mailbot.replies.commands import read_commands
+    from mailbot.rules import load_rules
+
+    commands, unrecognised = read_commands(written, load_rules(PACKAGE_ROOT / "rules").commands)
+    assert answer_to_question(commands, [line for line in unrecognised if line.strip()]) == answer

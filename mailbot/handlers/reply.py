@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 
@@ -113,13 +113,17 @@ def changes_something(command: Command) -> bool:
 def answer_question(ctx: HandlerContext, thread: Thread, commands: list[Command], unrecognised: list[str]) -> Outcome:
     """A reply to our "was it you?" question (trust.hold): yes applies the held mail."""
     assert thread.obj is not None
-    agrees = agrees_to_question(commands, unrecognised)
-    settled = trust.settle(ctx, int(thread.obj[2:]), agrees=agrees)
+    answer = answer_to_question(commands, unrecognised)
+    settled = trust.settle(ctx, int(thread.obj[2:]), answer)
     if settled.outcome is not None:
         # The held mail's own answers (its result, acknowledgement) tell the person what was done.
         return Outcome("processed", "confirmation", meeting_id=settled.outcome.meeting_id)
     line = next((c.line for c in commands), "")
-    return finish(ctx, Thread(), [Result(line, settled.code, ok=False, params=settled.params)], unrecognised)
+    # "不是我发的" was understood: it is not echoed back as words we could not read.
+    unread = [] if answer == "no" else unrecognised
+    return finish(
+        ctx, Thread(), [Result(line, settled.code, ok=settled.code == "held_declined", params=settled.params)], unread
+    )
 
 
 # "不是我发的", "not me", "cancel": a person telling us the held mail was not theirs.
@@ -129,15 +133,31 @@ DECLINES = re.compile(
 )
 
 
-def agrees_to_question(commands: list[Command], unrecognised: list[str]) -> bool:
-    """Yes to "was it you?": "确认", or a reply with nothing written, or a few short words
-    ("是我", "好的", a name) — never anything that says no, and never other commands."""
+# "是我发的", "好的", "yes, that was me": assent to "was it you?" written in words, not the command.
+_ASSENT = (
+    r"(?:确认|確認|是|是的|对|对的|嗯|好|好的|可以|没问题|同意|收到|是我|是我发的|是我發的|是本人|本人发的|我发的|确实是我"
+    r"|谢谢|多谢|confirm|confirmed|yes|yep|ok|okay|sure|correct|right|thanks|thank you|it was me|that was me|i sent it"
+    r"|it's me)"
+)
+ASSENTS = re.compile(rf"{_ASSENT}(?:[\s,，.。!！~～、\-—–]+{_ASSENT})*[\s,，.。!！~～]*", re.IGNORECASE)
+
+
+def answer_to_question(commands: list[Command], unrecognised: list[str]) -> Literal["yes", "no", "unclear"]:
+    """ "was it you?" — yes: nothing written, "确认", or words of assent ("是我发的", "好的")
+    with at most a short sign-off; no: anything that says it was not them; the rest (a question,
+    another command, a paragraph) is unclear and applies nothing."""
     said = [*unrecognised, *(c.line for c in commands)]
     if any(DECLINES.search(line) for line in said):
-        return False
+        return "no"
+    if any("?" in line or "？" in line for line in said):
+        return "unclear"
     if commands:
-        return all(c.verb == "confirm" and c.ref is None for c in commands)
-    return len(unrecognised) <= SIGNATURE_LINES and all(len(line) <= SIGNATURE_LINE_CHARS for line in unrecognised)
+        return "yes" if all(c.verb == "confirm" and c.ref is None for c in commands) else "unclear"
+    if not unrecognised:
+        return "yes"
+    first, rest = unrecognised[0], unrecognised[1:]
+    signed_off = len(rest) < SIGNATURE_LINES and all(len(line) <= SIGNATURE_LINE_CHARS for line in rest)
+    return "yes" if ASSENTS.fullmatch(first) and signed_off else "unclear"
 
 
 SIGNATURE_LINES = 4

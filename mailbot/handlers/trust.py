@@ -91,6 +91,7 @@ def hold(ctx: HandlerContext, kind: str, shown: list[str], context: dict[str, An
             kind="sender_check",
             context={
                 "what": kind,
+                "commands": False,  # a yes/no question: the footer lists no reply commands
                 "address": ctx.sender_address,
                 "lines": [line[:SHOWN_LINE_CHARS] for line in shown[:SHOWN_LINES]],
                 "more_lines": max(0, len(shown) - SHOWN_LINES),
@@ -121,10 +122,10 @@ class Settled:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def settle(ctx: HandlerContext, held_id: int, agrees: bool) -> Settled:
+def settle(ctx: HandlerContext, held_id: int, answer: str) -> Settled:
     """The claimed sender answered our question. The token already proved it is them (it verifies
-    only for the address we asked); `agrees` says whether they said yes (an empty reply or
-    "confirm"): anything else applies nothing — "不是我发的" must never apply a forgery."""
+    only for the address we asked); `answer` is what they said: "yes" applies the held mail,
+    "no" drops it (and the admin hears of a forgery), anything else applies nothing."""
     from mailbot.handlers.base import HandlerContext as Context
     from mailbot.pipeline import route
 
@@ -140,7 +141,12 @@ def settle(ctx: HandlerContext, held_id: int, agrees: bool) -> Settled:
     if ctx.now > held.expires_at:
         held.status, held.settled_at, held.settled_by_id = "lapsed", ctx.now, ctx.record.id
         return Settled(None, "held_lapsed", {"expires": local_day(ctx, held.expires_at)})
-    if not agrees:
+    if answer == "no":
+        held.status, held.settled_at, held.settled_by_id = "declined", ctx.now, ctx.record.id
+        ctx.event("mail.forged", detail={"held": held.id, "inbound": held.inbound_mail_id, "address": held.address})
+        tell_admin_of_forgery(ctx, held)
+        return Settled(None, "held_declined")
+    if answer != "yes":
         return Settled(None, "held_unclear")
     original = ctx.session.get(InboundRecord, held.inbound_mail_id)
     assert original is not None
@@ -158,3 +164,20 @@ def settle(ctx: HandlerContext, held_id: int, agrees: bool) -> Settled:
 
 def local_day(ctx: HandlerContext, moment: datetime) -> date:
     return moment.astimezone(ctx.app.config.tz).date()
+
+
+def tell_admin_of_forgery(ctx: HandlerContext, held: HeldMail) -> None:
+    """Someone wrote in another person's name and that person said so: the admin should know
+    (which server it came through is in the raw mail, kept with its record)."""
+    admin = ctx.app.config.bot.admin
+    if not admin:
+        return
+    original = ctx.session.get(InboundRecord, held.inbound_mail_id)
+    ctx.send(
+        key=f"forgery_notice:{held.id}", kind="forgery_notice", to=admin,
+        context={
+            "address": held.address, "subject": original.subject[:200] if original else "",
+            "received_at": held.held_at.astimezone(ctx.app.config.tz).strftime("%Y-%m-%d %H:%M"),
+            "inbound_id": held.inbound_mail_id, "commands": False,
+        },
+    )  # fmt: skip
