@@ -21,6 +21,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from mailbot.inert import clean_text
+
 # Elements whose content is never shown. Raw-text ones are skipped up to their end tag without
 # tokenizing (a `<` inside a script is not a tag).
 _RAW_SKIP = frozenset({"script", "style", "title", "textarea", "xmp", "template"})
@@ -299,7 +301,8 @@ def html_to_text(markup: str) -> str:
     dropped. Runs of blank lines shrink to one.
     """
     lines = _run(markup).lines
-    text = "\n".join(lines)
+    # Entities are decoded here ("&#x202E;"): bidi and invisible characters go after decoding.
+    text = clean_text("\n".join(lines))
     return _BLANKS.sub("\n\n", text).strip("\n")
 
 
@@ -309,4 +312,4 @@ def html_tables(markup: str) -> list[list[list[str]]]:
     Nested tables appear both as text inside their outer cell and as tables of their own;
     empty rows are kept here so callers can see the table's real shape.
     """
-    return [table.rows for table in _run(markup).all_tables]
+    return [[[clean_text(cell) for cell in row] for row in table.rows] for table in _run(markup).all_tables]

@@ -153,11 +153,12 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         # 验收, or sending the work back.
         "verify": Verb(VERIFIERS, "not_requester", "not_done", never_by=NOT_THE_OWNER, already=frozenset({S.VERIFIED})),
         "reject": Verb(VERIFIERS, "not_requester", "not_done", never_by=NOT_THE_OWNER, already=frozenset({S.VERIFIED})),
-        # The host's decisions on an objection.
-        "withdraw": Verb(HOSTS, "not_host", "no_objection"),
+        # The host's hand on any open action, objection or not (an overdue task taken off a
+        # silent owner, a date moved); "维持" (overrule) only answers an objection.
+        "withdraw": Verb(HOSTS, "not_host", "wrong_state"),
         "overrule": Verb(HOSTS, "not_host", "no_objection"),
-        "reschedule": Verb(HOSTS, "not_host", "no_objection"),
-        "reassign": Verb(HOSTS, "not_host", "no_objection"),
+        "reschedule": Verb(HOSTS, "not_host", "wrong_state"),
+        "reassign": Verb(HOSTS, "not_host", "wrong_state"),
         # The round's deadline passes in silence: consent.
         "lapse": Verb(frozenset({Role.BOT}), "not_bot", "wrong_state"),
     }
@@ -175,6 +176,11 @@ class Move:
     # Work sent back returns to `delayed` when it had been delayed: the new date and reason stand.
     to_if_delayed: Status | None = None
 
+
+# Where the host may give an action a new date or owner: wherever work is still to be done.
+HOST_MAY_MOVE = (S.AWAITING_CONFIRMATION, S.ACCEPTED, S.IN_PROGRESS, S.OBJECTED, S.DELAYED)
+# …and cancel it: also delivered work not yet verified.
+HOST_MAY_CANCEL = (*HOST_MAY_MOVE, S.DONE)
 
 # fmt: off
 MOVES: tuple[Move, ...] = (
@@ -205,11 +211,11 @@ MOVES: tuple[Move, ...] = (
     *(Move("take_over", s, s) for s in Status if s not in (S.AWAITING_CONFIRMATION, S.OBJECTED)),
     Move("verify",      S.DONE,                   S.VERIFIED),
     Move("reject",      S.DONE,                   S.IN_PROGRESS,          to_if_delayed=S.DELAYED),
-    Move("withdraw",    S.OBJECTED,               S.CANCELLED),
+    *(Move("withdraw",  s,                        S.CANCELLED) for s in HOST_MAY_CANCEL),
     Move("overrule",    S.OBJECTED,               S.ACCEPTED),
     # A new date or owner needs a fresh yes: a new, short round for this action.
-    Move("reschedule",  S.OBJECTED,               S.AWAITING_CONFIRMATION),
-    Move("reassign",    S.OBJECTED,               S.AWAITING_CONFIRMATION),
+    *(Move("reschedule", s,                       S.AWAITING_CONFIRMATION) for s in HOST_MAY_MOVE),
+    *(Move("reassign",  s,                        S.AWAITING_CONFIRMATION) for s in HOST_MAY_MOVE),
     Move("lapse",       S.AWAITING_CONFIRMATION,  S.ACCEPTED),
 )
 # fmt: on

@@ -107,9 +107,10 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
 
 def route(ctx: HandlerContext) -> Outcome:
     outcome = dispatch(ctx)
-    if outcome.outcome not in ("ignored", "held"):
+    if outcome.outcome not in ("ignored", "held") and ctx.sender_proven():
         # A person wrote: if their address was marked bouncing, it works. After the handler, so a
-        # reply that confirms is not also sent the question again.
+        # reply that confirms is not also sent the question again. Only a proven sender: a forged
+        # "帮助" in a bouncing owner's name must not move their deadline.
         reachable_again(ctx, ctx.sender_address)
     return outcome
 

@@ -51,10 +51,10 @@ delegate     wrong      =          =          =          wrong      wrong      w
 take_over    =          ACC*       =          =          =          =          ACC*       =          =
 verify       not_done   not_done   not_done   not_done   VER        already    not_done   not_done   not_done
 reject       not_done   not_done   not_done   not_done   PRG|DEL    already    not_done   not_done   not_done
-withdraw     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     CAN        no_obj     no_obj
+withdraw     wrong      CAN        CAN        CAN        CAN        wrong      CAN        CAN        wrong
 overrule     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     ACC        no_obj     no_obj
-reschedule   no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     AWA        no_obj     no_obj
-reassign     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     AWA        no_obj     no_obj
+reschedule   wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
+reassign     wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
 lapse        wrong      ACC        wrong      wrong      wrong      wrong      wrong      wrong      wrong
 """
 CODES = {"wrong": "wrong_state", "no_obj": "no_objection"}
