@@ -172,6 +172,8 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "sender_check": [{"what": w, "lines": ["A-1 完成"], "more_lines": 2, "expires": "2026-12-10",
                           "received_at": "2026-12-07T10:00:00+08:00", "address": "zhang.wei@corp.example"}
                          for w in ("reply", "minutes", "agenda")],
+        "delay_notice": [{**meeting_action, "old_due": "2026-12-18", "new_due": "2026-12-28", "reason": "档期冲突",
+                          "note": n} for n in (None, "讲师下周到岗")],
         "forgery_notice": [{"address": "zhang.wei@corp.example", "subject": "A-1 完成", "received_at": "2026-12-07 10:00",
                             "inbound_id": 7, "commands": False}],
     }  # fmt: skip

@@ -394,7 +394,22 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     action.due, action.due_text, action.delay_reason = new_date, command.date_text, command.reason
     change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=new_date.isoformat(),
            reason=command.reason)  # fmt: skip
+    tell_host_of_delay(ctx, action, old_due, new_date, command.reason)
     return Result(command.line, "delayed", ok=True, ref=action.ref, params={"date": new_date, "reason": command.reason})
+
+
+def tell_host_of_delay(ctx: HandlerContext, action: ActionItem, old_due: date, new_due: date, reason: str) -> None:
+    """The host hears of a delay when it happens, not on Monday, with what they can answer."""
+    meeting = action.meeting
+    host = meeting.host_address
+    if not host or host == ctx.sender_address:
+        return
+    ctx.send(
+        key=f"delay_notice:{action.ref}:{new_due.isoformat()}:{ctx.record.id}", kind="delay_notice", to=host,
+        context={"meeting": meeting_view(meeting), "action": action_view(action), "old_due": old_due,
+                 "new_due": new_due, "reason": reason, "note": None},
+        token_for=action.ref, meeting_id=meeting.id,
+    )  # fmt: skip
 
 
 def accept(ctx: HandlerContext, action: ActionItem, consent: str) -> None:

@@ -1,0 +1,88 @@
+"""The host's hand on any open action, by reply, whether or not an objection is open: every command
+a bot mail suggests works when sent back as written (issue: an escalation suggested "A-4 改派 姓名"
+and the bot refused it with "没有待处理的异议")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.pipeline import process
+from tests.helpers import actions, at, feed, outbox
+from tests.replying import reply
+from tests.test_reminders import run_days
+
+HOST = "li.na@corp.example"
+
+
+def action(app: App, ref: str):  # type: ignore[no-untyped-def]
+    return next(a for a in actions(app) if a.ref == ref)
+
+
+def suggestion(body: str, ref: str, word: str) -> str:
+    """The command line exactly as the mail suggests it ("A-2 改派 姓名"), placeholder and all."""
+    found = re.search(rf"{re.escape(ref)} {word} [^”\"/\n]+", body)
+    assert found, f"the mail suggests no '{ref} {word} …'"
+    return found.group(0).strip()
+
+
+def test_the_escalations_suggestions_work_sent_back_as_written(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    run_days(app, clock, date(2026, 12, 7), date(2026, 12, 17))
+    escalation = next(m for m in outbox(app, "escalation") if m.to_address == HOST and "A-2" in m.subject)
+    body = escalation.body_text or ""
+    assert action(app, "A-2").status == "accepted"  # silent consent, then overdue: no objection open
+    # The host fills in the placeholder as a person does: a name for 姓名, a date for 日期.
+    line = suggestion(body, "A-2", "改派").replace("姓名", "刘洋")
+    at(clock, "2026-12-17 10:00")
+    before = len(outbox(app))
+    assert process(app, reply(app, escalation, line)).outcome == "processed"
+    a2 = action(app, "A-2")
+    assert (a2.owner_address, a2.status) == ("liu.yang@corp.example", "awaiting_confirmation")
+    new = outbox(app)[before:]
+    assert ("confirm_request", "liu.yang@corp.example") in {(m.kind, m.to_address) for m in new}
+    assert "已改派给" in next(m.body_text or "" for m in new if m.kind == "reply_result")
+
+    line = suggestion(body, "A-2", "改期").replace("日期", "2027-01-08")
+    assert process(app, reply(app, escalation, line)).outcome == "processed"
+    assert action(app, "A-2").due == date(2027, 1, 8)
+
+
+def test_the_host_cancels_or_reschedules_an_action_in_progress(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    zhang = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    assert process(app, reply(app, zhang, "进行中")).outcome == "processed"
+    notice = next(m for m in outbox(app, "minutes_notice") if m.to_address == HOST)
+    at(clock, "2026-12-03 09:00")
+    assert process(app, reply(app, notice, "A-1 改期 2026-12-22\nA-3 撤销")).outcome == "processed"
+    a1, a3 = action(app, "A-1"), action(app, "A-3")
+    assert (a1.due, a1.status) == (date(2026, 12, 22), "awaiting_confirmation")  # a new date needs a fresh yes
+    assert a3.status == "cancelled"
+    # Nobody but the host may do it.
+    chen = next(m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example")
+    assert process(app, reply(app, chen, "A-4 撤销")).outcome == "rejected"
+    assert action(app, "A-4").status == "awaiting_confirmation"
+
+
+def test_the_host_hears_of_a_delay_at_once_and_can_answer_it(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    zhao = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhao.min@corp.example")
+    at(clock, "2026-12-03 09:00")
+    before = len(outbox(app))
+    assert process(app, reply(app, zhao, "延期至12月28日，原因：培训讲师档期冲突")).outcome == "processed"
+    (notice,) = [m for m in outbox(app)[before:] if m.kind == "delay_notice"]
+    assert notice.to_address == HOST
+    assert notice.subject.startswith("【延期】A-3 制定销售培训计划：赵敏 延期至 2026年12月28日")
+    body = notice.body_text or ""
+    assert "原完成时限：2026年12月18日" in body and "新完成时限：2026年12月28日" in body
+    assert "原因：培训讲师档期冲突" in body
+    # The host disagrees and answers with the command the notice suggests.
+    line = suggestion(body, "A-3", "改期").replace("日期", "2026-12-22")
+    assert process(app, reply(app, notice, line)).outcome == "processed"
+    a3 = action(app, "A-3")
+    assert (a3.due, a3.status) == (date(2026, 12, 22), "awaiting_confirmation")
