@@ -99,7 +99,7 @@ def test_delay_needs_date_and_reason_then_moves_the_due_date(round_open: App) ->
     request = request_to(app, "zhao.min@corp.example")
     process(app, reply(app, request, "delay to Dec 28", style="gmail_en"))
     assert action(app, "A-3").status == "awaiting_confirmation"
-    assert "延期必须写明原因" in last_answer(app).body_text
+    assert "a delay needs a reason" in last_answer(app).body_text  # written in English, answered in English
     process(app, reply(app, request, "延期至12月28日，原因：培训讲师档期冲突", style="gmail_en"))
     a3 = action(app, "A-3")
     assert (a3.status, a3.due.isoformat(), a3.delay_reason) == ("delayed", "2026-12-28", "培训讲师档期冲突")

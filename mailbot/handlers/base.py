@@ -20,6 +20,7 @@ from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+LETTERS = re.compile(r"[A-Za-z]{2,}")
 # An answer's subject quotes the mail's own: the first words, not a 2 MB subject back.
 ECHOED_SUBJECT_CHARS = 120
 # Answers to a draft that a person corrects and sends again: new words earn a new answer.
@@ -68,19 +69,45 @@ class HandlerContext(Notifier):
 
     def sender_language(self) -> str:
         """The directory's word first (a language with a folder); else the language the person just
-        wrote in: Chinese when it holds Han characters, English when it holds other words (each
-        only where there is a folder for it, else the fallback)."""
+        wrote in — what they wrote, not the mail of ours they quote nor its subject: Chinese when
+        it holds Han characters, English when it holds other letters; with nothing written, the
+        language they last wrote in, else of our mail they answer. What they write in is
+        remembered for the next mails to them (never over the directory's)."""
         if self._language is None:
             languages = self.app.languages
             person = self.person(self.sender_address)
-            sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
-            if person is not None and person.language in languages:
+            if person is not None and person.source == "directory" and person.language in languages:
                 self._language = person.language
-            elif HAN.search(sample):
+                return self._language
+            written = self.written_text()[:2000]
+            if HAN.search(written):
                 self._language = languages.pick("zh")
+            elif LETTERS.search(written):
+                self._language = languages.pick("en")
+            elif person is not None and person.language in languages:
+                self._language = person.language  # what they wrote in last time
             else:
-                self._language = languages.pick("en" if sample.strip() else self.app.config.bot.language)
+                answered = self.answered_language()
+                sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
+                guess = "zh" if HAN.search(sample) else ("en" if sample.strip() else self.app.config.bot.language)
+                self._language = languages.pick(answered or guess)
+            if written.strip() and person is not None and person.source != "directory" and self.sender_proven():
+                person.language = self._language
         return self._language
+
+    def written_text(self) -> str:
+        """What the person wrote: quotes, our marker and what follows cut."""
+        from mailbot.replies.quotes import strip_reply
+
+        return strip_reply(self.mail.body_text, markers=self.app.reply_markers, rules=self.app.rules.quotes)
+
+    def answered_language(self) -> str | None:
+        """The language of our mail this one answers, if it answers one."""
+        ids = [*self.mail.in_reply_to, *self.mail.references][-20:]
+        if not ids:
+            return None
+        query = select(OutboxMail.language).where(OutboxMail.message_id.in_(ids))
+        return self.session.scalar(query.limit(1))
 
     def default_language(self) -> str:
         # People in a meeting whose minutes were written in English most likely read English.
