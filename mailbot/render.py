@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
 from markupsafe import Markup
@@ -33,6 +34,7 @@ from mailbot.inert import clean_text
 from mailbot.kinds import EXTENSIONS, KINDS
 from mailbot.languages import Languages, Words, load_languages
 from mailbot.lifecycle import StatusWords, status_words
+from mailbot.tokens import plus_address
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,7 @@ class Renderer:
         words: Words = self.languages.words[language]
         fallback, statuses = self.languages.fallback, self.statuses
         env.globals["words"] = words
+        env.globals["mailto"] = mailto
         # `{{ a.due | day }}`: the day as words.toml's CLDR pattern writes it.
         env.filters["day"] = words.day
         # `{{ a.status | status_label }}`, `{{ p.status | status_word }}`: rules/statuses.toml.
@@ -168,3 +171,13 @@ class Renderer:
                 env.from_string(head + "\n" + "\n".join(rest[1:])),
             )
         return self._compiled[key]
+
+
+def mailto(bot_address: str, token: str | None, command: str) -> str:
+    """A one-click answer (RFC 6068): to the plus-address that carries the reply token, the token
+    in the subject too (Outlook keeps it), the command as the body. UTF-8 percent-encoded, spaces
+    as %20 and line ends as %0D%0A, so Outlook, Foxmail and Gmail open it with the Chinese intact."""
+    to = plus_address(bot_address, token) if token else bot_address
+    subject = f"{command.split('：')[0].split(':')[0].strip()} [#{token}]" if token else command
+    query = f"subject={quote(subject, safe='')}&body={quote(command, safe='')}"
+    return f"mailto:{quote(to, safe='@+')}?{query}"
