@@ -47,7 +47,7 @@ def chinese_html(n: int) -> bytes:
         f"{rows}</table></div></body></html>"
     )
     headers = (
-        f"From: =?gb2312?B?zfW3vA==?= <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\n"
+        f"{THROUGH_OUR_SERVER}From: =?gb2312?B?zfW3vA==?= <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\n"
         f"Subject: =?gb2312?B?ocS8zdKqob8=?= {n}\r\nDate: Wed, 2 Dec 2026 17:32:10 +0800\r\n"
         f"Message-ID: <bench-zh-{n}@corp.example>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: text/html; charset="gb2312"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
@@ -65,11 +65,20 @@ def english_plain(n: int) -> bytes:
         f"Action items:\r\nNo.\tAction\tOwner\tSupport\tDue\tDeliverable\r\n{rows}\r\n"
     )
     headers = (
-        f"From: Wang Fang <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\nSubject: [Minutes] Budget review {n}\r\n"
+        f"{THROUGH_OUR_SERVER}From: Wang Fang <wang.fang@corp.example>\r\nTo: minutes@corp.example\r\n"
+        f"Subject: [Minutes] Budget review {n}\r\n"
         f"Date: Wed, 2 Dec 2026 17:32:10 +0800\r\nMessage-ID: <bench-en-{n}@corp.example>\r\nMIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
     )
     return (headers + body).encode()
+
+
+# What the company's MX writes on top of every mail it takes: its Received line and its verdict.
+THROUGH_OUR_SERVER = (
+    "Received: from smtp.corp.example by mx.corp.example (Postfix) with ESMTPS id 4ZmQ1;\r\n"
+    "\tWed, 2 Dec 2026 17:32:11 +0800 (CST)\r\n"
+    "Authentication-Results: mx.corp.example; auth=pass smtp.auth=wang.fang@corp.example\r\n"
+)
 
 
 def measure(count: int, database_url: str | None) -> None:
@@ -85,7 +94,9 @@ def measure(count: int, database_url: str | None) -> None:
         raw_rate = len(files) / (time.perf_counter() - started)
         del files
 
-        text = default_config_text()
+        # The mails came through the company's server, which vouches for their senders (README, "Who
+        # may change what"): drafts are applied at once, the proof read on every mail.
+        text = default_config_text().replace('authserv_id = ""', 'authserv_id = "mx.corp.example"')
         if database_url:
             text = text.replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
         (home / "config.toml").write_text(text)
