@@ -433,6 +433,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("history:")
     for event in detail["history"]:
         print(f"  {event['at']}  {event['what']:<22} {event['actor'] or '-':<28} mail #{event['mail'] or '-'}")
+        # What people wrote in their own words (notes, reasons): shown, one line each, as written.
+        for key in ("note", "reason"):
+            if (event.get("detail") or {}).get(key):
+                for line in str(event["detail"][key]).splitlines():
+                    print(f"      {key}: {line}")
     return 0
 
 

@@ -40,6 +40,7 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "acceptance_result": "the owner learns whether the work was verified",
         "final_minutes": "everyone receives the final minutes (正式版)",
         "delay_notice": "the host learns at once that an owner delayed an action (old date, new date, reason)",
+        "note_notice": "the host and the owner get what someone wrote in words about an action (a note)",
         "away_notice": "the host learns an owner is away and the deadline moved",
         "bounce_notice": "the host learns mail to a person bounces",
         # Mails the periodic jobs decide.

@@ -86,3 +86,33 @@ def test_the_host_hears_of_a_delay_at_once_and_can_answer_it(app: App, clock: Fi
     assert process(app, reply(app, notice, line)).outcome == "processed"
     a3 = action(app, "A-3")
     assert (a3.due, a3.status) == (date(2026, 12, 22), "awaiting_confirmation")
+
+
+def test_a_department_heads_answer_in_words_to_an_escalation_reaches_the_host_and_the_owner(
+    app: App, clock: FixedClock
+) -> None:
+    from mailbot.store.models import Event, Person
+
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    with app.db.transaction() as session:
+        session.add(Person(address="rd.head@corp.example", name="周总", department="研发部", role="head",
+                           created_at=clock.now()))  # fmt: skip
+    run_days(app, clock, date(2026, 12, 7), date(2026, 12, 17))
+    escalation = next(m for m in outbox(app, "escalation") if m.to_address == "rd.head@corp.example")
+    at(clock, "2026-12-17 11:00")
+    before = len(outbox(app))
+    words = "陈喆这周在外地出差，功能说明由我来整理，周五前给到李娜。\n\n周总\n研发部"
+    assert process(app, reply(app, escalation, words)).outcome == "processed"
+    new = outbox(app)[before:]
+    notes = {m.to_address: m for m in new if m.kind == "note_notice"}
+    assert set(notes) == {HOST, "chen.zhe@corp.example"}
+    assert "> 陈喆这周在外地出差，功能说明由我来整理，周五前给到李娜。" in (notes[HOST].body_text or "")
+    answer = next(m for m in new if m.kind == "reply_result")
+    assert "已把您写的话转告 li.na@corp.example、chen.zhe@corp.example，已记入 A-2 的处理记录" in (answer.body_text or "")
+    assert "没有读懂" not in (answer.body_text or "")
+    with app.db.session() as session:
+        from sqlalchemy import select
+
+        kept = session.scalars(select(Event).where(Event.what == "action.note")).one()
+        assert kept.detail["note"].startswith("陈喆这周在外地出差") and kept.inbound_mail_id is not None

@@ -174,6 +174,8 @@ def samples() -> dict[str, list[dict[str, Any]]]:
                          for w in ("reply", "minutes", "agenda")],
         "delay_notice": [{**meeting_action, "old_due": "2026-12-18", "new_due": "2026-12-28", "reason": "档期冲突",
                           "note": n} for n in (None, "讲师下周到岗")],
+        "note_notice": [{**meeting_action, "note": "马超这周出差\n名单由我来提交", "writer": "zhao.min@corp.example",
+                         "writer_name": w} for w in ("赵敏", "")],
         "forgery_notice": [{"address": "zhang.wei@corp.example", "subject": "A-1 完成", "received_at": "2026-12-07 10:00",
                             "inbound_id": 7, "commands": False}],
     }  # fmt: skip

@@ -50,14 +50,16 @@ def test_a_top_posted_outlook_confirm_accepts_the_action_explicitly(round_open: 
 
 @pytest.mark.parametrize("style", ["outlook_zh", "outlook_zh_fullwidth", "foxmail", "netease", "gmail_zh", "apple"])
 def test_a_reply_whose_only_confirm_is_in_the_quote_changes_nothing(round_open: App, style: str) -> None:
+    """"收到" is not consent, and the "确认" in the quoted request is not theirs: asked back, with
+    the one-click answers, never "nothing understood"."""
     app = round_open
     result = process(app, reply(app, request_to(app, "zhu.rong@corp.example"), "收到", style=style))
-    assert result.outcome == "rejected"
+    assert result.outcome == "answered"
     assert action(app, "A-4").status == "awaiting_confirmation"
     answer = last_answer(app)
-    assert answer.kind == "reply_refused"
-    assert "没有读到任何命令（引用的原文不算）" in answer.body_text
-    assert "> 收到" in answer.body_text
+    assert answer.kind == "reply_result"
+    assert "“收到”“好的”“谢谢”不算确认：如同意，请回复“确认”" in answer.body_text
+    assert "没有读" not in answer.body_text and "mailto:minutes+" in answer.body_text
 
 
 def test_an_objection_needs_a_reason_and_goes_to_the_host(round_open: App) -> None:
@@ -164,7 +166,11 @@ def test_a_new_mail_with_refs_speaks_to_those_actions_and_status_lists_them(roun
     answer = last_answer(app)
     assert "A-1 已标记为进行中" in answer.body_text
     assert "您的未完成行动项" in answer.body_text
-    assert "> 今天下午开会" in answer.body_text  # the line it did not understand, echoed
+    # The words besides the commands are a note on A-1 for its host, not a line "not understood".
+    assert "已把您写的话转告 li.na@corp.example，已记入 A-1 的处理记录" in answer.body_text
+    assert "没有读懂" not in answer.body_text
+    (note,) = outbox(app, "note_notice")
+    assert note.to_address == "li.na@corp.example" and "> 今天下午开会" in (note.body_text or "")
 
 
 def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open: App, clock: FixedClock) -> None:
@@ -190,16 +196,21 @@ def test_an_objection_still_open_feeds_the_next_agenda_of_the_project(round_open
     assert "上次会议遗留的异议（本次讨论）：" in notice.body_text and "研发排期已满" in notice.body_text
 
 
-def test_a_question_under_the_command_is_still_echoed_as_not_understood(round_open: App) -> None:
+def test_a_question_under_the_command_goes_to_the_host(round_open: App) -> None:
     app = round_open
     text = "确认\n\n交付标准里的 PDF 需要盖章吗？\n\n张伟\n市场部"
     assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
     body = last_answer(app).body_text
-    assert "以下内容没有读懂，未作处理：\n> 交付标准里的 PDF 需要盖章吗？" in body
+    assert "✓ 已确认 A-1" in body and "已把您写的话转告 li.na@corp.example" in body
+    assert "没有读懂" not in body
+    (note,) = outbox(app, "note_notice")
+    assert note.to_address == "li.na@corp.example"
+    assert "> 交付标准里的 PDF 需要盖章吗？" in (note.body_text or "") and "市场部" not in (note.body_text or "").split("> ")[-1]
 
 
-def test_a_remark_under_a_confirmation_is_echoed_not_taken_for_a_signature(round_open: App) -> None:
+def test_a_remark_under_a_confirmation_reaches_the_host_not_taken_for_a_signature(round_open: App) -> None:
     app = round_open
     text = "确认\n\n但截止日期需要推迟到月底，华南区数据还没到"
     assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
-    assert "以下内容没有读懂，未作处理：\n> 但截止日期需要推迟到月底，华南区数据还没到" in last_answer(app).body_text
+    (note,) = outbox(app, "note_notice")
+    assert "> 但截止日期需要推迟到月底，华南区数据还没到" in (note.body_text or "")

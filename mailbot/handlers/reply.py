@@ -9,6 +9,7 @@ refuses the whole reply.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
-from mailbot.replies.commands import Command, read_commands
+from mailbot.replies.commands import Command, CommandVocabulary, read_reply
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
 
@@ -88,20 +89,122 @@ def find_thread(ctx: HandlerContext) -> Thread:
 def handle_reply(ctx: HandlerContext) -> Outcome:
     thread = find_thread(ctx)
     written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers, rules=ctx.app.rules.quotes)
-    commands, unrecognised = read_commands(written, ctx.app.rules.commands)
-    if commands:
-        unrecognised = without_signature(written, unrecognised, sender_names(ctx))
+    reading = read_reply(written, ctx.app.rules.commands)
+    commands = reading.commands
+    # What the person wrote besides commands: a line that looks like a command and could not be
+    # read comes back with ✗; the rest (not a signature) is a note passed to whom it concerns.
+    unsigned = set(without_signature(written, reading.other_lines, sender_names(ctx)))
+    prose = [line for line in reading.unrecognised if line in unsigned]
+    echoed = [line for line in prose if looks_like_command(line, ctx.app.rules.commands)]
+    notes = [line for line in prose if line not in echoed]
     if thread.foreign_token and thread.obj is None:
         results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
-        return finish(ctx, thread, results, unrecognised)
+        return finish(ctx, thread, results, echoed)
     if thread.obj is not None and thread.obj.startswith("H-"):
-        return answer_question(ctx, thread, commands, unrecognised)
+        return answer_question(ctx, thread, commands, reading.other_lines)
     if any(changes_something(c) for c in commands) and not ctx.sender_proven():
         return trust.hold(ctx, "reply", [c.line for c in commands])
+    carrier = note_carrier(commands) if notes else None
+    if carrier is not None and commands[carrier].verb in CARRY_NOTES:
+        commands[carrier] = with_note(commands[carrier], notes)
     results = [apply(ctx, thread, command) for command in commands]
+    if carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok:
+        results.append(note_on_result(ctx, results[carrier], notes))
+    if not commands and (notes or reading.acknowledgements):
+        return words_without_command(ctx, thread, notes, reading.acknowledgements, echoed)
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
-    return finish(ctx, thread, results, unrecognised)
+    return finish(ctx, thread, results, echoed)
+
+
+def looks_like_command(line: str, vocabulary: CommandVocabulary) -> bool:
+    """A line that starts like a command (a ref, or a command word) but could not be read as one."""
+    start = vocabulary.fold(line.strip())[:12]
+    return bool(vocabulary.ref_re.match(start) or vocabulary.word_re.match(start))
+
+
+# Verbs whose own mail takes the note to whom it concerns: the verifier's 验收 request (done), the
+# host's objection or delay notice, the owner's 验收 result (reject) — as part of the reason.
+CARRY_NOTES = ("done", "object", "delay", "reject")
+
+
+def note_carrier(commands: list[Command]) -> int | None:
+    """The command the lines around the commands go with: the first that changes something."""
+    return next((i for i, c in enumerate(commands) if changes_something(c)), None)
+
+
+def with_note(command: Command, notes: list[str]) -> Command:
+    text = " ".join(notes)
+    reason = f"{command.reason}；{text}" if command.reason else text
+    return dataclasses.replace(command, reason=reason, note=f"{command.note} {text}".strip())
+
+
+def note_on_result(ctx: HandlerContext, result: Result, notes: list[str]) -> Result:
+    """A remark under a confirmation ("确认\n交付标准里的 PDF 需要盖章吗？") goes to the host (and
+    the owner), kept in the action's history; the transcript says to whom."""
+    ref = result.ref or next((p["ref"] for p in result.params.get("parts", []) if p.get("ok")), None)
+    action = ctx.session.get(ActionItem, int(ref[2:])) if ref else None
+    if action is None:
+        return Result("", "no_command", ok=False)
+    told = pass_note(ctx, action, "\n".join(notes))
+    return Result("", "note_passed", ok=True, ref=action.ref, params={"to": told})
+
+
+def words_without_command(
+    ctx: HandlerContext, thread: Thread, notes: list[str], acknowledged: list[Command], echoed: list[str]
+) -> Outcome:
+    """A reply in words: "收到" / "谢谢" to a request is never consent — asked back, with one-click
+    answers; a remark about an action ("马超这周出差，名单由我来提交") is a note for the host and
+    the owner, kept in the action's history."""
+    action = thread_action(ctx, thread)
+    results: list[Result] = []
+    if notes and action is not None:
+        told = pass_note(ctx, action, "\n".join(notes))
+        results.append(Result("", "note_passed", ok=True, ref=action.ref, params={"to": told}))
+    elif notes:
+        results.append(Result("", "no_command", ok=False))
+    asking = thread.answered is not None and thread.answered.kind in QUICK_KINDS
+    if acknowledged and asking and thread.answered is not None:
+        results.append(Result("", "acknowledged", ok=False, params={"kind": thread.answered.kind}))
+    elif acknowledged and not results:
+        results.append(Result("", "acknowledged_nothing", ok=False))
+    quick = thread.answered.kind if asking and thread.answered is not None else None
+    return finish(ctx, thread, results, echoed, quick_kind=quick, answered_only=not notes)
+
+
+# The mails whose one-click answers an acknowledgement is shown again (templates/_quick_words.html).
+QUICK_KINDS = ("confirm_request", "acceptance_request", "reminder", "escalation", "delay_notice")
+
+
+def thread_action(ctx: HandlerContext, thread: Thread) -> ActionItem | None:
+    """The action a reply in words is about: the thread's, or the sender's only one in its meeting."""
+    if thread.obj and thread.obj.startswith("A-"):
+        return ctx.session.get(ActionItem, int(thread.obj[2:]))
+    if thread.obj and thread.obj.startswith("M-"):
+        mine = list(ctx.session.scalars(select(ActionItem).where(
+            ActionItem.meeting_id == int(thread.obj[2:]), ActionItem.status.in_(LIVE),
+            ActionItem.owner_address == ctx.sender_address)))  # fmt: skip
+        return mine[0] if len(mine) == 1 else None
+    return None
+
+
+def pass_note(ctx: HandlerContext, action: ActionItem, note: str) -> list[str]:
+    """Keep the note in the action's history and pass it to the host and the owner (never back to
+    who wrote it). Returns who was told."""
+    change(ctx, action, "action.note", note=note[:2000])
+    meeting = action.meeting
+    told = []
+    for to in dict.fromkeys(a for a in (meeting.host_address, action.owner_address) if a):
+        if to == ctx.sender_address:
+            continue
+        ctx.send(
+            key=f"note_notice:{action.ref}:{to}:{ctx.record.id}", kind="note_notice", to=to,
+            context={"meeting": meeting_view(meeting), "action": action_view(action), "note": note[:2000],
+                     "writer": ctx.sender_address, "writer_name": next(iter(sender_names(ctx)), "")},
+            token_for=action.ref, meeting_id=meeting.id,
+        )  # fmt: skip
+        told.append(to)
+    return told
 
 
 def changes_something(command: Command) -> bool:
@@ -171,19 +274,21 @@ CONTACT_LINE = re.compile(
 
 def without_signature(written: str, unrecognised: list[str], names: set[str]) -> list[str]:
     """Drop a signature with no "-- " line above it (Outlook's "张伟 / 市场部", Foxmail's contact
-    lines) from the lines reported as not understood. A signature here is a short block after the
-    last command and a blank line that starts with the sender's own name (as their mail or the
-    directory gives it), or is only contact lines. A remark ("但截止日期需要推迟") is never one: it
-    is still echoed, so the person sees it was not acted on."""
+    lines) from the lines left over. A signature here is the last paragraph (after a blank line,
+    below what else was written): at most four short lines that start with the sender's own name
+    (as their mail or the directory gives it), or are only contact lines. A remark ("但截止日期
+    需要推迟") is never one: it goes on as a note."""
     lines = [line.strip() for line in written.splitlines()]
-    leftover = set(unrecognised)
-    last_command = max((i for i, line in enumerate(lines) if line and line not in leftover), default=-1)
-    tail = lines[last_command + 1 :]
-    block = [line for line in tail if line]
-    if not block or tail[0] != "" or len(block) > SIGNATURE_LINES:
+    while lines and not lines[-1]:
+        lines.pop()
+    if "" not in lines:
         return unrecognised
-    if any(len(line) > SIGNATURE_LINE_CHARS for line in block):
+    cut = len(lines) - 1 - lines[::-1].index("")
+    block = [line for line in lines[cut + 1 :] if line]
+    if not block or len(block) > SIGNATURE_LINES or any(len(line) > SIGNATURE_LINE_CHARS for line in block):
         return unrecognised
+    if not any(line for line in lines[:cut]):
+        return unrecognised  # the only paragraph: what they wrote, not a sign-off under it
     signed = any(name and block[0].startswith(name) for name in names)
     if not signed and not all(CONTACT_LINE.search(line) for line in block):
         return unrecognised
@@ -199,7 +304,17 @@ def sender_names(ctx: HandlerContext) -> set[str]:
     return {n for n in names if n}
 
 
-def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecognised: list[str]) -> Outcome:
+def finish(
+    ctx: HandlerContext,
+    thread: Thread,
+    results: list[Result],
+    unrecognised: list[str],
+    *,
+    quick_kind: str | None = None,
+    answered_only: bool = False,
+) -> Outcome:
+    """The transcript answer. `quick_kind`: show that mail's one-click answers again (with the
+    thread's token); `answered_only`: nothing was asked to change (an acknowledgement asked back)."""
     applied = any(r.ok for r in results)
     meeting_id = None
     if thread.obj and thread.obj.startswith("M-"):
@@ -211,8 +326,16 @@ def finish(ctx: HandlerContext, thread: Thread, results: list[Result], unrecogni
         "unrecognised": unrecognised[:20],
         "open_actions": open_actions(ctx) if any(r.code == "status" for r in results) else [],
         "today": ctx.app.today(),
+        "quick_kind": quick_kind,
+        "quick_ref": thread.obj if thread.obj and thread.obj.startswith("A-") else "",
     }
-    ctx.answer(kind="reply_result" if applied else "reply_refused", context=context, rate_limited=not applied)
+    token_for = thread.obj if quick_kind and thread.obj and not thread.obj.startswith("H-") else None
+    ctx.answer(
+        kind="reply_result" if applied or answered_only else "reply_refused",
+        context=context, rate_limited=not applied, token_for=token_for,
+    )  # fmt: skip
+    if answered_only and not applied:
+        return Outcome("answered", "reply", error="acknowledged without a command", meeting_id=meeting_id)
     outcome = "processed" if applied else "rejected"
     error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
