@@ -8,19 +8,19 @@ import pytest
 
 from mailbot.replies.commands import Command, load_command_vocabulary, read_commands
 
-Row = tuple[str, str | None, str, str, str, str | None]  # verb, ref, reason, date_text, target, error
+Row = tuple[str, str | None, str, str, str, str | None, str]  # verb, ref, reason, date_text, target, error, note
 
 
 def _rows(commands: list[Command]) -> list[Row]:
-    return [(c.verb, c.ref, c.reason, c.date_text, c.target, c.error) for c in commands]
+    return [(c.verb, c.ref, c.reason, c.date_text, c.target, c.error, c.note) for c in commands]
 
 
-def ok(verb: str, ref: str | None = None, reason: str = "", date: str = "", target: str = "") -> Row:
-    return (verb, ref, reason, date, target, None)
+def ok(verb: str, ref: str | None = None, reason: str = "", date: str = "", target: str = "", note: str = "") -> Row:
+    return (verb, ref, reason, date, target, None, note)
 
 
 def err(verb: str, code: str, ref: str | None = None, reason: str = "", date: str = "", target: str = "") -> Row:
-    return (verb, ref, reason, date, target, code)
+    return (verb, ref, reason, date, target, code, "")
 
 
 @pytest.mark.parametrize(
@@ -63,9 +63,9 @@ def err(verb: str, code: str, ref: str | None = None, reason: str = "", date: st
         ("in progress", [ok("in_progress")]),
         ("Started.", [ok("in_progress")]),
         ("完成", [ok("done")]),
-        ("已完成，交付物见附件", [ok("done", reason="交付物见附件")]),
+        ("已完成，交付物见附件", [ok("done", reason="交付物见附件", note="交付物见附件")]),
         ("Done, thanks!", [ok("done")]),
-        ("进行中，预计周五完成", [ok("in_progress", reason="预计周五完成")]),
+        ("进行中，预计周五完成", [ok("in_progress", reason="预计周五完成", note="预计周五完成")]),
         ("验收通过", [ok("verify")]),
         ("A-12 验收不通过：缺少测试报告", [ok("reject", "A-12", reason="缺少测试报告")]),
         ("reject", [err("reject", "reject_needs_reason")]),
@@ -138,6 +138,8 @@ def test_command_lines(line: str, expected: list[Row]) -> None:
     ],
 )
 def test_not_commands(line: str) -> None:
+    # read_commands hands back every line that is not a command; read_reply tells the
+    # acknowledgements among them ("确认收到", "Thanks", "OK") apart: tests/test_commands_people.py.
     assert read_commands(line) == ([], [line])
 
 

@@ -3,18 +3,35 @@
 Give it the output of quotes.strip_reply, never a raw body: a quoted "回复 确认" must not count.
 
 One command per line. A line is read as: optional bullet, optional action ref(s), optional
-filler ("OK,", "好的，"), a command word from rules/commands.toml, then the verb's arguments.
-Lines are NFKC-folded first, so full-width letters, digits and colons ("Ａ－１２：确认") read as
-half-width, and matched case-insensitively.
+leading words (greetings "Hi,", acknowledgements "好的，", "收到，", "Looks good,"), a command
+word from rules/commands.toml, then the verb's arguments or a free comment. Lines are
+NFKC-folded first, so full-width letters, digits and colons ("Ａ－１２：确认") read as half-width,
+traditional characters are read as simplified ("確認" is "确认", rules [traditional]), and words
+match case-insensitively. Whatever is kept (a note, a reason, a name) is kept as written.
+
+Two entry points:
+  * read_reply(text) -> Reading: commands, acknowledgements, courtesy lines and unrecognised
+    lines, apart.
+  * read_commands(text) -> (commands, other lines): the older contract, kept for its callers;
+    "other lines" are all non-command lines (acknowledgements, courtesy and unrecognised
+    alike), in order.
 
 Decisions (the rules file repeats them for whoever edits the words):
-  * Consent must be unambiguous: confirm/approve/verify/status/help accept nothing after the word but
-    punctuation, refs and courtesy ("Confirm!", "确认。", "OK, confirmed", "确认，谢谢" are
-    confirmations; "确认收到" and "confirm but …" are not and come back unrecognised).
-  * in_progress/done take any note after a separator ("已完成，交付物见附件").
+  * Every verb may carry a free comment after the word, with punctuation, a space, an emoji or
+    nothing between ("确认，月底前给到周总。", "Confirm - thanks David.", "确认👍"). For confirm,
+    approve, verify, in_progress and done it is the Command's `note` (in_progress/done also keep
+    it in `reason`, as before); object/reject/delay keep their `reason`.
+  * Consent must be unambiguous: a confirm/approve/verify comment with a contrast ("但是", "but")
+    or starting with a negation ("不", "not") is not consent and comes back unrecognised.
+    "确认收到" (receipt) is an acknowledgement, not a confirmation.
+  * status/help are questions to the bot: nothing after the word but punctuation, refs and
+    courtesy ("Status: all good" is prose).
+  * An acknowledgement ("收到", "好的", "谢谢", "Thanks David!", "OK") alone on a line is not consent:
+    read_reply returns it in `acknowledgements` as a Command with verb "acknowledge" (never in
+    `commands`), so the caller can ask back. Greetings and sign-offs go to `courtesy`.
   * A command word must be a whole word in English ("confirmation" is not "confirm"); in Chinese
-    an argument may follow the word directly ("转交张伟", "延期至12月30日"), a bare command
-    must end or be followed by punctuation ("完成时限" is not "完成").
+    an argument may follow the word directly ("转交张伟", "延期至12月30日"), a word with no
+    argument must not run into more Chinese ("完成时限" is not "完成", "确认不了" not "确认").
   * A command word followed by "?" is a question, not a command ("Done? Not yet.").
   * Several refs may share one line ("A-12、A-13 确认"); each gets its own Command.
   * Error codes for a command with missing parts (stable, they name template texts):
@@ -25,6 +42,7 @@ Decisions (the rules file repeats them for whoever edits the words):
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -38,62 +56,133 @@ VERBS = (
     "verify", "reject",
 )  # fmt: skip
 DECISIONS = ("reassign", "due", "withdraw", "overrule")
-_BARE = frozenset({"confirm", "approve", "status", "help", "verify"})
+# The verb of the Commands in Reading.acknowledgements ("收到", "好的", "Thanks"): never in `commands`.
+ACKNOWLEDGE = "acknowledge"
+_BARE = frozenset({"status", "help"})
+_CONSENT = frozenset({"confirm", "approve", "verify"})
 _NOTE = frozenset({"in_progress", "done"})
+# Kinds of the words that are not commands (rules: acknowledgements + courtesy, fillers, sign_offs).
+_ACK, _FILLER, _SIGN_OFF = "ack", "filler", "sign_off"
+_LEADERS = frozenset({_ACK, _FILLER})
 
 # Separators people put between a word and what follows ("异议：…", "Confirm, thanks", "A-12 - done").
 _SEP = " \t:;,.!?、。，；！？~-–—"
 _BULLET_RE = re.compile(r"\s*(?:[-*•·+]+|\(?\d{1,2}[.)、]|\d{1,2}\s)\s*(?=\S)")
 _MARKDOWN_RE = re.compile(r"[*_`]{1,3}")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_GAP_RE = re.compile(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])")
+# Emoji, their modifiers and joiners: decoration, like punctuation ("确认👍", "收到🙏🏻").
+_MARK_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
+# A name next to a greeting or a sign-off: "Hi David,", "Dear all", "周总，您好", "Best, 张伟".
+_NAME = rf"(?:[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,2}}|[{_HAN}]{{1,4}})"
+# Typographic apostrophes read as "'" ("can’t"); one character for one, like the traditional table.
+_QUOTES = {ord("’"): "'", ord("‘"): "'"}
 
 
 @dataclass(frozen=True)
 class Command:
     """One command read from one line."""
 
-    verb: str  # one of VERBS
+    verb: str  # one of VERBS; ACKNOWLEDGE only in Reading.acknowledgements
     line: str  # the line as written (for the transcript)
     ref: str | None  # "A-12" when the line named an action, upper-case and half-width
-    reason: str = ""  # object/reject/delay reason (withdraw/overrule: optional; in_progress/done: the note)
+    # object/reject/delay reason; resolve withdraw/overrule: optional. in_progress/done: the note
+    # as well (the same text as `note`, where the reply handler has always read it).
+    reason: str = ""
     date_text: str = ""  # delay, resolve due: the new date as written; the caller reads it
     target: str = ""  # delegate: name or address; resolve: "reassign:<who>", "due:<date>", "withdraw", "overrule"
     error: str | None = None  # stable code when the line is a command but incomplete
+    # The free comment after confirm/approve/verify/in_progress/done ("月底前给到周总"), or the
+    # remark of an acknowledgement ("马上办"), as written; "" when there was none or only thanks.
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What read_reply found in the written part of a reply, line by line."""
+
+    commands: list[Command]
+    # Lines that acknowledge without consenting ("收到", "好的，谢谢", "Thanks David!", "A-12 OK"):
+    # Commands with verb ACKNOWLEDGE, their ref (or None) and `note`; the caller asks back.
+    acknowledgements: list[Command]
+    courtesy: list[str]  # greetings and sign-offs ("Hi David,", "周总，您好", "Best regards"), as written
+    unrecognised: list[str]  # the lines that are none of the above, stripped
+    # Every non-command line in order (acknowledgements, courtesy and unrecognised): read_commands' second value.
+    other_lines: list[str]
 
 
 @dataclass(frozen=True)
 class CommandVocabulary:
     """The command words of rules/commands.toml, compiled."""
 
-    words: dict[str, str]  # folded word -> verb, or "decision:<name>" for [resolve] words
+    # folded word -> verb, "decision:<name>" for [resolve] words, "ack", "filler" or "sign_off"
+    words: dict[str, str]
     word_re: re.Pattern[str]
     ref_re: re.Pattern[str]
     refs_re: re.Pattern[str]
-    filler_re: re.Pattern[str]
     courtesy: tuple[tuple[str, ...], ...]  # token sequences, longest first
     reason_re: re.Pattern[str]
     date_intro_re: re.Pattern[str]
     target_intro_re: re.Pattern[str]
+    contrast_re: re.Pattern[str]  # searched anywhere in a comment
+    negation_re: re.Pattern[str]  # at the start of a comment (anywhere in an acknowledgement's remark)
+    greeting_re: re.Pattern[str]  # a whole greeting line
+    sign_off_re: re.Pattern[str]  # a whole sign-off line
+    table: dict[int, str]  # traditional -> simplified (and typographic apostrophes), one character for one
+
+    def fold(self, text: str) -> str:
+        return _fold(text, self.table)
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+def _fold(text: str, table: dict[int, str] | None = None) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(table) if table else text
 
 
-def _key(word: str) -> str:
-    return " ".join(_fold(word).casefold().split())
+def _key(word: str, table: dict[int, str] | None = None) -> str:
+    return _HAN_GAP_RE.sub("", " ".join(_fold(word, table).casefold().split()))
 
 
 def _is_cjk(ch: str) -> bool:
     return ch > "\u2e80"
 
 
-def _word_alternation(words: list[str]) -> str:
-    """Alternation, longest first, with English words held to word boundaries."""
+def _is_han(ch: str) -> bool:
+    return bool(re.match(f"[{_HAN}]", ch))
+
+
+def _is_mark(ch: str) -> bool:
+    """Punctuation between words, white space, or an emoji."""
+    return ch in _SEP or ch.isspace() or unicodedata.category(ch) in _MARK_CATEGORIES
+
+
+def _trim(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_mark(text[start]):
+        start += 1
+    while end > start and _is_mark(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _han_spaced(piece: str) -> str:
+    """The pattern of one word piece, white space allowed between Chinese characters."""
+    out = [re.escape(piece[0])] if piece else []
+    for before, ch in itertools.pairwise(piece):
+        out.append((r"\s*" if _is_han(before) and _is_han(ch) else "") + re.escape(ch))
+    return "".join(out)
+
+
+def _word_alternation(words: list[str], anywhere: bool = False) -> str:
+    """Alternation, longest first, with English words held to word boundaries (on both sides when
+    the pattern is searched `anywhere`); "确认收到" also matches "确认 收到"."""
     parts = []
-    for word in sorted({_key(w) for w in words}, key=len, reverse=True):
-        body = r"\s+".join(re.escape(piece) for piece in word.split(" "))
+    for word in sorted(set(words), key=len, reverse=True):
+        body = r"\s+".join(_han_spaced(piece) for piece in word.split(" "))
         if word[-1].isascii() and word[-1].isalnum():
             body += r"(?![A-Za-z0-9])"
+        if anywhere and word[0].isascii() and word[0].isalnum():
+            body = r"(?<![A-Za-z0-9])" + body
         parts.append(body)
     return "|".join(parts) if parts else "(?!)"
 
@@ -105,15 +194,32 @@ def _string_list(data: dict[str, object], key: str) -> list[str]:
     return value
 
 
+def _traditional_table(data: dict[str, object]) -> dict[int, str]:
+    table = dict(_QUOTES)
+    section = data.get("traditional", {})
+    if not isinstance(section, dict):
+        raise ValueError("commands rules: [traditional] must be a table with `from` and `to`")
+    source, target = section.get("from", ""), section.get("to", "")
+    if not isinstance(source, str) or not isinstance(target, str) or len(source) != len(target):
+        raise ValueError("commands rules: [traditional] `from` and `to` must be strings of the same length")
+    table.update({ord(a): b for a, b in zip(source, target, strict=True)})
+    return table
+
+
 def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
     """Read rules/commands.toml (or `path`) into a CommandVocabulary."""
     with (path or DEFAULT_VOCABULARY_PATH).open("rb") as fh:
         data = tomllib.load(fh)
+    table = _traditional_table(data)
     words: dict[str, str] = {}
 
-    def add(table: str, name: str, target: str) -> None:
-        for word in _string_list(data.get(table, {}), name):
-            key = _key(word)
+    def keys(name: str, section: dict[str, object] = data) -> list[str]:
+        return [_key(word, table) for word in _string_list(section, name)]
+
+    def add(table_name: str, name: str, target: str) -> None:
+        section = data.get(table_name, {}) if table_name else data
+        assert isinstance(section, dict)
+        for word, key in zip(_string_list(section, name), keys(name, section), strict=True):
             if words.setdefault(key, target) != target:
                 raise ValueError(f"commands rules: {word!r} is listed for both {words[key]} and {target}")
 
@@ -129,20 +235,30 @@ def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
         raise ValueError(f"commands rules: unknown [resolve] decisions {sorted(unknown)}")
     for decision in decisions:
         add("resolve", decision, f"decision:{decision}")
+    add("", "acknowledgements", _ACK)
+    add("", "courtesy", _ACK)
+    add("", "fillers", _FILLER)
+    add("", "sign_offs", _SIGN_OFF)
 
     prefixes = _string_list(data, "ref_prefixes") or ["A"]
     letters = "".join(re.escape(p.upper()) for p in prefixes)
     ref = rf"(?<![A-Za-z0-9])[{letters}]\s?-?\s?\d{{1,6}}(?![0-9])"
+    greetings = _word_alternation(keys("fillers"))
+    sign_offs = _word_alternation(keys("sign_offs"))
     return CommandVocabulary(
         words=words,
         word_re=re.compile(_word_alternation(list(words)), re.IGNORECASE),
         ref_re=re.compile(ref, re.IGNORECASE),
         refs_re=re.compile(rf"{ref}(?:\s*(?:[,、/&]|and|和)\s*{ref})*", re.IGNORECASE),
-        filler_re=re.compile(rf"(?:{_word_alternation(_string_list(data, 'fillers'))})[\s,.!、，。！]+", re.IGNORECASE),
-        courtesy=tuple(sorted({tuple(_key(w).split()) for w in _string_list(data, "courtesy")}, key=len, reverse=True)),
-        reason_re=re.compile(_word_alternation(_string_list(data, "reason_intro")), re.IGNORECASE),
-        date_intro_re=re.compile(_word_alternation(_string_list(data, "date_intro")), re.IGNORECASE),
-        target_intro_re=re.compile(_word_alternation(_string_list(data, "target_intro")), re.IGNORECASE),
+        courtesy=tuple(sorted({tuple(k.split()) for k in keys("courtesy")}, key=len, reverse=True)),
+        reason_re=re.compile(_word_alternation(keys("reason_intro")), re.IGNORECASE),
+        date_intro_re=re.compile(_word_alternation(keys("date_intro")), re.IGNORECASE),
+        target_intro_re=re.compile(_word_alternation(keys("target_intro")), re.IGNORECASE),
+        contrast_re=re.compile(_word_alternation(keys("contrast"), anywhere=True), re.IGNORECASE),
+        negation_re=re.compile(_word_alternation(keys("negation"), anywhere=True), re.IGNORECASE),
+        greeting_re=re.compile(rf"(?:{_NAME}\s*[,:]?\s*)?(?:{greetings})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
+        sign_off_re=re.compile(rf"(?:{sign_offs})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
+        table=table,
     )
 
 
@@ -154,6 +270,10 @@ def _default_vocabulary() -> CommandVocabulary:
     if _DEFAULT is None:
         _DEFAULT = load_command_vocabulary()
     return _DEFAULT
+
+
+def _kind(match: re.Match[str], vocab: CommandVocabulary) -> str:
+    return vocab.words[_key(match.group(0))]
 
 
 def _refs(text: str, vocab: CommandVocabulary) -> list[str]:
@@ -182,8 +302,8 @@ def _strip_intro(text: str, intro: re.Pattern[str]) -> str:
 
 
 def _is_bare_tail(text: str, vocab: CommandVocabulary) -> bool:
-    """Nothing left but punctuation and courtesy words ("", "!", ", thanks", "，谢谢。")."""
-    tokens = _key(re.sub(r"[\s,.!?、。，；;！？~:-]+", " ", text)).split()
+    """Nothing left but punctuation, emoji and courtesy words ("", "!", ", thanks", "，谢谢。👍")."""
+    tokens = "".join(" " if _is_mark(ch) else ch for ch in text).casefold().split()
     i = 0
     while i < len(tokens):
         for phrase in vocab.courtesy:
@@ -212,6 +332,16 @@ def _split_date_reason(text: str, vocab: CommandVocabulary) -> tuple[str, str]:
     return text.strip(_SEP), ""
 
 
+def _split_person(text: str, vocab: CommandVocabulary) -> tuple[str, str]:
+    """ "张伟，他更熟悉" -> ("张伟", "他更熟悉"): a comma, semicolon or "。" ends a name or an address;
+    what follows is a note (none when it is only thanks)."""
+    m = re.search(r"[,;。]", text)
+    if not m:
+        return text, ""
+    note = _trim(text[m.end() :])
+    return _tail_text(text[: m.start()]), "" if _is_bare_tail(note, vocab) else note
+
+
 def _tail_text(text: str) -> str:
     return text.strip(_SEP + " ")
 
@@ -219,17 +349,17 @@ def _tail_text(text: str) -> str:
 def _decision(
     decision: str, rest: str, line: str, refs: list[str | None], vocab: CommandVocabulary
 ) -> list[Command] | None:
-    reason, date_text, target, error = "", "", decision, None
+    reason, date_text, target, error, note = "", "", decision, None, ""
     head = rest.lstrip(" \t")
     if decision in ("withdraw", "overrule") and head and head[0] not in _SEP and not vocab.reason_re.match(head):
         # "cancel the meeting" is prose; "withdraw, budget cut" / "撤销 因为…" carry a reason.
         return None
     if decision == "reassign":
-        who = _tail_text(_strip_intro(rest, vocab.target_intro_re))
+        who, note = _split_person(_tail_text(_strip_intro(rest, vocab.target_intro_re)), vocab)
         target = f"reassign:{who}" if who else "reassign"
         error = None if who else "resolve_needs_target"
     elif decision == "due":
-        date_text = _tail_text(_strip_intro(rest, vocab.date_intro_re))
+        date_text, reason = _split_date_reason(_strip_intro(rest, vocab.date_intro_re), vocab)
         target = f"due:{date_text}" if date_text else "due"
         error = None if date_text else "resolve_needs_date"
     else:
@@ -237,43 +367,117 @@ def _decision(
         if reason and _is_bare_tail(reason, vocab):
             reason = ""
     return [
-        Command("resolve", line, ref, reason=reason, date_text=date_text, target=target, error=error) for ref in refs
+        Command("resolve", line, ref, reason=reason, date_text=date_text, target=target, error=error, note=note)
+        for ref in refs
     ]
 
 
-def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
-    line = raw.strip()
-    text = _MARKDOWN_RE.sub("", _fold(line)).strip()
-    m = _BULLET_RE.match(text)
-    if m and not vocab.ref_re.match(text):
-        text = text[m.end() :]
+def _skip_leaders(text: str, vocab: CommandVocabulary) -> str:
+    """Drop greetings and acknowledgements that lead a command: "OK, confirmed", "收到，确认",
+    "Looks good, verified.", "好的，A-12 确认". What leads nothing is left for the caller."""
+    while True:
+        m = vocab.word_re.match(text)
+        if not m or _kind(m, vocab) not in _LEADERS:
+            return text
+        after = text[m.end() :]
+        start = len(after) - len(after.lstrip(_SEP))
+        while start < len(after) and _is_mark(after[start]) and after[start] != "?":
+            start += 1
+        after = after[start:]
+        _, peek = _take_refs(after, vocab)
+        nxt = vocab.word_re.match(peek.lstrip(_SEP))
+        if not nxt or _kind(nxt, vocab) == _SIGN_OFF:
+            return text
+        text = after
+
+
+def _agrees(comment: str, vocab: CommandVocabulary) -> bool:
+    """A comment after confirm/approve/verify that leaves the consent standing: no contrast
+    anywhere ("但是", "but"), no negation at its start ("不行", "not yet") unless the start is
+    itself agreement or acknowledgement ("没问题", "no problem", "没有异议")."""
+    m = vocab.word_re.match(comment)
+    agreeing = m is not None and _kind(m, vocab) in (*_CONSENT, _ACK)
+    if not agreeing and vocab.negation_re.match(comment):
+        return False
+    return not vocab.contrast_re.search(comment)
+
+
+def _is_short(remark: str) -> bool:
+    """A short address or remark after an acknowledgement: "周总", "David", "马上办", "will do"."""
+    tokens = "".join(" " if _is_mark(ch) else ch for ch in remark).split()
+    if any(ch.isdigit() for ch in remark):
+        return False
+    han = sum(1 for ch in remark if _is_han(ch))
+    latin = sum(1 for token in tokens if not _is_han(token[0]))
+    return han <= 8 and latin <= 3
+
+
+def _acknowledgement(
+    rest: str, runs_on: bool, line: str, refs: list[str | None], vocab: CommandVocabulary
+) -> list[Command] | None:
+    """An acknowledgement line ("收到", "好的，谢谢", "Thanks David!", "收到，马上办"), or None when
+    it says more than that or turns against itself ("好的，但是日期不对")."""
+    if runs_on:
+        return None
+    tail = _trim(rest)
+    note = tail
+    while tail:
+        m = vocab.word_re.match(tail)
+        if not m or _kind(m, vocab) != _ACK or tail[m.end() : m.end() + 1].isalnum():
+            break
+        tail = _trim(tail[m.end() :])
+    if tail:
+        if vocab.contrast_re.search(tail) or vocab.negation_re.search(tail) or not _is_short(tail):
+            return None
+    else:
+        note = ""
+    return [Command(ACKNOWLEDGE, line, ref, note=note) for ref in refs]
+
+
+def _read_command(text: str, line: str, vocab: CommandVocabulary) -> tuple[str, list[Command]] | None:
+    """("commands", …) or ("ack", …) for the folded `text` of `line`, or None."""
     refs, text = _take_refs(text, vocab)
-    text = text.lstrip(_SEP)
-    m = vocab.filler_re.match(text)
-    if m and vocab.word_re.match(text[m.end() :]):
-        text = text[m.end() :]
+    text = _skip_leaders(text.lstrip(_SEP), vocab)
+    if not refs:
+        refs, text = _take_refs(text, vocab)
+        text = text.lstrip(_SEP)
     m = vocab.word_re.match(text)
     if not m:
         return None
-    kind = vocab.words[_key(m.group(0))]
+    kind = _kind(m, vocab)
+    if kind in (_FILLER, _SIGN_OFF):
+        return None  # a greeting or a sign-off: read_reply looks at the whole line
     rest = text[m.end() :]
     if kind != "help" and rest.lstrip().startswith(("?", "？")):
         return None  # "Done? Not yet." / "确认？" ask, they do not tell
-    # A bare Chinese command must not run into more text: "完成时限" is not "完成".
-    runs_on = bool(rest) and rest[0] not in _SEP and not rest[0].isspace()
+    # A Chinese word must not run into more Chinese: "完成时限" is not "完成", "确认不了" not "确认".
+    runs_on = rest[:1].isalnum()
     if not refs:
         refs, rest = _take_refs(rest, vocab)
         if refs:
             runs_on = False
     targets: list[str | None] = list(refs) or [None]
 
+    if kind == _ACK:
+        # Thanks may run into whom they thank: "谢谢周总", "感谢各位".
+        thanks = tuple(_key(m.group(0)).split()) in vocab.courtesy
+        found = _acknowledgement(rest, runs_on and not thanks, line, targets, vocab)
+        return None if found is None else ("ack", found)
+    commands = _verb(kind, rest, runs_on, line, targets, vocab)
+    return None if commands is None else ("commands", commands)
+
+
+def _verb(
+    kind: str, rest: str, runs_on: bool, line: str, targets: list[str | None], vocab: CommandVocabulary
+) -> list[Command] | None:
     if kind == "resolve":
         more, rest = _take_refs(rest, vocab)
-        targets = list(refs or more) or [None]
+        if more and targets == [None]:
+            targets = list(more)
         rest = rest.lstrip(_SEP)
         sub = vocab.word_re.match(rest)
-        if sub and vocab.words[_key(sub.group(0))].startswith("decision:"):
-            decision = vocab.words[_key(sub.group(0))].split(":", 1)[1]
+        if sub and _kind(sub, vocab).startswith("decision:"):
+            decision = _kind(sub, vocab).split(":", 1)[1]
             return _decision(decision, rest[sub.end() :], line, targets, vocab)
         if rest.strip(_SEP):
             return None
@@ -285,14 +489,19 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
     if kind in _BARE:
         if runs_on or not _is_bare_tail(rest, vocab):
             return None
-        # Refs written after the word and the courtesy: "Confirm A-12, thanks".
+        # Refs written after the word and the courtesy: "status A-12, thanks".
         return [Command(kind, line, ref) for ref in targets]
-    if kind in _NOTE:
+    if kind in _CONSENT or kind in _NOTE:
         if runs_on:
             return None
-        # The note ("已完成，方案见附件") travels with the command: the requester reads it.
-        note = _tail_text(rest)
-        return [Command(kind, line, ref, reason="" if _is_bare_tail(note, vocab) else note) for ref in targets]
+        # The comment ("确认，月底前给到周总", "已完成，交付物见附件") travels with the command.
+        note = _trim(rest)
+        if kind in _CONSENT and note and not _agrees(note, vocab):
+            return None  # "同意，但是需要推迟", "confirm but …": not consent, the person is told
+        if _is_bare_tail(note, vocab):
+            note = ""
+        reason = note if kind in _NOTE else ""
+        return [Command(kind, line, ref, reason=reason, note=note) for ref in targets]
     if kind in ("object", "reject"):
         reason = _tail_text(_strip_intro(rest, vocab.reason_re))
         error = None if reason else f"{kind}_needs_reason"
@@ -309,20 +518,40 @@ def _read_line(raw: str, vocab: CommandVocabulary) -> list[Command] | None:
             error = "delay_needs_reason"
         return [Command("delay", line, ref, reason=reason, date_text=date_text, error=error) for ref in targets]
     # delegate
-    who = _tail_text(_strip_intro(rest, vocab.target_intro_re))
+    who, note = _split_person(_tail_text(_strip_intro(rest, vocab.target_intro_re)), vocab)
     error = None if who else "delegate_needs_target"
-    return [Command("delegate", line, ref, target=who, error=error) for ref in targets]
+    return [Command("delegate", line, ref, target=who, error=error, note=note) for ref in targets]
 
 
-def _as_written(piece: str, line: str) -> str:
+def _is_courtesy_line(text: str, vocab: CommandVocabulary) -> bool:
+    """A greeting ("Hi David,", "周总，您好！", "Dear all") or a sign-off ("Best regards", "祝好")."""
+    text = _trim(text)
+    return bool(text) and bool(vocab.greeting_re.fullmatch(text) or vocab.sign_off_re.fullmatch(text))
+
+
+def _read_line(raw: str, vocab: CommandVocabulary) -> tuple[str, list[Command]] | None:
+    """("commands", …), ("ack", …), ("courtesy", []) or None (unrecognised)."""
+    line = raw.strip()
+    text = _MARKDOWN_RE.sub("", vocab.fold(line)).strip()
+    m = _BULLET_RE.match(text)
+    if m and not vocab.ref_re.match(text):
+        text = text[m.end() :]
+    found = _read_command(text, line, vocab)
+    if found is None and _is_courtesy_line(text, vocab):
+        return ("courtesy", [])
+    return found
+
+
+def _as_written(piece: str, line: str, vocab: CommandVocabulary) -> str:
     """The span of the original line that folds to `piece`: the reader matches on folded text,
-    but a reason or a name is kept as the person wrote it (full-width punctuation and all)."""
+    but a reason or a name is kept as the person wrote it (full-width punctuation, traditional
+    characters and all)."""
     if not piece:
         return piece
     folded: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(line):
-        for part in _fold(ch):
+        for part in vocab.fold(ch):
             folded.append(part)
             origin.append(index)
     start = "".join(folded).find(piece)
@@ -332,30 +561,53 @@ def _as_written(piece: str, line: str) -> str:
     return line[origin[start] : origin[end] + 1]
 
 
-def _keep_as_written(command: Command) -> Command:
+def _keep_as_written(command: Command, vocab: CommandVocabulary) -> Command:
+    """Arguments as the person wrote them; a date only with traditional characters read as
+    simplified ("下週五" -> "下周五"), for the date reader."""
     decision, colon, argument = command.target.partition(":")
-    target = f"{decision}:{_as_written(argument, command.line)}" if colon else _as_written(command.target, command.line)
+    written = _as_written(argument, command.line, vocab) if colon else _as_written(command.target, command.line, vocab)
+    if decision == "due":
+        written = written.translate(vocab.table)
+    target = f"{decision}:{written}" if colon else written
     if command.verb != "delegate" and not colon:
         target = command.target
     return replace(
         command,
-        reason=_as_written(command.reason, command.line),
-        date_text=_as_written(command.date_text, command.line),
+        reason=_as_written(command.reason, command.line, vocab),
+        date_text=_as_written(command.date_text, command.line, vocab).translate(vocab.table),
         target=target,
+        note=_as_written(command.note, command.line, vocab),
     )
 
 
-def read_commands(text: str, vocabulary: CommandVocabulary | None = None) -> tuple[list[Command], list[str]]:
-    """Commands in `text`, one per line, and the non-empty lines that are not commands."""
+def read_reply(text: str, vocabulary: CommandVocabulary | None = None) -> Reading:
+    """Commands, acknowledgements, courtesy lines and unrecognised lines in `text`, one per line."""
     vocab = vocabulary or _default_vocabulary()
     commands: list[Command] = []
+    acknowledgements: list[Command] = []
+    courtesy: list[str] = []
     unrecognised: list[str] = []
+    other_lines: list[str] = []
     for raw in text.splitlines():
-        if not raw.strip():
+        line = raw.strip()
+        if not line:
             continue
         found = _read_line(raw, vocab)
+        if found is not None and found[0] == "commands":
+            commands.extend(_keep_as_written(command, vocab) for command in found[1])
+            continue
+        other_lines.append(line)
         if found is None:
-            unrecognised.append(raw.strip())
+            unrecognised.append(line)
+        elif found[0] == "ack":
+            acknowledgements.extend(_keep_as_written(command, vocab) for command in found[1])
         else:
-            commands.extend(_keep_as_written(command) for command in found)
-    return commands, unrecognised
+            courtesy.append(line)
+    return Reading(commands, acknowledgements, courtesy, unrecognised, other_lines)
+
+
+def read_commands(text: str, vocabulary: CommandVocabulary | None = None) -> tuple[list[Command], list[str]]:
+    """Commands in `text`, one per line, and the non-empty lines that are not commands (all of
+    them: acknowledgements and courtesy lines too; read_reply tells them apart)."""
+    reading = read_reply(text, vocabulary)
+    return reading.commands, reading.other_lines
