@@ -120,9 +120,22 @@ def is_reply_like(mail: InboundMail) -> bool:
     return bool(mail.in_reply_to) or REPLY_PREFIX.match(mail.subject) is not None
 
 
+# The outermost prefix names what the mail is: "FW: Re: …" forwards a reply, "Re: Fwd: …" answers
+# a forward. WG (German), TR (French), RV (Spanish) and 轉寄/轉發 are Outlook's in other languages.
+FORWARD_PREFIX = re.compile(r"^\s*(?:fw|fwd|转发|轉寄|轉發|wg|tr|rv)\s*[:：]", re.IGNORECASE)
+
+
+def is_forward(mail: InboundMail) -> bool:
+    """A forward: what sits below its header block is someone else's mail, sent on whole, so it is
+    read (a reply's quoted text never is)."""
+    return FORWARD_PREFIX.match(mail.subject) is not None
+
+
 def subject_tag(mail: InboundMail, ctx: ClassifyContext) -> Classification | None:
     if is_reply_like(mail):
-        return None  # "Re: 【纪要】…" answers a minutes mail; it is not a new draft
+        # "Re: 【纪要】…" may answer a minutes mail or carry a corrected draft: the body decides
+        # (pipeline.dispatch), never the tag of someone else's subject.
+        return None
     subject = mail.subject.lower()
     if any(tag in subject for tag in ctx.routing.minutes_tags):
         return Classification("minutes", "minutes tag in the subject")
@@ -171,8 +184,10 @@ CHAIN: tuple[tuple[str, Rule], ...] = (
 
 
 def classify(mail: InboundMail, ctx: ClassifyContext) -> Classification:
-    """The first rule that names an intent wins; content-based detection is left to the caller,
-    and only for mails that are not replies (a reply quoting minutes is not a minutes draft)."""
+    """The first rule that names an intent wins; content-based detection is left to the caller
+    for every mail that does not answer one of ours: a new mail, a reply in someone else's thread,
+    a forward, a message attached whole (a reply quoting minutes is still not a minutes draft: only
+    what the person wrote, or what they forwarded, is read)."""
     for _name, rule in CHAIN:
         found = rule(mail, ctx)
         if found is not None:

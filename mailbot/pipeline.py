@@ -11,7 +11,9 @@ import hashlib
 import logging
 import re
 import traceback
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -20,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from mailbot import people
 from mailbot.app import App
-from mailbot.classify import Classification, ClassifyContext, classify, is_reply_like
+from mailbot.classify import Classification, ClassifyContext, classify, is_forward, is_reply_like
 from mailbot.errors import MailbotError
-from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
+from mailbot.formats.forwarded import forwards
+from mailbot.formats.model import ParsedMeeting
+from mailbot.formats.reader import ReadContext, detect_kind, draft_kind, read_meeting
 from mailbot.handlers import trust
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
@@ -35,6 +39,7 @@ from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
+from mailbot.tokens import plus_part
 from mailbot.workflow.consent import reachable_again
 
 log = logging.getLogger(__name__)
@@ -123,36 +128,35 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address, proven=ctx.sender_proven())
     if found.intent == "command":
         return handle_command(ctx)
+    arrived: Arrival | None = None
     if found.intent == "reply":
         resent = resend_kind(session, mail)
         if resent is None:
             return handle_reply(ctx)
         found = Classification(resent, f"corrected {resent} sent in reply to our rejection")
-    text, html = mail.text, mail.html
-    if found.intent in ("agenda", "minutes") and is_reply_like(mail):
-        # A corrected draft sent as a reply: read only what the person wrote, never our quoted
-        # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
-        text, html = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes), ""
-    # The reader takes HTML tables over the text part when there are any: count both ways.
-    lines = lines_over_limit(body_lines(text, html), app.policy.limits)
-    if lines is not None:
-        # Read no further: parsing is linear, but no draft has this many lines, and its answer
-        # (one line per problem) would be as long as the draft.
-        limit = app.policy.limits.lines_per_draft
-        ctx.answer(kind="too_big", context={"lines": lines, "line_limit": limit}, rate_limited=True)
-        return Outcome("rejected", "too_big", error=f"{lines} lines, over the {limit}-line limit")
-    parsed = read_meeting(
-        text,
-        html,
-        ctx=ReadContext(
-            calendar=app.calendar,
-            anchor=(mail.date or ctx.now).astimezone(app.config.tz).date(),
-            header_people=[(a.name, a.address) for a in mail.people()],
-            directory=people.directory_lookup(session),
-            vocabulary=app.rules.vocabulary,
-        ),
-    )
-    intent = found.intent if found.intent != "unknown" or is_reply_like(mail) else detect_kind(parsed)
+    else:
+        # However it arrived (a new mail, a reply in someone else's thread, a forward, an attached
+        # message), a body that reads as a complete draft is one: the body decides, not the subject.
+        arrived = arrived_draft(ctx)
+    if arrived is not None:
+        parsed = arrived.parsed
+        intent: str | None = found.intent if found.intent in ("agenda", "minutes") else arrived.kind
+    else:
+        text, html = mail.text, mail.html
+        if found.intent in ("agenda", "minutes") and is_reply_like(mail):
+            # A corrected draft sent as a reply: read only what the person wrote, never our quoted
+            # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
+            text, html = written_text(app, mail.body_text), ""
+        # The reader takes HTML tables over the text part when there are any: count both ways.
+        lines = lines_over_limit(body_lines(text, html), app.policy.limits)
+        if lines is not None:
+            # Read no further: parsing is linear, but no draft has this many lines, and its answer
+            # (one line per problem) would be as long as the draft.
+            limit = app.policy.limits.lines_per_draft
+            ctx.answer(kind="too_big", context={"lines": lines, "line_limit": limit}, rate_limited=True)
+            return Outcome("rejected", "too_big", error=f"{lines} lines, over the {limit}-line limit")
+        parsed = read_meeting(text, html, ctx=read_context(ctx, DraftSource("body", text, html, mail.date)))
+        intent = found.intent if found.intent != "unknown" or is_reply_like(mail) else detect_kind(parsed)
     if intent in ("agenda", "minutes") and not sender_allowed(app, ctx.sender_address):
         ctx.answer(kind="help", context={"reason": "not_allowed"}, rate_limited=True)
         return Outcome("rejected", str(intent), error=f"{ctx.sender_address} may not send {intent}")
@@ -163,6 +167,110 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     if intent == "minutes":
         return handle_minutes(ctx, parsed)
     return handle_unknown(ctx, found.reason)
+
+
+@dataclass(frozen=True)
+class DraftSource:
+    """One place a draft may be in a mail, and what to read it with."""
+
+    how: str  # body | written | forwarded | attached (for the log)
+    text: str
+    html: str
+    sent: datetime | None  # the mail's own Date: the anchor for dates the draft leaves open
+    hints: tuple[tuple[str, str], ...] = ()  # (name, address) to resolve bare names with, beyond From/To/Cc
+
+
+@dataclass(frozen=True)
+class Arrival:
+    kind: Literal["agenda", "minutes"]
+    source: DraftSource
+    parsed: ParsedMeeting
+
+
+# Messages attached to the mail are read; messages attached to those are not (nobody nests them).
+MAX_ATTACHED_DEPTH = 1
+MAX_ATTACHED_MESSAGES = 3
+
+
+def arrived_draft(ctx: HandlerContext) -> Arrival | None:
+    """The first place in the mail that reads as a complete draft (reader.draft_kind), or None."""
+    for source in draft_sources(ctx.app, ctx.mail):
+        if lines_over_limit(body_lines(source.text, source.html), ctx.app.policy.limits) is not None:
+            continue  # the body as a whole is checked, and answered, below
+        parsed = read_meeting(source.text, source.html, ctx=read_context(ctx, source))
+        kind = draft_kind(parsed)
+        if kind is not None:
+            log.info("mail %s: %s read from the %s", ctx.mail.message_id, kind, source.how)
+            return Arrival(kind, source, parsed)
+    return None
+
+
+def draft_sources(app: App, mail: InboundMail, depth: int = 0) -> Iterator[DraftSource]:
+    """Where a draft may be, in order. A new mail: its body as it is, as always (or, when it
+    carries a forward or quoted mail, what the person wrote above it). A reply: only what the
+    person wrote, never the quoted mail (a reply-all quoting the draft is no new version). A
+    forward: the forwarder's note, then the forwarded mail below its header block (a forward of
+    a forward, down to the first draft). Then every message attached whole (message/rfc822),
+    read the same way. A mail the bot sent, forwarded or attached, is never a draft."""
+    sent, hints = mail.date, tuple((a.name, a.address) for a in mail.people())
+    chain = forwards(mail.body_text, app.rules.quotes)
+    if not is_reply_like(mail) and not chain:
+        yield DraftSource("body", mail.text, mail.html, sent, hints)
+    else:
+        yield DraftSource("written", written_text(app, mail.body_text), "", sent, hints)
+    if chain and (is_forward(mail) or not is_reply_like(mail)):
+        for forwarded in chain:
+            if is_bot_address(app, forwarded.sender):
+                break
+            hints = (*hints, *forwarded.people)
+            yield DraftSource("forwarded", written_text(app, forwarded.text), "", sent, hints)
+    if depth >= MAX_ATTACHED_DEPTH:
+        return
+    for attached in attached_messages(mail)[:MAX_ATTACHED_MESSAGES]:
+        if attached.headers.get("x-mailbot-kind") or is_bot_address(
+            app, attached.sender.address if attached.sender else ""
+        ):
+            continue
+        for source in draft_sources(app, attached, depth + 1):
+            yield replace(source, how=f"attached {source.how}", sent=source.sent or sent, hints=(*hints, *source.hints))
+
+
+def attached_messages(mail: InboundMail) -> list[InboundMail]:
+    """Mails attached whole: Outlook's "forward as attachment" (message/rfc822), or an .eml file."""
+    found: list[InboundMail] = []
+    for attachment in mail.attachments:
+        is_message = attachment.content_type == "message/rfc822" or (
+            attachment.filename.lower().endswith(".eml") and attachment.content_type.startswith("application/")
+        )
+        if not is_message or not attachment.payload.strip():
+            continue
+        try:
+            found.append(InboundMail.from_bytes(attachment.payload))
+        except Exception:  # an attachment that is no mail is just a file
+            log.info("mail %s: attachment %r is not a readable mail", mail.message_id, attachment.filename)
+    return found
+
+
+def is_bot_address(app: App, address: str) -> bool:
+    address = address.lower()
+    return bool(address) and (address == app.sender.address or plus_part(app.sender.address, address) is not None)
+
+
+def written_text(app: App, body: str) -> str:
+    """What the person wrote: quotes, forwarded mails below a header and signatures cut."""
+    return strip_reply(body, markers=app.reply_markers, rules=app.rules.quotes)
+
+
+def read_context(ctx: HandlerContext, source: DraftSource) -> ReadContext:
+    app = ctx.app
+    hints = dict.fromkeys([*((a.name, a.address) for a in ctx.mail.people()), *source.hints])
+    return ReadContext(
+        calendar=app.calendar,
+        anchor=(source.sent or ctx.now).astimezone(app.config.tz).date(),
+        header_people=list(hints),
+        directory=people.directory_lookup(ctx.session),
+        vocabulary=app.rules.vocabulary,
+    )
 
 
 _HTML_BREAKS = re.compile(r"<(?:tr|br|p|div|li)\b", re.IGNORECASE)

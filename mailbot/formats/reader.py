@@ -34,7 +34,7 @@ from mailbot.formats.topics import (
 from mailbot.formats.vocabulary import Vocabulary, default_vocabulary
 from mailbot.workdays import WorkCalendar
 
-__all__ = ["DirectoryLookup", "ReadContext", "detect_kind", "read_meeting", "resolve_person"]
+__all__ = ["DirectoryLookup", "ReadContext", "detect_kind", "draft_kind", "read_meeting", "resolve_person"]
 
 # Characters that only get in the way: zero-width spaces, BOMs; NBSP and the ideographic space
 # are ordinary spaces for our purposes (Word pads cells with &nbsp;).
@@ -364,3 +364,25 @@ def detect_kind(parsed: ParsedMeeting) -> Literal["agenda", "minutes"] | None:
     if parsed.has_agenda_section:
         return "agenda"
     return None
+
+
+def draft_kind(parsed: ParsedMeeting) -> Literal["agenda", "minutes"] | None:
+    """The kind when a body reads as a complete draft by itself: the test for a mail that arrived
+    any other way than as a fresh draft (a reply in some thread, a forward, an attached message),
+    where neither the subject nor the thread may decide.
+
+    Minutes: a title and an action section (an action table, or a heading, even `行动项：无`).
+    Agenda: a title, a meeting date written in the draft (not the arrival day filled in), and an
+    agenda section, with neither an action nor a decision section (decisions make it minutes,
+    as in `detect_kind`). Stricter than `detect_kind` on purpose: a reply saying "收到，议程见下"
+    or quoting a heading is no draft, while a draft with mistakes in its actions is still one,
+    and its sender is told what to fix. None is no verdict: a new mail still goes by
+    `detect_kind` (and is answered with what its draft lacks)."""
+    if not parsed.title:
+        return None
+    if parsed.has_action_section:
+        return "minutes"
+    if parsed.has_decision_section or not parsed.has_agenda_section:
+        return None
+    dated = not any(p.code == "missing_field" and p.detail == "date" for p in parsed.problems)
+    return "agenda" if dated else None
