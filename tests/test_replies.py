@@ -214,3 +214,24 @@ def test_a_remark_under_a_confirmation_reaches_the_host_not_taken_for_a_signatur
     assert process(app, reply(app, request_to(app, "zhang.wei@corp.example"), text)).outcome == "processed"
     (note,) = outbox(app, "note_notice")
     assert "> 但截止日期需要推迟到月底，华南区数据还没到" in (note.body_text or "")
+
+
+def test_a_reply_all_with_the_bot_only_in_cc_is_tied_by_the_token(round_open: App) -> None:
+    """张伟 answers a colleague's mail about the request, the bot's plus-address in Cc: the
+    In-Reply-To names the colleague's mail, the token in the subject and in Cc still ties it."""
+    from email.message import EmailMessage
+
+    app = round_open
+    request = request_to(app, "zhang.wei@corp.example")
+    local, _, domain = app.sender.address.partition("@")
+    message = EmailMessage()
+    message["From"] = "张伟 <zhang.wei@corp.example>"
+    message["To"] = "李娜 <li.na@corp.example>"
+    message["Cc"] = f"Mailbot <{local}+{request.reply_token}@{domain}>"
+    message["Subject"] = "答复: " + request.subject
+    message["Date"] = "Thu, 3 Dec 2026 09:00:00 +0800"
+    message["Message-ID"] = "<reply-all-1@corp.example>"
+    message["In-Reply-To"] = "<li.na-forward-77@corp.example>"  # the colleague's mail, not ours
+    message.set_content("确认，月底前给到周总。\n\n张伟")
+    assert process(app, message.as_bytes()).outcome == "processed"
+    assert action(app, "A-1").status == "accepted"
