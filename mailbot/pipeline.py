@@ -25,6 +25,7 @@ from mailbot.app import App
 from mailbot.classify import Classification, ClassifyContext, classify, is_forward, is_reply_like
 from mailbot.errors import MailbotError
 from mailbot.formats.forwarded import forwards
+from mailbot.formats.invitation import invitation_times
 from mailbot.formats.model import ParsedMeeting
 from mailbot.formats.reader import ReadContext, detect_kind, draft_kind, read_meeting
 from mailbot.handlers import trust
@@ -270,6 +271,7 @@ def read_context(ctx: HandlerContext, source: DraftSource) -> ReadContext:
         header_people=list(hints),
         directory=people.directory_lookup(ctx.session),
         vocabulary=app.rules.vocabulary,
+        invitation=invitation_times(ctx.mail.attachments, app.config.bot.timezone),
     )
 
 

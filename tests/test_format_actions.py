@@ -244,14 +244,14 @@ def test_placeholder_unresolved_and_ambiguous_owners() -> None:
     )
 
 
-def test_several_owners_first_is_owner_rest_noted() -> None:
+def test_several_owners_are_refused_naming_all_of_them() -> None:
+    # One owner per action: two are a quoted error naming both, never the first one taken.
     line = "- 联合推广方案；负责人：张伟、王强；截止：9月20日"
     parsed = read(f"行动项：\n{line}\n")
     action = parsed.actions[0]
-    assert action.owner == PersonRef("zhang.wei@corp.example", "张伟", None)
-    assert action.notes == "共同负责: 王强"
-    assert parsed.problems == (Problem("multiple_owners", line, detail="王强", section="people", severity="warning"),)
-    assert parsed.errors == ()
+    assert action.owner is None
+    assert action.notes == ""
+    assert parsed.problems == (Problem("multiple_owners", line, detail="2: 张伟 / 王强", section="people"),)
 
 
 def test_provisional_calendar_is_reported() -> None:

@@ -109,7 +109,9 @@ def test_a_department_heads_answer_in_words_to_an_escalation_reaches_the_host_an
     assert set(notes) == {HOST, "chen.zhe@corp.example"}
     assert "> 陈喆这周在外地出差，功能说明由我来整理，周五前给到李娜。" in (notes[HOST].body_text or "")
     answer = next(m for m in new if m.kind == "reply_result")
-    assert "已把您写的话转告 li.na@corp.example、chen.zhe@corp.example，已记入 A-2 的处理记录" in (answer.body_text or "")
+    assert "已把您写的话转告 li.na@corp.example、chen.zhe@corp.example，已记入 A-2 的处理记录" in (
+        answer.body_text or ""
+    )
     assert "没有读懂" not in (answer.body_text or "")
     with app.db.session() as session:
         from sqlalchemy import select

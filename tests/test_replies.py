@@ -50,7 +50,7 @@ def test_a_top_posted_outlook_confirm_accepts_the_action_explicitly(round_open: 
 
 @pytest.mark.parametrize("style", ["outlook_zh", "outlook_zh_fullwidth", "foxmail", "netease", "gmail_zh", "apple"])
 def test_a_reply_whose_only_confirm_is_in_the_quote_changes_nothing(round_open: App, style: str) -> None:
-    """"收到" is not consent, and the "确认" in the quoted request is not theirs: asked back, with
+    """ "收到" is not consent, and the "确认" in the quoted request is not theirs: asked back, with
     the one-click answers, never "nothing understood"."""
     app = round_open
     result = process(app, reply(app, request_to(app, "zhu.rong@corp.example"), "收到", style=style))
@@ -205,7 +205,10 @@ def test_a_question_under_the_command_goes_to_the_host(round_open: App) -> None:
     assert "没有读懂" not in body
     (note,) = outbox(app, "note_notice")
     assert note.to_address == "li.na@corp.example"
-    assert "> 交付标准里的 PDF 需要盖章吗？" in (note.body_text or "") and "市场部" not in (note.body_text or "").split("> ")[-1]
+    assert (
+        "> 交付标准里的 PDF 需要盖章吗？" in (note.body_text or "")
+        and "市场部" not in (note.body_text or "").split("> ")[-1]
+    )
 
 
 def test_a_remark_under_a_confirmation_reaches_the_host_not_taken_for_a_signature(round_open: App) -> None:

@@ -54,3 +54,13 @@ def test_the_directorys_language_wins(app: App, clock: FixedClock) -> None:
     feed(app, "outlook_zh_minutes_gbk_html.eml")
     process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "Confirm", style="gmail_en"))
     assert outbox(app)[-1].language == "zh"
+
+
+def test_one_english_command_word_is_answered_in_english_but_not_remembered(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "confirm", style="gmail_en"))
+    assert outbox(app)[-1].language == "en"
+    with app.db.session() as session:
+        person = session.scalar(select(Person).where(Person.address == "chen.zhe@corp.example"))
+        assert person is not None and person.language is None

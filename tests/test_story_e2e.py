@@ -507,8 +507,9 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     assert subject(open_points) == f"【待处理异议】{TITLE}：确认已截止，1 项异议待您处理"
     assert "异议原因：接口文档尚未冻结" in text_of(open_points)
     assert [tag(m) for m in s.new_mail(zhang)] == ["【今天到期】A-1"]
-    # Due Mon 11-30 (本月底前); 赵敏 last wrote to the bot in English ("status"): her reminder is English.
-    assert [tag(m) for m in s.new_mail(zhao)] == ["[Reminder] A-3"]
+    # Due Mon 11-30 (本月底前). 赵敏's one English word ("status") was answered in English, but one
+    # command word does not make her an English reader: her reminder stays Chinese.
+    assert [tag(m) for m in s.new_mail(zhao)] == ["【提醒】A-3"]
     assert s.news() == []  # no final minutes while an objection is open
     s.at("2026-11-26 10:00")
     s.send(host, netease(s, open_points, host, "A-2 维持"))
@@ -610,3 +611,59 @@ def test_minutes_arriving_mid_week_wait_for_next_monday_for_their_status(story: 
     s.days("2026-11-30", "2026-11-30")
     weekly = [(day, name) for day, name, what in s.schedule() if what == "【每周状态】"]
     assert weekly == [("2026-11-30", p.name) for p in s.everyone]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_story_people_write_as_people_do(story: Story) -> None:
+    """Over the real servers: the host forwards the recorder's draft from Outlook; an owner confirms
+    with a comment; a delay reaches the host at once; the host answers an escalation with the very
+    command it suggests."""
+    s = story
+    _, host, zhang, chen, zhao, liu = s.everyone
+    s.at("2026-11-23 09:30")
+    s.run()  # the bot is up before any of this arrives
+    s.at("2026-11-23 10:00")
+    draft = minutes(s)
+    forward = EmailMessage()
+    forward["From"] = formataddr((host.name, host.address))
+    forward["To"] = s.bot
+    forward["Subject"] = "FW: " + str(draft["Subject"])
+    forward["Date"] = format_datetime(s.app.now().astimezone(SHANGHAI))
+    forward["Message-ID"] = make_msgid(domain="corp.example")
+    forward["X-Mailer"] = "Microsoft Outlook 16.0"
+    forward.set_content(
+        "王芳的纪要，请按此发出确认。\n\n李娜\n市场部\n\n"
+        "-----原始邮件-----\n"
+        f"发件人: {draft['From']}\n发送时间: 2026年11月21日 9:40\n收件人: {host.who}\n"
+        f"主题: {draft['Subject']}\n\n{text_of(draft)}",
+        charset="utf-8",
+    )
+    s.send(host, forward)
+    s.at("2026-11-23 10:01")
+    s.run()
+    assert meeting_status(s.app) == "in_review"
+    assert [m for m in s.new_mail(host) if "纪要第 1 版已生效" in subject(m)]  # the forwarder is answered
+    requests = {p.address: one(s.new_mail(p), "【请确认】") for p in (zhang, chen, zhao)}
+    assert "2026年11月20日" in text_of(requests[zhang.address])  # the meeting's day, not the forward's
+
+    s.at("2026-11-23 11:00")
+    s.send(zhang, outlook_zh(s, requests[zhang.address], zhang, "确认，月底前给到周总。"))
+    s.send(chen, outlook_zh(s, requests[chen.address], chen, "延期至12月25日，原因：接口文档未冻结"))
+    s.at("2026-11-23 11:01")
+    s.run()
+    assert statuses(s.app)["A-1"] == ("accepted", "explicit")
+    assert "✓ 已确认 A-1" in text_of(one(s.new_mail(zhang), "Re:"))
+    (delay,) = [m for m in s.new_mail(host) if subject(m).startswith("【延期】")]
+    assert "原因：接口文档未冻结" in text_of(delay) and "新完成时限：2026年12月25日" in text_of(delay)
+
+    # 赵敏 stays silent; A-3 (本月底前 = 11-30) is overdue 5 working days on 12-07: escalation.
+    s.days("2026-11-23", "2026-12-07")
+    escalation = next(m for m in s.mailbox(host) if subject(m).startswith("【逾期升级】A-3"))
+    suggested = re.search(r"A-3 改派 姓名", text_of(escalation))
+    assert suggested, "the escalation suggests a reassignment"
+    s.at("2026-12-07 15:00")
+    s.send(host, outlook_zh(s, escalation, host, suggested.group(0).replace("姓名", "刘洋")))
+    s.at("2026-12-07 15:01")
+    s.run()
+    assert statuses(s.app)["A-3"][0] == "awaiting_confirmation"
+    assert any(subject(m).startswith("【请确认】") for m in s.new_mail(liu))

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from mailbot.formats.dates import read_date
-from mailbot.formats.lines import has_cjk, strip_marker, unbold
-from mailbot.formats.model import ParsedAction, PersonRef, Problem
-from mailbot.formats.people import PersonText, Resolution, invalid_address, parse_people
+from mailbot.formats.dates import DateReading, read_date
+from mailbot.formats.lines import strip_marker, unbold
+from mailbot.formats.model import ParsedAction, PersonRef, Problem, Severity
+from mailbot.formats.people import PersonText, Resolution, invalid_address, named_in, parse_people
 from mailbot.formats.tables import Table
 from mailbot.formats.vocabulary import Vocabulary
 from mailbot.workdays import WorkCalendar
@@ -172,36 +172,63 @@ class CheckedAction:
 Resolve = Callable[[PersonText], Resolution]
 
 
-def _owner(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Problem], str]:
-    """The owner (the first person named) and the note about any co-owners."""
+def _owner(raw: RawAction, resolve: Resolve) -> tuple[PersonRef | None, list[Problem]]:
+    """The one owner of the action.
+
+    Decision: an action has exactly one owner, the person who confirms it and is reminded and
+    answers for it (the seed templates: 负责人需明确到部门及个人; “谁负责” without 责任模糊). A
+    cell naming two (`张伟、李娜`, `张伟/李娜`, `Zhang Wei and Li Na`, `张伟、市场部`) is refused
+    with a quoted problem naming all of them: the writer picks the owner and puts the others
+    under 配合部门 / Support, or splits the action. Nobody is ever dropped silently, and nobody
+    is picked for the writer. The same person written twice (`张伟，zhang.wei@corp.example`) is one.
+    """
     text = raw.fields.get("owner", "").strip()
     if not text:
-        return None, [Problem("missing_owner", raw.line, section="actions")], ""
-    people = parse_people(text)
+        return None, [Problem("missing_owner", raw.line, section="actions")]
+    people = named_in(text, resolve)
     if not people:
-        return None, [Problem("missing_owner", raw.line, section="actions")], ""
-    problems: list[Problem] = []
-    extra = ""
+        return None, [Problem("missing_owner", raw.line, section="actions")]
     if len(people) > 1:
-        # Decision: one action has one owner who confirms it; co-owners are kept in the notes
-        # and the writer is warned, instead of silently dropping them.
-        others = "、".join(p.text for p in people[1:])
-        extra = f"{'共同负责' if has_cjk(others) else 'co-owners'}: {others}"
-        problems.append(Problem("multiple_owners", raw.line, detail=others, section="people", severity="warning"))
-    result = resolve(people[0])
+        results = [resolve(p) for p in people[:4]]  # the same person twice, at most a few times
+        addresses = {r.person.address for r in results if r.person is not None}
+        if len(people) > 4 or len(addresses) != 1 or any(r.outcome != "ok" for r in results):
+            return None, [multiple_owners(people, raw.line)]
+    person = people[0]
+    result = resolve(person)
     if result.outcome == "ok":
-        return result.person, problems, extra
+        return result.person, []
     if result.outcome == "invalid":
-        return None, [invalid_address("owner", result, raw.line), *problems], extra
+        return None, [invalid_address("owner", result, raw.line)]
     code = {
         "placeholder": "placeholder_person",
         "ambiguous": "ambiguous_owner",
         "empty": "missing_owner",
     }.get(result.outcome, "unresolved_owner")
-    detail = people[0].text if result.outcome != "ambiguous" else f"{people[0].text}: {', '.join(result.candidates)}"
+    detail = person.text if result.outcome != "ambiguous" else f"{person.text}: {', '.join(result.candidates)}"
     section = "actions" if code == "missing_owner" else "people"
-    problems.insert(0, Problem(code, raw.line, detail=detail, section=section))
-    return None, problems, extra
+    return None, [Problem(code, raw.line, detail=detail, section=section)]
+
+
+def multiple_owners(people: Sequence[PersonText], line: str) -> Problem:
+    """`multiple_owners`: detail "N: first / second / …", each as written (see _owner); the first
+    ten named, the line quoted in full."""
+    named = " / ".join([p.text for p in people[:10]] + (["…"] if len(people) > 10 else []))
+    return Problem("multiple_owners", line, detail=f"{len(people)}: {named}", section="people")
+
+
+def date_problem(reading: DateReading, line: str, *, severity: Severity = "error") -> Problem:
+    """The problem for a date that could not be taken, quoting `line`.
+
+    A numeric date that reads two ways is `ambiguous_date` with detail
+    "<month/day reading> <day/month reading>: <the date as written>" (ISO dates), so that the answer
+    can name both days; anything else is `unreadable_date` with detail "<error>: <the text>".
+    """
+    if reading.error == "two_readings" and len(reading.readings) == 2:
+        first, second = reading.readings
+        detail = f"{first.isoformat()} {second.isoformat()}: {reading.expression or reading.text}"
+        return Problem("ambiguous_date", line, detail=detail, section="dates", severity=severity)
+    detail = f"{reading.error or 'unreadable'}: {reading.text}"
+    return Problem("unreadable_date", line, detail=detail, section="dates", severity=severity)
 
 
 _REQUESTER_CODES = {"placeholder": "placeholder_person", "ambiguous": "ambiguous_person"}
@@ -232,7 +259,7 @@ def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, 
     description = raw.description.strip()
     if not description:
         problems.append(Problem("missing_description", raw.line, section="actions"))
-    owner, owner_problems, co_owners = _owner(raw, resolve)
+    owner, owner_problems = _owner(raw, resolve)
     problems.extend(owner_problems)
     due_text = raw.fields.get("due", "").strip()
     due: date | None = None
@@ -242,18 +269,14 @@ def check_action(raw: RawAction, *, meeting_date: date, calendar: WorkCalendar, 
     else:
         reading = read_date(due_text, meeting_date, calendar)
         if reading.error is not None or reading.value is None:
-            problems.append(
-                Problem(
-                    "unreadable_date", raw.line, detail=f"{reading.error or 'unreadable'}: {due_text}", section="dates"
-                )
-            )
+            problems.append(date_problem(reading, raw.line))
         else:
             due, provisional = reading.value, reading.provisional
             if due < meeting_date:
                 problems.append(Problem("past_due", raw.line, detail=f"{due.isoformat()}: {due_text}", section="dates"))
     requester, requester_problems = _requester(raw, resolve)
     problems.extend(requester_problems)
-    notes = "; ".join(n for n in (raw.fields.get("notes", ""), co_owners) if n)
+    notes = raw.fields.get("notes", "")
     action = ParsedAction(
         description=description,
         owner=owner,

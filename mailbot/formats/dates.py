@@ -25,8 +25,13 @@ Resolution rules (relative to ``anchor``, the meeting date; replies pass the day
 - A day of the month alone (``15号前``, ``15日``): its next occurrence on or after the anchor, in
   the anchor's month or the next one; "invalid" when that month is too short.
 - ``本月15日`` / ``下月15日``: that day of the anchor's month / the next month.
-- Slash dates: ``9/15`` is month/day (Chinese and US usage). When the first number is over 12
-  and the second is not (``15/9``), it is day/month. Both over 12 is "invalid".
+- Numeric dates without a year first: ``9/15``, ``15/9``, ``9/15/2024``, ``15/09/2024``,
+  ``15-09-2024``, ``15.09.2024``. Only one reading is taken, never a guess between two: when
+  one number is over 12 it is the day (``9/15`` and ``15/9`` are both 15 September); when both
+  are 12 or under and differ (``5/1``, ``05/01/2027``, ``01-05-2027``), month/day and day/month
+  are both real dates and the text is refused as "two_readings" with both readings, so the
+  writer can say which (``2027-05-01`` or ``2027年5月1日``). The same number twice (``12/12``) is
+  one date. Both over 12 is "invalid". Year-first forms (``2027/05/01``) read one way only.
 - ``本月底`` / ``月底`` / ``月末`` / ``本月内`` / ``end of month``: the last day of the anchor's month;
   ``下月底`` / ``end of next month``: the last day of the next month; ``9月底`` / ``end of September``:
   the last day of that month's next occurrence.
@@ -55,6 +60,9 @@ Error codes (``DateReading.error``), stable for templates:
 - ``"placeholder"``: template left-overs such as ``X月X日``, ``YYYY-MM-DD``, ``2024年XX月XX日``, ``XX``.
 - ``"invalid"``: a date that does not exist (``2月30日``, ``2024-13-01``, ``13/13``).
 - ``"ambiguous"``: two date expressions that give different days (``9月15日前初稿，9月30日定稿``).
+- ``"two_readings"``: one numeric date that reads as two days (``05/01/2027``: 1 May or 5 January);
+  ``DateReading.readings`` holds both (month/day first) and ``DateReading.expression`` the date as
+  written.
 
 Before-the-anchor checks are the caller's job; this module only reads.
 """
@@ -64,12 +72,13 @@ from __future__ import annotations
 import calendar as _calendar
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from mailbot.workdays import WorkCalendar
 
-__all__ = ["DateReading", "plausible", "read_date", "read_meeting_when"]
+__all__ = ["DateReading", "plausible", "read_date", "read_meeting_when", "two_readings"]
 
 # A date more than this many years from the meeting is a typo (9999, 0001, 2062 for 2026), not a
 # plan: it is a quoted problem, never a due date or a meeting day (nor arithmetic on one).
@@ -86,8 +95,12 @@ class DateReading:
 
     text: str  # the text as written, trimmed
     value: date | None
-    error: str | None = None  # None, "unreadable", "vague", "placeholder", "invalid", "ambiguous", "out_of_range"
+    # None, "unreadable", "vague", "placeholder", "invalid", "ambiguous", "two_readings", "out_of_range"
+    error: str | None = None
     provisional: bool = False  # value computed on a provisional calendar
+    # "two_readings": the month/day and the day/month reading, and the numeric date as written.
+    readings: tuple[date, ...] = ()
+    expression: str = ""
 
 
 # --- numbers and names ------------------------------------------------------------------
@@ -159,7 +172,7 @@ _DATE_ALTERNATIVES: list[tuple[str, str]] = [
     ("ymd", r"(?<!\d)(?P<ymd_y>\d{4})(?P<ymd_s>[-/.])(?P<ymd_m>\d{1,2})(?P=ymd_s)(?P<ymd_d>\d{1,2})(?!\d)"),
     ("ymdcn", rf"(?<!\d)(?P<ymdcn_y>\d{{4}}|\d{{2}}) ?年 ?(?P<ymdcn_m>\d{{1,2}}|{_CN}) ?月 ?"
               rf"(?P<ymdcn_d>\d{{1,2}}|{_CN})(?: ?[日号])?(?!\d)"),
-    ("mdy", r"(?<![\d/.\-])(?P<mdy_a>\d{1,2})/(?P<mdy_b>\d{1,2})/(?P<mdy_y>\d{4})(?!\d)"),
+    ("mdy", r"(?<![\d/.\-])(?P<mdy_a>\d{1,2})(?P<mdy_s>[/.\-])(?P<mdy_b>\d{1,2})(?P=mdy_s)(?P<mdy_y>\d{4})(?!\d)"),
     ("ymend", rf"(?<!\d)(?:(?P<ymend_y>\d{{4}}|\d{{2}}) ?年 ?)?(?P<ymend_m>\d{{1,2}}|{_CN}) ?月份? ?(?:底|末)"),
     ("mdcn", rf"(?<!\d)(?P<mdcn_m>\d{{1,2}}|{_CN}) ?月 ?(?P<mdcn_d>\d{{1,2}}|{_CN}) ?[日号]"),
     ("md", r"(?<!\d)(?P<md_m>\d{1,2}) ?月 ?(?P<md_d>\d{1,2})(?![\d月])"),
@@ -216,6 +229,15 @@ class _Invalid(Exception):
     """A date expression that names a day that does not exist."""
 
 
+class _TwoReadings(Exception):
+    """A numeric date that is a real day read month/day and another read day/month."""
+
+    def __init__(self, readings: tuple[date, date], expression: str) -> None:
+        super().__init__(expression)
+        self.readings = readings
+        self.expression = expression
+
+
 def _make(year: int, month: int | None, day: int | None) -> date:
     if month is None or day is None:
         raise _Invalid
@@ -250,11 +272,32 @@ def _next_occurrence(anchor: date, month: int | None, day: int | None) -> date:
     raise _Invalid
 
 
-def _slash(first: int, second: int) -> tuple[int, int]:
-    """Month/day, unless only the first number can be a day (15/9 → 15 September)."""
+def _orders(first: int, second: int) -> list[tuple[int, int]]:
+    """The (month, day) readings of `first/second`: one when a number is over 12 (15/9 and 9/15
+    are 15 September) or both are the same, both orders when both could be the month."""
     if first > 12 and second <= 12:
-        return second, first
-    return first, second
+        return [(second, first)]
+    if second > 12 or first == second:
+        return [(first, second)]
+    return [(first, second), (second, first)]
+
+
+def _one_reading(m: re.Match[str], kind: str, make: Callable[[int, int], date | None]) -> date:
+    """The one day a numeric date names (`make` builds it from month and day, None or _Invalid
+    when there is no such day); _TwoReadings when it names two, _Invalid when none."""
+    values: list[date] = []
+    for month, day in _orders(int(m.group(f"{kind}_a")), int(m.group(f"{kind}_b"))):
+        try:
+            value = make(month, day)
+        except _Invalid:
+            continue
+        if value is not None and value not in values:
+            values.append(value)
+    if not values:
+        raise _Invalid
+    if len(values) > 1:
+        raise _TwoReadings((values[0], values[1]), m.group(kind))
+    return values[0]
 
 
 def _month_end(year: int, month: int) -> date:
@@ -289,15 +332,14 @@ def _resolve(m: re.Match[str], kind: str, anchor: date, calendar: WorkCalendar |
     if kind == "ymdcn":
         return _make(_year(g("ymdcn_y")), _int(g("ymdcn_m")), _int(g("ymdcn_d"))), False
     if kind == "mdy":
-        month, day = _slash(int(g("mdy_a")), int(g("mdy_b")))
-        return _make(int(g("mdy_y")), month, day), False
+        year = int(g("mdy_y"))
+        return _one_reading(m, kind, lambda month, day: _make(year, month, day)), False
     if kind == "mdcn":
         return _next_occurrence(anchor, _int(g("mdcn_m")), _int(g("mdcn_d"))), False
     if kind == "md":
         return _next_occurrence(anchor, int(g("md_m")), int(g("md_d"))), False
     if kind == "md2":
-        month, day = _slash(int(g("md2_a")), int(g("md2_b")))
-        return _next_occurrence(anchor, month, day), False
+        return _one_reading(m, kind, lambda month, day: _next_occurrence(anchor, month, day)), False
     if kind in ("enmdy", "endmy"):
         month = _month_num(g(f"{kind}_m"))
         day = int(g(f"{kind}_d"))
@@ -378,6 +420,7 @@ def read_date(text: str, anchor: date, calendar: WorkCalendar) -> DateReading:
     weak: dict[date, bool] = {}
     seen: set[tuple[str, str]] = set()
     invalid = placeholder = vague = False
+    two: _TwoReadings | None = None
     for m in _DATE_RE.finditer(norm):
         kind = m.lastgroup or ""
         if kind == "placeholder":
@@ -395,14 +438,19 @@ def read_date(text: str, anchor: date, calendar: WorkCalendar) -> DateReading:
         except (_Invalid, OverflowError):
             invalid = True
             continue
+        except _TwoReadings as found:
+            two = two or found
+            continue
         target = weak if kind in _WEAK else strong
         target[value] = target.get(value, False) or on_calendar
         if len(strong) > 1:
             break
     if invalid:
         return DateReading(shown, None, "invalid")
-    if any(not plausible(value, anchor) for value in (*strong, *weak)):
+    if any(not plausible(value, anchor) for value in (*strong, *weak, *(two.readings if two else ()))):
         return DateReading(shown, None, "out_of_range")
+    if two is not None:
+        return DateReading(shown, None, "two_readings", readings=two.readings, expression=two.expression)
     if len(strong) > 1:
         return DateReading(shown, None, "ambiguous")
     if strong:
@@ -488,20 +536,49 @@ def _meeting_date(m: re.Match[str], kind: str, anchor: date | None) -> date | No
         if kind == "ymdcn":
             return _make(_year(g("ymdcn_y")), _int(g("ymdcn_m")), _int(g("ymdcn_d")))
         if kind == "mdy":
-            month, day = _slash(int(g("mdy_a")), int(g("mdy_b")))
-            return _make(int(g("mdy_y")), month, day)
+            year = int(g("mdy_y"))
+            return _one_reading(m, kind, lambda month, day: _make(year, month, day))
         if kind in ("enmdy", "endmy") and g(f"{kind}_y"):
             return _make(int(g(f"{kind}_y")), _month_num(g(f"{kind}_m")), int(g(f"{kind}_d")))
-    except _Invalid:
-        return None
+        if kind == "md2" and anchor is not None:
+            return _one_reading(m, kind, lambda month, day: _nearest(anchor, month, day))
+    except (_Invalid, _TwoReadings):
+        return None  # a day that does not exist, or a numeric date that names two: not a guess
     if anchor is None:
         return None
     if kind in ("mdcn", "md"):
         return _nearest(anchor, _int(g(f"{kind}_m")), _int(g(f"{kind}_d")))
-    if kind == "md2":
-        return _nearest(anchor, *_slash(int(g("md2_a")), int(g("md2_b"))))
     if kind in ("enmdy", "endmy"):
         return _nearest(anchor, _month_num(g(f"{kind}_m")), int(g(f"{kind}_d")))
+    return None
+
+
+def two_readings(text: str, anchor: date | None = None) -> tuple[str, date, date] | None:
+    """The meeting date field's numeric date when it names two days (`会议日期：05/01/2027`):
+    (the date as written, month/day reading, day/month reading); None otherwise.
+
+    read_meeting_when gives no date for it (never a guess); this is for the problem that says why.
+    Without a year the readings are the occurrences nearest the anchor, as read_meeting_when's.
+    """
+    norm = _normalise(text)
+    m = next((m for m in _DATE_RE.finditer(norm) if (m.lastgroup or "") in _EXPLICIT), None)
+    if m is None or m.lastgroup not in ("mdy", "md2"):
+        return None
+    make: Callable[[int, int], date | None]
+    if m.lastgroup == "mdy":
+        year = int(m.group("mdy_y"))
+        make = lambda month, day: _make(year, month, day)  # noqa: E731
+    elif anchor is not None:
+        near = anchor
+        make = lambda month, day: _nearest(near, month, day)  # noqa: E731
+    else:
+        return None
+    try:
+        _one_reading(m, m.lastgroup, make)
+    except _TwoReadings as found:
+        return found.expression, found.readings[0], found.readings[1]
+    except _Invalid:
+        return None
     return None
 
 
@@ -526,7 +603,7 @@ def read_meeting_when(text: str, anchor: date | None = None) -> tuple[date | Non
             break
     start: time | None = None
     end: time | None = None
-    rest = norm[date_end:] if found is not None else norm
+    rest = norm[date_end:]  # the time follows the date, even one that could not be taken
     clocks = _TIME_RE.finditer(rest)
     first = next(clocks, None)
     if first is not None:

@@ -26,8 +26,8 @@ class Problem:
     """One thing the reader could not accept, with the line it came from.
 
     `code` is stable and names the template text (e.g. "missing_owner", "unresolved_owner",
-    "ambiguous_owner", "unreadable_date", "past_due", "missing_due", "no_actions",
-    "missing_description", "placeholder_person", "missing_field").
+    "ambiguous_owner", "multiple_owners", "unreadable_date", "ambiguous_date", "past_due",
+    "missing_due", "no_actions", "missing_description", "placeholder_person", "missing_field").
     `section` names the docs section the writer should read ("fields", "actions", "dates", "people").
     """
 

@@ -21,6 +21,7 @@ from mailbot.formats.actions import (
 )
 from mailbot.formats.dates import plausible, read_date, read_meeting_when
 from mailbot.formats.fields import FieldCollector, FieldValue
+from mailbot.formats.invitation import with_invitation
 from mailbot.formats.model import ParsedAction, ParsedMeeting, PersonRef, Problem, Topic
 from mailbot.formats.people import DirectoryLookup, PersonText, Resolution, Resolver, invalid_address, parse_people
 from mailbot.formats.sections import Section, split_sections
@@ -48,6 +49,9 @@ class ReadContext:
     header_people: Sequence[tuple[str, str]] = ()  # (display name, address) from From/To/Cc
     directory: DirectoryLookup | None = None
     vocabulary: Vocabulary | None = None  # None -> the default rules/vocabulary.toml (cached)
+    # The meeting's day and times from an attached calendar invitation (formats.invitation), used
+    # only where the body gives none.
+    invitation: tuple[date, time | None, time | None] | None = None
 
     @property
     def vocab(self) -> Vocabulary:
@@ -279,6 +283,7 @@ def read_meeting(text: str, html: str = "", *, ctx: ReadContext) -> ParsedMeetin
     fields = {k: v for k, v in fields.items() if not v.is_template}
 
     day, start, end, when_problems = _meeting_when(fields, ctx)
+    day, start, end = with_invitation(day, start, end, ctx.invitation)
     problems.extend(when_problems)
     if day is None:
         problems.append(Problem("missing_field", "", detail="date", section="fields", severity="warning"))

@@ -21,6 +21,13 @@ from mailbot.store.models import OutboxMail
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LETTERS = re.compile(r"[A-Za-z]{2,}")
+
+
+def enough_words(written: str) -> bool:
+    """Enough written to tell a person's language for good: three words, or four Han characters."""
+    return len(LETTERS.findall(written)) >= 3 or len(HAN.findall(written)) >= 4
+
+
 # An answer's subject quotes the mail's own: the first words, not a 2 MB subject back.
 ECHOED_SUBJECT_CHARS = 120
 # Answers to a draft that a person corrects and sends again: new words earn a new answer.
@@ -91,7 +98,8 @@ class HandlerContext(Notifier):
                 sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
                 guess = "zh" if HAN.search(sample) else ("en" if sample.strip() else self.app.config.bot.language)
                 self._language = languages.pick(answered or guess)
-            if written.strip() and person is not None and person.source != "directory" and self.sender_proven():
+            # One command word ("status", "确认") is weak evidence: remembered from a few words on.
+            if enough_words(written) and person is not None and person.source != "directory" and self.sender_proven():
                 person.language = self._language
         return self._language
 

@@ -639,12 +639,17 @@ def on_verify(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     return Result(line, code, ok=True, ref=ref, params={"owner": action.owner_address, "reason": reason})
 
 
-def resolve_target(ctx: HandlerContext, text: str) -> str | None:
+def resolve_target(ctx: HandlerContext, text: str, meeting: Meeting | None = None) -> str | None:
+    """The person a 转交/改派 names: an address, or a name from the directory, this mail's headers,
+    or the meeting's own people as its minutes wrote them ("A-3 改派 刘洋", 刘洋 an attendee)."""
+    known = [(a.name, a.address) for a in ctx.mail.people()]
+    if meeting is not None:
+        known += [(name, address) for address, name in (meeting.names or {}).items()]
     person, problem = resolve_person(
         text,
         ReadContext(
             calendar=ctx.app.calendar, anchor=ctx.app.today(), directory=people.directory_lookup(ctx.session),
-            header_people=[(a.name, a.address) for a in ctx.mail.people()], vocabulary=ctx.app.rules.vocabulary,
+            header_people=known, vocabulary=ctx.app.rules.vocabulary,
         ),
     )  # fmt: skip
     return person.address if person is not None and problem is None else None
@@ -652,7 +657,7 @@ def resolve_target(ctx: HandlerContext, text: str) -> str | None:
 
 def on_delegate(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     line, ref, target = step.command.line, action.ref, step.command.target
-    new_owner = resolve_target(ctx, target)
+    new_owner = resolve_target(ctx, target, action.meeting)
     if new_owner is None:
         return Result(line, "unknown_person", ok=False, ref=ref, params={"text": target})
     if refusal := recipient_refusal(ctx.session, ctx.app.config, new_owner):
@@ -710,7 +715,7 @@ def on_reschedule(ctx: HandlerContext, action: ActionItem, step: Step) -> Result
 
 def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     text = step.command.target.partition(":")[2]
-    new_owner = resolve_target(ctx, text)
+    new_owner = resolve_target(ctx, text, action.meeting)
     if new_owner is None:
         return Result(step.command.line, "unknown_person", ok=False, ref=action.ref, params={"text": text})
     if refusal := recipient_refusal(ctx.session, ctx.app.config, new_owner):
