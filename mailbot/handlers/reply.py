@@ -108,6 +108,7 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if carrier is not None and commands[carrier].verb in CARRY_NOTES:
         commands[carrier] = with_note(commands[carrier], notes)
     results = [apply(ctx, thread, command) for command in commands]
+    keep_comments(ctx, commands, results)
     if carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok:
         results.append(note_on_result(ctx, results[carrier], notes))
     if not commands and (notes or reading.acknowledgements):
@@ -126,6 +127,17 @@ def looks_like_command(line: str, vocabulary: CommandVocabulary) -> bool:
 # Verbs whose own mail takes the note to whom it concerns: the verifier's 验收 request (done), the
 # host's objection or delay notice, the owner's 验收 result (reject) — as part of the reason.
 CARRY_NOTES = ("done", "object", "delay", "reject")
+
+
+def keep_comments(ctx: HandlerContext, commands: list[Command], results: list[Result]) -> None:
+    """A comment on the command's own line ("确认，月底前给到周总。") goes into the action's history
+    (`mailbot show`); the verbs that carry notes already passed theirs on with their mail."""
+    for command, result in zip(commands, results, strict=True):
+        if not command.note or command.verb in CARRY_NOTES or not result.ok or not result.ref:
+            continue
+        action = ctx.session.get(ActionItem, int(result.ref[2:]))
+        if action is not None:
+            change(ctx, action, "action.note", note=command.note[:2000])
 
 
 def note_carrier(commands: list[Command]) -> int | None:
@@ -517,22 +529,29 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     action.due, action.due_text, action.delay_reason = new_date, command.date_text, command.reason
     change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=new_date.isoformat(),
            reason=command.reason)  # fmt: skip
-    tell_host_of_delay(ctx, action, old_due, new_date, command.reason)
-    return Result(command.line, "delayed", ok=True, ref=action.ref, params={"date": new_date, "reason": command.reason})
+    told = tell_host_of_delay(ctx, action, old_due, new_date, command.reason)
+    return Result(
+        command.line, "delayed", ok=True, ref=action.ref,
+        params={"date": new_date, "reason": command.reason, "told": told},
+    )  # fmt: skip
 
 
-def tell_host_of_delay(ctx: HandlerContext, action: ActionItem, old_due: date, new_due: date, reason: str) -> None:
-    """The host hears of a delay when it happens, not on Monday, with what they can answer."""
+def tell_host_of_delay(
+    ctx: HandlerContext, action: ActionItem, old_due: date, new_due: date, reason: str
+) -> str | None:
+    """The host hears of a delay when it happens, not on Monday, with what they can answer.
+    Returns who was told."""
     meeting = action.meeting
     host = meeting.host_address
     if not host or host == ctx.sender_address:
-        return
+        return None
     ctx.send(
         key=f"delay_notice:{action.ref}:{new_due.isoformat()}:{ctx.record.id}", kind="delay_notice", to=host,
         context={"meeting": meeting_view(meeting), "action": action_view(action), "old_due": old_due,
                  "new_due": new_due, "reason": reason, "note": None},
         token_for=action.ref, meeting_id=meeting.id,
     )  # fmt: skip
+    return host
 
 
 def accept(ctx: HandlerContext, action: ActionItem, consent: str) -> None:
