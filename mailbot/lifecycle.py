@@ -159,6 +159,7 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         "overrule": Verb(HOSTS, "not_host", "no_objection"),
         "reschedule": Verb(HOSTS, "not_host", "wrong_state"),
         "reassign": Verb(HOSTS, "not_host", "wrong_state"),
+        "reopen": Verb(HOSTS, "not_host", "wrong_state"),
         # The round's deadline passes in silence: consent.
         "lapse": Verb(frozenset({Role.BOT}), "not_bot", "wrong_state"),
     }
@@ -216,6 +217,11 @@ MOVES: tuple[Move, ...] = (
     # A new date or owner needs a fresh yes: a new, short round for this action.
     *(Move("reschedule", s,                       S.AWAITING_CONFIRMATION) for s in HOST_MAY_MOVE),
     *(Move("reassign",  s,                        S.AWAITING_CONFIRMATION) for s in HOST_MAY_MOVE),
+    # Work taken up again: delivered or verified work goes back to its owner; a cancelled action
+    # needs the owner's fresh yes.
+    Move("reopen",      S.DONE,                   S.IN_PROGRESS),
+    Move("reopen",      S.VERIFIED,               S.IN_PROGRESS),
+    Move("reopen",      S.CANCELLED,              S.AWAITING_CONFIRMATION),
     Move("lapse",       S.AWAITING_CONFIRMATION,  S.ACCEPTED),
 )
 # fmt: on

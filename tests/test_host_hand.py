@@ -118,3 +118,24 @@ def test_a_department_heads_answer_in_words_to_an_escalation_reaches_the_host_an
 
         kept = session.scalars(select(Event).where(Event.what == "action.note")).one()
         assert kept.detail["note"].startswith("陈喆这周在外地出差") and kept.inbound_mail_id is not None
+
+
+def test_the_host_reopens_verified_work_and_a_cancelled_action(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    zhang = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    notice = next(m for m in outbox(app, "minutes_notice") if m.to_address == HOST)
+    at(clock, "2026-12-03 09:00")
+    assert process(app, reply(app, zhang, "完成，方案见附件")).outcome == "processed"
+    acceptance = next(m for m in outbox(app, "acceptance_request") if m.to_address == HOST)
+    assert process(app, reply(app, acceptance, "验收通过")).outcome == "processed"
+    assert process(app, reply(app, notice, "A-3 撤销，培训并入下季度")).outcome == "processed"
+    assert (action(app, "A-1").status, action(app, "A-3").status) == ("verified", "cancelled")
+    at(clock, "2026-12-04 09:00")
+    before = len(outbox(app))
+    assert process(app, reply(app, notice, "A-1 重新打开，客户要求补充华南区数据\nA-3 reopen")).outcome == "processed"
+    assert (action(app, "A-1").status, action(app, "A-3").status) == ("in_progress", "awaiting_confirmation")
+    new = outbox(app)[before:]
+    assert ("confirm_request", "zhao.min@corp.example") in {(m.kind, m.to_address) for m in new}
+    answer = next(m for m in new if m.kind == "reply_result")
+    assert "A-1 已重新打开，交回负责人 zhang.wei@corp.example 继续处理" in (answer.body_text or "")

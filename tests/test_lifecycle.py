@@ -55,6 +55,7 @@ withdraw     wrong      CAN        CAN        CAN        CAN        wrong      C
 overrule     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     ACC        no_obj     no_obj
 reschedule   wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
 reassign     wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
+reopen       wrong      wrong      wrong      wrong      PRG        PRG        wrong      wrong      AWA
 lapse        wrong      ACC        wrong      wrong      wrong      wrong      wrong      wrong      wrong
 """
 CODES = {"wrong": "wrong_state", "no_obj": "no_objection"}
@@ -69,7 +70,7 @@ WHO = {
     "take_over": ({Role.DELEGATE}, "not_owner"),
     "verify": (VERIFIERS, "not_requester"), "reject": (VERIFIERS, "not_requester"),
     "withdraw": (HOSTS, "not_host"), "overrule": (HOSTS, "not_host"), "reschedule": (HOSTS, "not_host"),
-    "reassign": (HOSTS, "not_host"),
+    "reassign": (HOSTS, "not_host"), "reopen": (HOSTS, "not_host"),
     "lapse": ({Role.BOT}, "not_bot"),
 }  # fmt: skip
 

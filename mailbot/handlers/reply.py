@@ -430,7 +430,9 @@ class Step:
 
 
 # The host's decisions on an objection ("resolve A-3 withdraw"), as the life cycle names the moves.
-RESOLUTIONS = {"withdraw": "withdraw", "overrule": "overrule", "due": "reschedule", "reassign": "reassign"}
+RESOLUTIONS = {
+    "withdraw": "withdraw", "overrule": "overrule", "due": "reschedule", "reassign": "reassign", "reopen": "reopen",
+}  # fmt: skip
 
 
 def act(ctx: HandlerContext, action: ActionItem, command: Command) -> Result:
@@ -759,6 +761,20 @@ def resolved(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     )  # fmt: skip
 
 
+def on_reopen(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """The host takes up done, verified or cancelled work again: back to its owner, told by a
+    fresh request when it had been cancelled (their yes is needed again)."""
+    was = action.status
+    if step.decision.to == Status.AWAITING_CONFIRMATION:
+        reopen(ctx, action, step.decision)
+        request_confirmation(ctx, action, action.owner_address, reason="reopened")
+    else:
+        move(ctx, action, step.decision)
+        action.done_at = None
+    change(ctx, action, "action.reopened", previous=was, reason=step.command.reason)
+    return resolved(ctx, action, step)
+
+
 def reopen(ctx: HandlerContext, action: ActionItem, decision: Decision) -> None:
     """A changed owner or date needs a fresh yes: a new, short confirmation round for this action."""
     move(ctx, action, decision)
@@ -781,6 +797,7 @@ EFFECTS: dict[str, Callable[[HandlerContext, ActionItem, Step], Result]] = {
     "overrule": on_overrule,
     "reschedule": on_reschedule,
     "reassign": on_reassign,
+    "reopen": on_reopen,
 }
 
 

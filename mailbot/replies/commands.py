@@ -55,7 +55,7 @@ VERBS = (
     "confirm", "object", "in_progress", "done", "delay", "delegate", "status", "help", "approve", "resolve",
     "verify", "reject",
 )  # fmt: skip
-DECISIONS = ("reassign", "due", "withdraw", "overrule")
+DECISIONS = ("reassign", "due", "withdraw", "overrule", "reopen")
 # The verb of the Commands in Reading.acknowledgements ("收到", "好的", "Thanks"): never in `commands`.
 ACKNOWLEDGE = "acknowledge"
 _BARE = frozenset({"status", "help"})
@@ -90,7 +90,9 @@ class Command:
     # as well (the same text as `note`, where the reply handler has always read it).
     reason: str = ""
     date_text: str = ""  # delay, resolve due: the new date as written; the caller reads it
-    target: str = ""  # delegate: name or address; resolve: "reassign:<who>", "due:<date>", "withdraw", "overrule"
+    target: str = (
+        ""  # delegate: name or address; resolve: "reassign:<who>", "due:<date>", "withdraw", "overrule", "reopen"
+    )
     error: str | None = None  # stable code when the line is a command but incomplete
     # The free comment after confirm/approve/verify/in_progress/done ("月底前给到周总"), or the
     # remark of an acknowledgement ("马上办"), as written; "" when there was none or only thanks.
@@ -351,7 +353,12 @@ def _decision(
 ) -> list[Command] | None:
     reason, date_text, target, error, note = "", "", decision, None, ""
     head = rest.lstrip(" \t")
-    if decision in ("withdraw", "overrule") and head and head[0] not in _SEP and not vocab.reason_re.match(head):
+    if (
+        decision in ("withdraw", "overrule", "reopen")
+        and head
+        and head[0] not in _SEP
+        and not vocab.reason_re.match(head)
+    ):
         # "cancel the meeting" is prose; "withdraw, budget cut" / "撤销 因为…" carry a reason.
         return None
     if decision == "reassign":
