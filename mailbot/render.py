@@ -21,6 +21,7 @@ imported without context write the right language too.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ class Renderer:
         fallback, statuses = self.languages.fallback, self.statuses
         env.globals["words"] = words
         env.globals["mailto"] = mailto
+        env.filters["plural"] = plural
         # `{{ a.due | day }}`: the day as words.toml's CLDR pattern writes it.
         env.filters["day"] = words.day
         # `{{ a.status | status_label }}`, `{{ p.status | status_word }}`: rules/statuses.toml.
@@ -136,7 +138,9 @@ class Renderer:
         line break can neither spill into the body nor inject a header."""
         language = self.languages.pick(language)
         subject_template, _ = self._text_templates(kind, language)
-        return " ".join(subject_template.render(self._values(language, context)).split())
+        subject = " ".join(subject_template.render(self._values(language, context)).split())
+        # An answer to a mail that had no subject: "Re:  — 您的未完成行动项" reads as a glitch.
+        return EMPTY_ECHO.sub("", subject)
 
     def render_body(self, kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
         language = self.languages.pick(language)
@@ -171,6 +175,14 @@ class Renderer:
                 env.from_string(head + "\n" + "\n".join(rest[1:])),
             )
         return self._compiled[key]
+
+
+EMPTY_ECHO = re.compile(r"^Re:\s*—\s*")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """English counts: "1 action", "2 actions" (never "1 action(s)")."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def mailto(bot_address: str, token: str | None, command: str) -> str:

@@ -238,3 +238,14 @@ def test_a_reply_all_with_the_bot_only_in_cc_is_tied_by_the_token(round_open: Ap
     message.set_content("确认，月底前给到周总。\n\n张伟")
     assert process(app, message.as_bytes()).outcome == "processed"
     assert action(app, "A-1").status == "accepted"
+
+
+def test_after_a_hand_over_the_new_owners_name_goes_with_the_new_address(round_open: App) -> None:
+    """Never "朱镕 <zhou.ting@…>": the name follows the person, from the directory, the minutes,
+    or the new owner's own From: line."""
+    app = round_open
+    process(app, reply(app, request_to(app, "zhu.rong@corp.example"), "转交 kevin.wu@corp.example"))
+    handover = next(m for m in outbox(app, "confirm_request") if m.to_address == "kevin.wu@corp.example")
+    process(app, reply(app, handover, "confirm", style="gmail_en", sender="kevin.wu@corp.example", name="Kevin Wu"))
+    a4 = action(app, "A-4")
+    assert (a4.owner_address, a4.owner_name) == ("kevin.wu@corp.example", "Kevin Wu")

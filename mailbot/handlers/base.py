@@ -35,6 +35,27 @@ CORRECTABLE = ("minutes_rejected", "agenda_rejected")
 ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error", "reply_refused", "too_big")
 
 
+# What our answers add after the subject they echo (templates/*/KIND.txt): a reply to an answer
+# echoes the person's subject, not a pile of our states ("— 未执行 — 处理结果").
+OUR_SUFFIX = re.compile(
+    r"\s+—\s+(?:处理结果|未执行|处理失败|议程未登记|请确认是您本人发送|已登记 M-\d+|纪要第 \d+ 版已生效.*|纪要未生效.*"
+    r"|您的未完成行动项.*|.*使用说明|正文过长.*|邮件过大.*|done|result|not applied|could not be processed"
+    r"|agenda not recorded|minutes not accepted.*|minutes v\d+ in force.*|please confirm you sent this"
+    r"|recorded as M-\d+|too (?:long|big).*|your open actions.*|how to use .*)$",
+    re.IGNORECASE,
+)
+def echoed_subject(subject: str) -> str:
+    """The person's subject as an answer echoes it: reply prefixes and the states our earlier
+    answers added taken off (the token tag stays: a reply to the answer still names the request)."""
+    text = REPLY_PREFIX.sub("", subject)
+    while True:
+        shorter = REPLY_PREFIX.sub("", OUR_SUFFIX.sub("", text)).strip()
+        if shorter == text.strip():
+            break
+        text = shorter
+    return one_line(text, ECHOED_SUBJECT_CHARS)
+
+
 @dataclass(frozen=True)
 class Outcome:
     outcome: str  # processed | rejected | ignored | answered | failed
@@ -156,7 +177,7 @@ class HandlerContext(Notifier):
             context={
                 **context,
                 "token": token,
-                "original_subject": one_line(REPLY_PREFIX.sub("", self.mail.subject), ECHOED_SUBJECT_CHARS),
+                "original_subject": echoed_subject(self.mail.subject),
                 **self.common(),
             },
             now=self.now,

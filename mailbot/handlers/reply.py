@@ -695,12 +695,22 @@ def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, re
                    confirm_by=action.confirm_by)  # fmt: skip
 
 
+def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+    """A new owner's name: the directory's, else as the meeting's minutes wrote it, else as their
+    own mail's From: gives it; None rather than somebody else's."""
+    person = ctx.person(address)
+    if person is not None and person.name:
+        return person.name
+    named = (action.meeting.names or {}).get(address)
+    return named or next(iter(sorted(written)), None)
+
+
 def on_take_over(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     """The delegate confirms: the action is theirs from now on."""
     previous = action.owner_address
-    person = ctx.person(ctx.sender_address)
     action.owner_address = ctx.sender_address
-    action.owner_name = person.name if person is not None and person.name else action.owner_name
+    # The new owner's own name, never the old one's on the new address ("Kevin Wu <alex.zhao@…>").
+    action.owner_name = name_of(ctx, action, ctx.sender_address, written=sender_names(ctx))
     action.delegate_address = None
     settle_requester(action)
     change(ctx, action, "action.owner_changed", previous=previous, new=ctx.sender_address)
@@ -742,8 +752,7 @@ def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     if refusal := recipient_refusal(ctx.session, ctx.app.config, new_owner):
         return Result(step.command.line, "recipient_not_allowed", ok=False, ref=action.ref, params=refusal)
     previous, action.owner_address = action.owner_address, new_owner
-    person = ctx.person(new_owner)
-    action.owner_name = person.name if person is not None else None
+    action.owner_name = name_of(ctx, action, new_owner)
     settle_requester(action)
     reopen(ctx, action, step.decision)
     change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
