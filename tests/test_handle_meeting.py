@@ -40,10 +40,14 @@ def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_war
     assert ack.in_reply_to and ack.auto_submitted == "auto-replied"
     # Every other attendee gets the meeting with a calendar invitation and the materials-due day.
     notices = outbox(app, "agenda_notice")
+    # Every attendee and the recorder 王芳 (whom the attendee line does not name); not the host 李娜,
+    # who sent it and has the invitation with her acknowledgement.
     assert sorted(n.to_address for n in notices) == [
-        "chen.zhe@corp.example", "liu.yang@corp.example", "sun.lei@corp.example", "zhang.wei@corp.example",
-        "zhao.min@corp.example", "zhou.ting@corp.example", "zhu.rong@corp.example",
+        "chen.zhe@corp.example", "liu.yang@corp.example", "sun.lei@corp.example", "wang.fang@corp.example",
+        "zhang.wei@corp.example", "zhao.min@corp.example", "zhou.ting@corp.example", "zhu.rong@corp.example",
     ]  # fmt: skip
+    (ack,) = outbox(app, "agenda_ack")
+    assert [a["filename"] for a in ack.attachments or []] == ["meeting.ics"]
     assert "请于 2026年12月1日（周二） 前准备好相关材料。" in notices[0].body_text
     assert notices[0].attachments[0]["filename"] == "meeting.ics"
 

@@ -145,12 +145,9 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         },
         token_for=meeting.ref,
         meeting_id=meeting.id,
-        attachments=[
-            OutgoingFile(
-                "meeting.ics", "text/calendar",
-                meeting_event(meeting_view(meeting), ctx.app.sender.domain, ctx.app.config.tz, ctx.now),
-            )
-        ],
+        # The sender is in the meeting too: their calendar gets it with the acknowledgement (one
+        # mail, not an acknowledgement and a notice).
+        attachments=[invitation(ctx, meeting)],
     )  # fmt: skip
     notify_attendees(ctx, meeting, open_points)
     return Outcome("processed", "agenda", meeting_id=meeting.id)
@@ -160,14 +157,14 @@ def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[di
     """Attendees get the meeting (with an .ics), the materials-due day and the open points of the
     project; each agenda mail is a new notice, so a corrected agenda reaches them too."""
     view = meeting_view(meeting)
-    ics = OutgoingFile(
-        "meeting.ics", "text/calendar", meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now)
-    )
+    ics = invitation(ctx, meeting)
     # Seeds: materials are sent out the day before (the last working day before the meeting).
     materials_by = working_day_on_or_before(ctx.app.calendar, meeting.meeting_date - timedelta(days=1))
     skip = {ctx.sender_address, ctx.app.sender.address, ""}
-    ctx.know(meeting.attendees)
-    for attendee in dict.fromkeys(meeting.attendees):
+    # The host and the recorder are in the meeting whether or not the attendee line names them.
+    party = [meeting.host_address or "", meeting.recorder_address or "", *meeting.attendees]
+    ctx.know(party)
+    for attendee in dict.fromkeys(party):
         if attendee in skip:
             continue
         ctx.send(
@@ -175,6 +172,13 @@ def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[di
             context={"meeting": view, "open_points": open_points, "materials_by": materials_by},
             token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
         )  # fmt: skip
+
+
+def invitation(ctx: HandlerContext, meeting: Meeting) -> OutgoingFile:
+    view = meeting_view(meeting)
+    return OutgoingFile(
+        "meeting.ics", "text/calendar", meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now)
+    )
 
 
 def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any]]:
