@@ -1,71 +1,289 @@
-"""iCalendar files people drop into Outlook or their phone: a VTODO per action due date, a
-VEVENT for a scheduled meeting. Built with the `icalendar` library, never by hand."""
+"""iCalendar files people open in Outlook, Google Calendar, Apple Calendar or their phone. Built
+with the `icalendar` library, never by hand (it writes CRLF, folds lines at 75 octets, escapes
+text and parameters).
+
+Two shapes:
+
+- `meeting_event` — the meeting as an invitation: `METHOD:REQUEST`, one VEVENT with ORGANIZER (the
+  host, else the recorder; `SENT-BY` the bot when its address is given) and an ATTENDEE per person
+  (the host as CHAIR, everyone else REQ-PARTICIPANT, NEEDS-ACTION). Times carry `TZID` of the
+  organisation's zone *and* the VTIMEZONE that defines it (generated from zoneinfo), so Outlook and
+  Google Calendar place it right. A stable UID (`M-1@domain`) and a SEQUENCE that grows with every
+  change of the meeting: a corrected agenda updates the entry instead of adding a second one.
+  With nobody to invite (no host, recorder or attendee) it is a plain `METHOD:PUBLISH` entry.
+- `action_todos` — the actions' due dates (`METHOD:PUBLISH`): per action an all-day VEVENT on the
+  due date, the status in its summary and description — what Outlook and Google Calendar import
+  (both ignore VTODO) — and the VTODO for the clients that keep tasks (Thunderbird, Apple
+  Reminders, Evolution). Done work awaiting its 验收 is IN-PROCESS, not COMPLETED; only verified
+  work (or done work nobody verifies) is COMPLETED; a cancelled action is CANCELLED in both.
+
+Both take the views of mailbot/meetings.py (or the same dicts read back from an outbox context,
+dates as ISO text).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Todo
+from icalendar import Calendar, Event, Todo, vCalAddress, vText
 
-from mailbot.lifecycle import DELIVERED
+from mailbot.lifecycle import Status, status_words
 
 PRODID = "-//Mailbot//meeting follow-up//ZH-EN"
+# A meeting whose agenda gave a start but no end: this long, unless its topics' planned minutes say.
+DEFAULT_LENGTH = timedelta(hours=1)
+
+# The few words the files write themselves (status words come from rules/statuses.toml); a
+# language not here writes English.
+WORDS: Mapping[str, Mapping[str, str]] = {
+    "zh": {
+        "due": "截止", "meeting": "会议", "owner": "负责人", "support": "配合部门", "deliverable": "交付标准",
+        "status": "状态", "requester": "验收人", "awaiting_verification": "已完成，待验收",
+        "delay_reason": "延期原因", "goal": "会议目标", "topics": "议题", "place": "会议地点",
+        "absent": "缺席人员及原因", "sep": "：",
+    },
+    "en": {
+        "due": "Due", "meeting": "Meeting", "owner": "Owner", "support": "Support", "deliverable": "Deliverable",
+        "status": "Status", "requester": "Verifier", "awaiting_verification": "done, awaiting verification",
+        "delay_reason": "Reason for delay", "goal": "Goal", "topics": "Topics", "place": "Where",
+        "absent": "Absent", "sep": ": ",
+    },
+}  # fmt: skip
 
 
-def _calendar() -> Calendar:
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
     return calendar
 
 
 def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def action_todos(actions: Iterable[Mapping[str, Any]], meeting: Mapping[str, Any], domain: str, now: datetime) -> bytes:
-    """One VTODO per action (views from mailbot.meetings.action_view), due on its due date."""
-    calendar = _calendar()
+def _moment(value: Any) -> datetime | None:
+    """A stored moment (aware datetime or its ISO text) in UTC, or None."""
+    if value in (None, ""):
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _utc(now: datetime) -> datetime:
+    """DTSTAMP, CREATED and COMPLETED must be UTC (RFC 5545 3.8.7.2)."""
+    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)
+
+
+def _words(language: str | None) -> tuple[str, Mapping[str, str]]:
+    language = language if language in WORDS else "en" if language else "zh"
+    return language, WORDS[language]
+
+
+def _address(address: str, name: str | None, **params: str) -> vCalAddress:
+    value = vCalAddress(f"mailto:{address}")
+    if name:
+        value.params["CN"] = vText(name)
+    for key, param in params.items():
+        value.params[key.replace("_", "-").upper()] = param
+    return value
+
+
+def _sequence(view: Mapping[str, Any]) -> int:
+    try:
+        return max(0, int(view.get("sequence") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+# Actions ------------------------------------------------------------------------------------------
+
+
+def todo_status(action: Mapping[str, Any]) -> str:
+    """The VTODO STATUS: COMPLETED only when nothing is left to do — verified, or done with nobody
+    to verify it; done work awaiting its 验收 is still IN-PROCESS."""
+    status = action.get("status")
+    if status == Status.CANCELLED:
+        return "CANCELLED"
+    if status == Status.VERIFIED or (status == Status.DONE and not action.get("requester")):
+        return "COMPLETED"
+    if status in (Status.IN_PROGRESS, Status.DONE):
+        return "IN-PROCESS"
+    return "NEEDS-ACTION"
+
+
+def status_text(action: Mapping[str, Any], language: str) -> str:
+    """The action's state in words: 进行中, 已完成，待验收, Delayed, …"""
+    status = str(action.get("status") or "")
+    if status == Status.DONE and action.get("requester"):
+        return _words(language)[1]["awaiting_verification"]
+    return status_words().text(status, language, "label", "en")
+
+
+def _action_lines(action: Mapping[str, Any], meeting: Mapping[str, Any], words: Mapping[str, str], state: str) -> str:
+    sep = words["sep"]
+    named = " ".join(x for x in (action.get("department"), action.get("owner_name")) if x)
+    owner = f"{named} <{action.get('owner', '')}>" if named else str(action.get("owner", ""))
+    lines = [
+        f"{words['meeting']}{sep}{meeting.get('title', '')} ({meeting.get('ref', '')})",
+        f"{words['owner']}{sep}{owner}",
+        f"{words['status']}{sep}{state}",
+    ]
+    if action.get("status") == Status.DELAYED and action.get("delay_reason"):
+        lines.append(f"{words['delay_reason']}{sep}{action['delay_reason']}")
+    if action.get("deliverable"):
+        lines.append(f"{words['deliverable']}{sep}{action['deliverable']}")
+    if action.get("support"):
+        lines.append(f"{words['support']}{sep}{action['support']}")
+    requester = action.get("requester")
+    if requester and requester != action.get("owner"):
+        name = action.get("requester_name") or (meeting.get("names") or {}).get(requester)
+        lines.append(
+            f"{words['requester']}{sep}{name} <{requester}>" if name else f"{words['requester']}{sep}{requester}"
+        )
+    return "\n".join(lines)
+
+
+def action_todos(
+    actions: Iterable[Mapping[str, Any]],
+    meeting: Mapping[str, Any],
+    domain: str,
+    now: datetime,
+    *,
+    language: str | None = None,
+) -> bytes:
+    """Each action's due date as an all-day VEVENT (UID `A-1.due@domain`) and a VTODO (UID
+    `A-1@domain`), in `language` (else the meeting's; views from mailbot.meetings.action_view)."""
+    language, words = _words(language or meeting.get("language"))
+    calendar = _calendar("PUBLISH")
+    stamp = _utc(now)
     for action in actions:
+        due, state = _day(action["due"]), status_text(action, language)
+        description = _action_lines(action, meeting, words, state)
+        sequence = _sequence(action)
+        cancelled = action.get("status") == Status.CANCELLED
+
+        # What Outlook and Google Calendar import: a day-long entry that blocks no time.
+        event = Event()
+        event.add("uid", f"{action['ref']}.due@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("summary", f"{words['due']}{words['sep']}{action['ref']} {action['description']} [{state}]")
+        event.add("dtstart", due)
+        event.add("dtend", due + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("description", description)
+        calendar.add_component(event)
+
+        # Stable UID: a later file for the same action updates the same task.
         todo = Todo()
-        # Stable UID: a later file for the same action updates the same task in the calendar.
         todo.add("uid", f"{action['ref']}@{domain}")
-        todo.add("dtstamp", now)
+        todo.add("dtstamp", stamp)
+        todo.add("sequence", sequence)
         todo.add("summary", f"{action['ref']} {action['description']}")
-        todo.add("due", _day(action["due"]))
-        lines = [f"{meeting['title']} ({meeting['ref']})"]
-        if action.get("deliverable"):
-            lines.append(f"交付标准 / Deliverable: {action['deliverable']}")
-        if action.get("support"):
-            lines.append(f"配合部门 / Support: {action['support']}")
-        todo.add("description", "\n".join(lines))
-        todo.add("status", "COMPLETED" if action.get("status") in DELIVERED else "NEEDS-ACTION")
+        todo.add("due", due)
+        todo.add("description", description)
+        status = todo_status(action)
+        todo.add("status", status)
+        if status == "COMPLETED":
+            finished = _moment(action.get("verified_at")) or _moment(action.get("done_at"))
+            if finished is not None:
+                todo.add("completed", _utc(finished))
+            todo.add("percent-complete", 100)
         calendar.add_component(todo)
     return calendar.to_ical()
 
 
-def meeting_event(meeting: Mapping[str, Any], domain: str, tz: ZoneInfo, now: datetime) -> bytes:
-    """The meeting as a VEVENT: timed when the agenda gave times, else an all-day event."""
-    calendar = _calendar()
+# The meeting --------------------------------------------------------------------------------------
+
+
+def _times(meeting: Mapping[str, Any], tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """Start and end in the organisation's zone, or None for a meeting without a start time."""
+    if not meeting.get("start_time"):
+        return None
+    day = _day(meeting["date"])
+    start = datetime.combine(day, time.fromisoformat(str(meeting["start_time"])), tz)
+    if meeting.get("end_time"):
+        end = datetime.combine(day, time.fromisoformat(str(meeting["end_time"])), tz)
+        if end <= start:  # ends past midnight
+            end += timedelta(days=1)
+        return start, end
+    planned = sum(int(t.get("planned") or 0) for t in meeting.get("topics") or [])
+    return start, start + (timedelta(minutes=planned) if planned else DEFAULT_LENGTH)
+
+
+def _meeting_description(meeting: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    sep = words["sep"]
+    lines = [f"{meeting.get('title', '')} ({meeting.get('ref', '')})"]
+    if meeting.get("goal"):
+        lines.append(f"{words['goal']}{sep}{meeting['goal']}")
+    topics = meeting.get("topics") or []
+    if topics:
+        lines.append(f"{words['topics']}{sep.rstrip()}")
+        for index, topic in enumerate(topics, 1):
+            owner = f" ({topic['owner']})" if topic.get("owner") else ""
+            lines.append(f"  {topic.get('number') or index}. {topic.get('name', '')}{owner}")
+    if meeting.get("absent_text"):
+        lines.append(f"{words['absent']}{sep}{meeting['absent_text']}")
+    return "\n".join(lines)
+
+
+def meeting_event(
+    meeting: Mapping[str, Any], domain: str, tz: ZoneInfo, now: datetime, *, sender: str | None = None
+) -> bytes:
+    """The meeting as an invitation (a view from mailbot.meetings.meeting_view): timed when the
+    agenda gave times, else an all-day event. `sender`: the bot's address, named as SENT-BY (the
+    mail comes from it on the organiser's behalf)."""
+    _, words = _words(meeting.get("language"))
+    names: Mapping[str, str] = meeting.get("names") or {}
+    host, recorder = meeting.get("host") or None, meeting.get("recorder") or None
+    organizer = host or recorder
+    people = [p for p in dict.fromkeys([host, recorder, *(meeting.get("attendees") or [])]) if p]
+    invites = organizer is not None and bool(people)
+    calendar = _calendar("REQUEST" if invites else "PUBLISH")
+
     event = Event()
     event.add("uid", f"{meeting['ref']}@{domain}")
-    event.add("dtstamp", now)
+    event.add("dtstamp", _utc(now))
+    event.add("sequence", _sequence(meeting))
     event.add("summary", meeting["title"])
-    day = _day(meeting["date"])
-    if meeting.get("start_time"):
-        start = datetime.combine(day, time.fromisoformat(meeting["start_time"]), tz)
-        event.add("dtstart", start)
-        if meeting.get("end_time"):
-            event.add("dtend", datetime.combine(day, time.fromisoformat(meeting["end_time"]), tz))
+    times = _times(meeting, tz)
+    if times is not None:
+        event.add("dtstart", times[0])
+        event.add("dtend", times[1])
     else:
+        day = _day(meeting["date"])
         event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
     if meeting.get("place"):
         event.add("location", meeting["place"])
-    if meeting.get("goal"):
-        event.add("description", meeting["goal"])
+    event.add("description", _meeting_description(meeting, words))
+    if invites:
+        assert organizer is not None
+        params = {"sent_by": f"mailto:{sender}"} if sender and sender.lower() != organizer.lower() else {}
+        event.add("organizer", _address(organizer, names.get(organizer), **params))
+        for person in people:
+            chair = person == host
+            event.add(
+                "attendee",
+                _address(
+                    person, names.get(person), cutype="INDIVIDUAL", role="CHAIR" if chair else "REQ-PARTICIPANT",
+                    partstat="ACCEPTED" if chair else "NEEDS-ACTION", rsvp="FALSE" if chair else "TRUE",
+                ),
+            )  # fmt: skip
     calendar.add_component(event)
+    if times is not None:
+        # The zone's definition, for the span the file is about: Outlook needs it for TZID.
+        start = times[0].date()
+        calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 2, 1, 1))
     return calendar.to_ical()

@@ -19,10 +19,19 @@ from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
 from mailbot.daemon import DELIVER_DURING_BURST_SECONDS, Daemon, Throttle, poll, run_deadlines
 from mailbot.errors import MailbotError
-from mailbot.lifecycle import LIVE
+from mailbot.lifecycle import DONE_AWAITING_VERIFICATION, LIVE, Status, StatusWords
 from mailbot.outbox import flush
 from mailbot.pipeline import process
-from mailbot.queries import action_rows, find_action, meeting_rows, outbox_rows, show_action
+from mailbot.queries import (
+    action_rows,
+    find_action,
+    find_meeting,
+    meeting_rows,
+    outbox_rows,
+    parse_ref,
+    show_action,
+    show_meeting,
+)
 from mailbot.sources import Source
 from mailbot.sources.maildir import MaildirSource
 
@@ -112,8 +121,11 @@ def parser() -> argparse.ArgumentParser:
 
     actions = sub.add_parser("actions", help="list action items")
     actions.add_argument("--owner")
-    actions.add_argument("--status")
-    actions.add_argument("--overdue", action="store_true")
+    actions.add_argument(
+        "--status",
+        help=f"one of {', '.join(Status)}; or overdue (as --overdue); the status words of the mails work too",
+    )
+    actions.add_argument("--overdue", action="store_true", help="open and past the due date")
     actions.add_argument("--json", action="store_true")
     actions.set_defaults(func=cmd_actions)
 
@@ -121,7 +133,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("xlsx", "csv", "ics"), default="xlsx")
     export.add_argument("--out", type=Path, default=None, help="default: actions.FORMAT")
     export.add_argument("--meeting", default=None, help="only this meeting (M-3)")
-    export.add_argument("--language", default=None, help="a language folder of the templates (default: bot.language)")
+    export.add_argument(
+        "--language", default=None, help="the language of the column names and status words (default: bot.language)"
+    )
     export.set_defaults(func=cmd_export)
 
     show = sub.add_parser("show", help="one action (A-12) with its history, or a meeting (M-3)")
@@ -237,11 +251,35 @@ def source_for(app: App, since: date | None = None) -> Source:
     return MaildirSource(config.resolve(config.source.maildir.path))
 
 
+def unreadable(name: str) -> str | None:
+    """Why the mail file `name` cannot be read ("no such file", …), or None when it can."""
+    if name == "-":
+        return None
+    path = Path(name)
+    if not path.exists():
+        return "no such file"
+    if path.is_dir():
+        return "is a directory, not a mail file"
+    if not os.access(path, os.R_OK):
+        return "not readable (permission denied)"
+    return None
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
+    # Every file checked before any is processed: a typo processes nothing, so running the
+    # corrected command again processes nothing twice.
+    for name in args.files:
+        if (why := unreadable(name)) is not None:
+            raise MailbotError(f"ingest: {name}: {why}; nothing was processed")
     app = open_app(args)
     failed = 0
     for name in args.files:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        try:
+            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:  # gone or locked since the check
+            failed += 1
+            print(f"{name}: not read ({exc.strerror or exc})", file=sys.stderr)
+            continue
         result = process(app, raw)
         failed += result.outcome == "failed"
         print(f"{name}: {result.kind} {result.outcome}" + (f" ({result.error})" if result.error else ""))
@@ -382,11 +420,35 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `actions --status` takes besides the statuses: "overdue" is derived, never stored, but
+# people ask for it by that name.
+OVERDUE_WORDS = frozenset({"overdue", "late", "逾期", "已逾期"})
+
+
+def status_filter(text: str, words: StatusWords) -> tuple[str | None, bool]:
+    """`--status` read: (the status, or None for every status; whether only overdue ones). A
+    status is its code (in_progress, in-progress, "in progress") or one of its words in any
+    language (进行中, 未开始); anything else is refused, naming the statuses."""
+    wanted = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    if wanted in OVERDUE_WORDS:
+        return None, True
+    for status in Status:
+        if wanted == status.value.replace("_", " "):
+            return status.value, False
+    for kinds in words.words.values():
+        for table in kinds.values():
+            for status, word in table.items():
+                if wanted == " ".join(word.lower().split()):
+                    return (Status.DONE.value if status == DONE_AWAITING_VERIFICATION else status), False
+    raise MailbotError(f"--status: {text!r} is no status; use one of {', '.join(Status)}, or overdue")
+
+
 def cmd_actions(args: argparse.Namespace) -> int:
     app = open_app(args)
+    status, overdue = status_filter(args.status, app.rules.statuses) if args.status else (None, False)
     with app.db.session() as session:
         rows = action_rows(
-            session, owner=args.owner, status=args.status, overdue_on=app.today() if args.overdue else None
+            session, owner=args.owner, status=status, overdue_on=app.today() if args.overdue or overdue else None
         )
     if args.json:
         print_json(rows)
@@ -399,46 +461,119 @@ def cmd_export(args: argparse.Namespace) -> int:
     from mailbot.exports import to_csv, to_ics, to_xlsx
 
     app = open_app(args)
-    with app.db.session() as session:
-        rows = [r for r in action_rows(session) if r["status"] in LIVE]
-    if args.meeting:
-        rows = [r for r in rows if r["meeting"] == args.meeting.upper()]
     if args.language and args.language not in app.languages:
         raise MailbotError(f"--language: {args.language!r} has no templates folder; one of {app.languages.spelled()}")
     language = app.languages.pick(args.language or app.config.bot.language)
+    with app.db.session() as session:
+        meeting_id = None
+        if args.meeting:
+            meeting = find_meeting(session, args.meeting)
+            if meeting is None:
+                raise MailbotError(f"--meeting: no meeting {args.meeting!r} (refs look like M-3)")
+            meeting_id = meeting.id
+        rows = [r for r in action_rows(session, meeting_id=meeting_id) if r["status"] in LIVE]
     out = args.out or Path(f"actions.{args.format}")
+    today, words, where = app.today(), app.rules.statuses, {"calendar": app.calendar, "tz": app.config.tz}
     if args.format == "xlsx":
-        out.write_bytes(to_xlsx(rows, language, app.today(), app.rules.statuses, app.languages))
+        data = to_xlsx(rows, language, today, words, app.languages, **where)
     elif args.format == "csv":
-        out.write_bytes(to_csv(rows, language, app.rules.statuses, app.languages))
+        data = to_csv(rows, language, words, app.languages, today=today, **where)
     else:
-        out.write_bytes(to_ics(rows, app.sender.domain, app.now()))
+        data = to_ics(rows, app.sender.domain, app.now())
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise MailbotError(f"--out: {out}: {exc.strerror or exc}") from None
     print(f"wrote {len(rows)} action(s) to {out}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     app = open_app(args)
+    tz = app.config.tz  # the history as the organisation reads it: its own zone
+    parsed = parse_ref(args.ref)
+    if parsed is None:
+        raise MailbotError(f"{args.ref!r} is no ref: an action looks like A-12, a meeting like M-3")
     with app.db.session() as session:
-        if find_action(session, args.ref) is None:
-            raise MailbotError(f"no action {args.ref!r} (refs look like A-12)")
-        detail = show_action(session, args.ref)
+        if parsed[0] == "meeting":
+            if find_meeting(session, args.ref) is None:
+                raise MailbotError(f"no meeting {args.ref!r} (see `mailbot meetings`)")
+            detail = show_meeting(session, args.ref, tz)
+        else:
+            if find_action(session, args.ref) is None:
+                raise MailbotError(f"no action {args.ref!r} (refs look like A-12; see `mailbot actions`)")
+            detail = show_action(session, args.ref, tz)
     if args.json:
         print_json(detail)
         return 0
-    action = detail["action"]
-    for key in ("ref", "meeting", "description", "owner_name", "owner", "department", "support", "due", "deliverable",
-                "status", "consent", "confirm_by", "requester", "done_at", "verified_by"):  # fmt: skip
-        print(f"{key:>12}: {action.get(key) if action.get(key) is not None else ''}")
-    print("history:")
-    for event in detail["history"]:
-        print(f"  {event['at']}  {event['what']:<22} {event['actor'] or '-':<28} mail #{event['mail'] or '-'}")
-        # What people wrote in their own words (notes, reasons): shown, one line each, as written.
-        for key in ("note", "reason"):
-            if (event.get("detail") or {}).get(key):
-                for line in str(event["detail"][key]).splitlines():
-                    print(f"      {key}: {line}")
+    if parsed[0] == "meeting":
+        print_meeting(detail)
+    else:
+        action = detail["action"]
+        for key in ("ref", "meeting", "description", "owner_name", "owner", "department", "support", "due",
+                    "deliverable", "status", "consent", "confirm_by", "requester", "done_at", "verified_at",
+                    "verified_by"):  # fmt: skip
+            print(f"{key:>12}: {action.get(key) if action.get(key) is not None else ''}")
+    print_history(detail["history"])
     return 0
+
+
+def print_meeting(detail: dict[str, Any]) -> None:
+    meeting = detail["meeting"]
+    names = meeting.get("names") or {}
+
+    def who(address: str | None) -> str:
+        return f"{names[address]} <{address}>" if address and names.get(address) else address or ""
+
+    hours = "–".join(t for t in (meeting["start_time"], meeting["end_time"]) if t)
+    lines = {
+        "ref": meeting["ref"], "title": meeting["title"], "project": meeting["project"], "date": meeting["date"],
+        "time": hours, "place": meeting["place"], "status": meeting["status"], "host": who(meeting["host"]),
+        "recorder": who(meeting["recorder"]), "attendees": ", ".join(who(a) for a in meeting["attendees"]),
+        "confirm_by": meeting["confirm_by"], "confirmed_at": meeting["confirmed_at"],
+    }  # fmt: skip
+    for key, value in lines.items():
+        print(f"{key:>12}: {value if value is not None else ''}")
+    print("actions:")
+    print_table(detail["actions"], ("ref", "owner_name", "owner", "due", "status", "description"))
+
+
+# Changes the audit trail keeps as a pair of values (old, new), and what each pair is of.
+CHANGES = (("old_due", "new_due", "due"), ("previous", "new", "owner"), ("from", "to", "confirm by"))
+# What people wrote in their own words: shown one line each, as written.
+WRITTEN = ("note", "reason")
+
+
+def print_history(history: list[dict[str, Any]]) -> None:
+    print("history:")
+    for event in history:
+        print(f"  {event['at']}  {event['what']:<22} {event['actor'] or '-':<28} mail #{event['mail'] or '-'}")
+        for line in detail_lines(event.get("detail") or {}):
+            print(f"      {line}")
+
+
+def detail_lines(detail: dict[str, Any]) -> list[str]:
+    """An event's detail as lines: old → new for a change, then the other values, then notes."""
+    rest = dict(detail)
+    lines = []
+    for old, new, what in CHANGES:
+        if old in rest and new in rest:
+            lines.append(f"{what}: {shown(rest.pop(old))} → {shown(rest.pop(new))}")
+    lines.extend(
+        f"{key}: {shown(value)}" for key, value in rest.items() if key not in WRITTEN and value not in ("", [])
+    )
+    for key in WRITTEN:
+        if rest.get(key):
+            lines.extend(f"{key}: {line}" for line in str(rest[key]).splitlines())
+    return lines
+
+
+def shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value) or "—"
+    return str(value)
 
 
 def cmd_people(args: argparse.Namespace) -> int:

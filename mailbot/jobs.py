@@ -5,6 +5,14 @@ Each job is a function of `(app, now)` that finds for itself what is due at `now
 idempotent (its mails have unique keys; the weekly status mail claims its week), so running the
 list every minute, once from cron, or twice by two daemons sends each mail once. `when` says to
 a person when the job does something; the function is the rule.
+
+Every mail a job decides is caused by the clock, not by a person's mail, so it leaves within the
+sending hours (rules/policy.toml [sending], org time zone, working days of the configured
+calendar). The jobs still decide at their moment (a round closes, silence becomes consent, just
+after midnight), and the mails they decide outside the hours are stored with `next_attempt_at` at
+the next opening (`mailbot.outbox.not_before`), where delivery picks them up: the same keys, so a
+re-run or a restart in between neither loses nor repeats one. Answers to a person's mail, and
+what a person's mail sets off, are decided by the handlers and leave at once.
 """
 
 from __future__ import annotations
@@ -12,9 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from mailbot.app import App
+from mailbot.outbox import not_before
 from mailbot.workflow.acceptance import run_acceptance_reminders
 from mailbot.workflow.consent import run_consent_deadlines
 from mailbot.workflow.digest import run_digest
@@ -57,9 +66,34 @@ def run_jobs(app: App, now: datetime | None = None, jobs: Sequence[Job] | None =
     merged. A job that fails is logged and counted as "<name> failed"; the others still run."""
     now = now or app.now()
     counts: dict[str, int] = {}
-    for job in JOBS if jobs is None else jobs:
-        counts.update(guarded(job.name, lambda job=job: job.run(app, now)))  # type: ignore[misc]
+    with not_before(next_opening(app, now)):
+        for job in JOBS if jobs is None else jobs:
+            counts.update(guarded(job.name, lambda job=job: job.run(app, now)))  # type: ignore[misc]
     return counts
+
+
+def next_opening(app: App, now: datetime) -> datetime:
+    """The first moment at or after `now` when a mail the clock caused may leave (policy
+    [sending]): `now` itself within the hours of a sending day, else the next opening, in UTC."""
+    rule, tz, calendar = app.policy.sending, app.config.tz, app.calendar
+    local = now.astimezone(tz)
+    day = local.date()
+
+    def sending_day(day: date) -> bool:
+        return calendar.is_workday(day) if rule.working_days_only else True
+
+    def following(day: date) -> date:
+        return calendar.add_workdays(day, 1) if rule.working_days_only else day + timedelta(days=1)
+
+    if not sending_day(day):
+        day = following(day)
+    opens = datetime.combine(day, rule.opens, tzinfo=tz)
+    if local < opens:
+        return opens.astimezone(UTC)
+    closes = datetime.combine(day, rule.closes, tzinfo=tz) if rule.closes else None
+    if closes is None or local < closes:
+        return now
+    return datetime.combine(following(day), rule.opens, tzinfo=tz).astimezone(UTC)
 
 
 def guarded(name: str, job: Callable[[], dict[str, int]]) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.formats.model import PersonRef
 from mailbot.message import InboundMail
-from mailbot.store.models import ActionItem, Meeting, OutboxMail
+from mailbot.store.models import ActionItem, Meeting, OutboxMail, Topic
 
 MEETING_REF = re.compile(r"\bM-(\d{1,9})\b")
 
@@ -78,13 +78,28 @@ def meeting_view(meeting: Meeting) -> dict[str, Any]:
         "attendees": list(meeting.attendees or []),
         "names": dict(meeting.names or {}),
         "attendees_text": meeting.attendees_text,
+        # 缺席人员及原因, as the draft wrote it ("研发部总监（客户拜访，工程师代参会）", "无").
+        "absent_text": meeting.absent_text or "",
         "confirm_by": meeting.confirm_by,
         "status": meeting.status,
-        "topics": [
-            {"number": t.number, "name": t.name, "owner": t.owner_text, "planned": t.planned_minutes}
-            for t in meeting.topics
-        ],
+        # The language the meeting's mails were written in: the calendar files' words.
+        "language": meeting.language,
+        # Grows with every change of the meeting: the invitation's SEQUENCE (a later one updates).
+        "sequence": _sequence(meeting.created_at, meeting.updated_at),
+        "topics": [topic_view(t) for t in meeting.topics],
         "decisions": [d.text for d in meeting.decisions],
+    }
+
+
+def topic_view(topic: Topic) -> dict[str, Any]:
+    """A topic as the minutes show it (议题与讨论要点): its discussion as written, lines kept."""
+    return {
+        "number": topic.number,
+        "name": topic.name,
+        "owner": topic.owner_text,
+        "planned": topic.planned_minutes,
+        "actual": topic.actual_minutes,
+        "discussion": topic.discussion or "",
     }
 
 
@@ -104,7 +119,26 @@ def action_view(action: ActionItem) -> dict[str, Any]:
         "consent": action.consent,
         "requester": action.requester_address,
         "requester_name": action.requester_name,
+        # How it stands beyond its status: the numbering of the draft, its notes, why it was
+        # objected or delayed, when it was delivered and verified (UTC; mails show local days).
+        "number": action.number,
+        "notes": action.notes or "",
+        "objection_reason": action.objection_reason,
+        "delay_reason": action.delay_reason,
+        "done_at": action.done_at,
+        "verified_at": action.verified_at,
+        "verified_by": action.verified_by,
+        # Grows with every change of the action: its calendar entries' SEQUENCE.
+        "sequence": _sequence(action.created_at, action.updated_at),
     }
+
+
+def _sequence(created: datetime | None, updated: datetime | None) -> int:
+    """Seconds from creation to the last change: a calendar SEQUENCE that only grows, the same in
+    every file made from one state (an acknowledgement and its notices agree)."""
+    if created is None or updated is None:
+        return 0
+    return max(0, int((updated - created).total_seconds()))
 
 
 def remember_names(meeting: Meeting, *people: PersonRef | None) -> None:

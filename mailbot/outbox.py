@@ -14,7 +14,9 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
@@ -199,10 +201,34 @@ def outbox_values(
         "status": "pending" if configured_allows(domain_of(to_address), sender.allowed_domains) else UNCHECKED,
         "attempts": 0,
         "created_at": now,
-        "next_attempt_at": now,
+        "next_attempt_at": first_attempt_at(now),
         "meeting_id": meeting_id,
         "inbound_mail_id": inbound_mail_id,
     }
+
+
+# The earliest moment a mail decided now may leave, while a block of `not_before` runs: the
+# periodic jobs (mailbot/jobs.py) decide the mails the clock causes inside one, so that decided
+# outside sending hours they wait for the next opening. Unset (every handler), a mail leaves at once.
+_NOT_BEFORE: ContextVar[datetime | None] = ContextVar("mailbot_outbox_not_before", default=None)
+
+
+@contextmanager
+def not_before(moment: datetime | None) -> Iterator[None]:
+    """Every mail decided in the block (`outbox_values`) is first tried no earlier than `moment`
+    (None: at once). Stored as the row's `next_attempt_at`, which `flush` already waits for: a
+    restart keeps the wait, and the key (the decision) is the same whenever it leaves."""
+    token = _NOT_BEFORE.set(moment)
+    try:
+        yield
+    finally:
+        _NOT_BEFORE.reset(token)
+
+
+def first_attempt_at(now: datetime) -> datetime:
+    """When a mail decided at `now` is first tried: now, or the moment a `not_before` block holds it to."""
+    held = _NOT_BEFORE.get()
+    return held if held is not None and held > now else now
 
 
 # outbox.key is 500 characters. A longer key (an objection round over 60 refs) keeps its head
@@ -448,7 +474,7 @@ def tell_admin(
         to_address=admin, to_name=None, language=admin_language, now=now,
         context={"to": row.to_address, "subject": one_line(row.subject, MAX_SUBJECT_CHARS),
                  "error": row.last_error or "", "failed_kind": row.kind, "bot_name": sender.name,
-                 "bot_address": sender.address, "docs_url": "", "token": None},
+                 "bot_address": sender.address, "docs_url": "", "token": None, "no_reply": True},
     )  # fmt: skip
     # The admin is the one the configuration names: written to wherever their address is.
     insert_one(session, {**values, "status": "pending"})

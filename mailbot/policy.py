@@ -159,6 +159,44 @@ class DigestPolicy:
 
 
 @dataclass(frozen=True)
+class SendingPolicy:
+    """When the mails the clock causes (reminders, escalations, the round's outcome, nudges, the
+    weekly status) may leave: within `hours` (org time zone) of working days on the configured
+    calendar; decided outside them, they wait for the next opening (mailbot/jobs.py). Answers to a
+    person's mail, and what a person's mail sets off, leave at once."""
+
+    hours: str = "09:00-18:00"
+    # False: every day of the week is a sending day (the hours still apply).
+    working_days_only: bool = True
+
+    def __post_init__(self) -> None:
+        # Checked at load: a typo must stop the bot, not send at midnight.
+        sending_window(self.hours)
+
+    @property
+    def opens(self) -> clock_time:
+        return sending_window(self.hours)[0]
+
+    @property
+    def closes(self) -> clock_time | None:
+        """None: at the end of the day ("24:00")."""
+        return sending_window(self.hours)[1]
+
+
+def sending_window(hours: str) -> tuple[clock_time, clock_time | None]:
+    """ "09:00-18:00" -> (09:00, 18:00); "00:00-24:00" -> (00:00, None): the whole day."""
+    start, sep, end = (part.strip() for part in hours.partition("-"))
+    try:
+        opens = clock_time.fromisoformat(start)
+        closes = None if end == "24:00" else clock_time.fromisoformat(end)
+    except ValueError:
+        sep = ""
+    if not sep or (closes is not None and closes <= opens):
+        raise ConfigError(f'sending.hours: {hours!r} is not a span of the day like "09:00-18:00"')
+    return opens, closes
+
+
+@dataclass(frozen=True)
 class Policy:
     agenda: AgendaPolicy = field(default_factory=AgendaPolicy)
     consent: ConsentPolicy = field(default_factory=ConsentPolicy)
@@ -169,6 +207,7 @@ class Policy:
     acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
     minutes: MinutesPolicy = field(default_factory=MinutesPolicy)
     digest: DigestPolicy = field(default_factory=DigestPolicy)
+    sending: SendingPolicy = field(default_factory=SendingPolicy)
     deliverables: DeliverablesPolicy = field(default_factory=DeliverablesPolicy)
 
 

@@ -166,3 +166,14 @@ def test_requests_carry_the_actions_as_calendar_tasks_and_the_agenda_ack_the_mee
     assert str(todo["summary"]) == "A-1 输出新品推广活动方案初稿"
     assert todo.decoded("due") == date(2026, 12, 15)
     assert str(todo["uid"]) == "A-1@corp.example"
+
+
+def test_a_notice_that_expects_no_reply_says_none(app: App, clock: FixedClock) -> None:
+    """The meeting notice asks nothing: no "reply above this line", no list of reply commands."""
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    notice = outbox(app, "agenda_notice")[0]
+    for body in (notice.body_text or "", notice.body_html or ""):
+        assert "请在此线以上回复" not in body and "回复“确认”" not in body
+    ack = outbox(app, "agenda_ack")[0]
+    assert "请在此线以上回复" in (ack.body_text or "")  # the sender may correct it by reply

@@ -169,7 +169,7 @@ def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[di
             continue
         ctx.send(
             key=f"agenda_notice:{meeting.ref}:{ctx.record.id}:{attendee}", kind="agenda_notice", to=attendee,
-            context={"meeting": view, "open_points": open_points, "materials_by": materials_by},
+            context={"meeting": view, "open_points": open_points, "materials_by": materials_by, "no_reply": True},
             token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
         )  # fmt: skip
 

@@ -4,7 +4,9 @@ confirmation round (one request per owner, the minutes to every other party)."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -84,16 +86,34 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
 
     view = meeting_view(meeting)
     action_views = [action_view(a) for a in actions]
+    early = due_before_start(actions, confirm_by)
+    if early:
+        ctx.event("minutes.due_before_start", meeting_id=meeting.id,
+                  detail={"refs": [a["ref"] for a in early], "confirm_by": confirm_by.isoformat()})  # fmt: skip
     ctx.answer(
         kind="minutes_ack",
         context={
             "meeting": view, "actions": action_views, "version": version.number,
             "warnings": [problem_view(p) for p in parsed.warnings], "provisional": parsed.provisional_calendar,
+            "due_before_start": early,
         },
         token_for=meeting.ref, meeting_id=meeting.id,
     )  # fmt: skip
-    notify_parties(ctx, meeting, version, actions, view, action_views)
+    notify_parties(ctx, meeting, version, actions, view, action_views, early)
     return Outcome("processed", "minutes", meeting_id=meeting.id)
+
+
+def due_before_start(actions: list[ActionItem], confirm_by: date) -> list[dict[str, Any]]:
+    """Actions due on or before the day the minutes take effect (the round's deadline, confirm_by):
+    due before anyone has agreed to them, so flagged at once — to the recorder in the answer, to
+    the host and the recorder with the minutes, to the owner in their confirmation request —
+    rather than first heard of as "overdue" the day after the round closes."""
+    return [
+        {"ref": a.ref, "description": a.description, "owner": a.owner_address, "owner_name": a.owner_name,
+         "due": a.due, "same_day": a.due == confirm_by}
+        for a in actions
+        if a.due <= confirm_by
+    ]  # fmt: skip
 
 
 def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem]) -> Outcome:
@@ -240,10 +260,15 @@ def notify_parties(
     actions: list[ActionItem],
     view: dict,  # type: ignore[type-arg]
     action_views: list[dict],  # type: ignore[type-arg]
+    early: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Owners get one request for their own actions (with the whole minutes below it); every other
-    party gets the minutes with the consent notice. One mail per person, never two."""
+    party gets the minutes with the consent notice. One mail per person, never two.
+
+    `early` (see `due_before_start`): each owner's request names their own; the host's and the
+    recorder's mail, whichever it is, lists the others' too."""
     bot = ctx.app.sender.address
+    flagged = {p for p in (meeting.host_address, meeting.recorder_address) if p}
     by_owner: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for action, action_data in zip(actions, action_views, strict=True):
         by_owner.setdefault(action.owner_address, []).append(action_data)
@@ -252,7 +277,9 @@ def notify_parties(
         ctx.send(
             key=f"confirm_request:{meeting.ref}:v{version.number}:{owner}",
             kind="confirm_request", to=owner,
-            context={"meeting": view, "mine": mine, "actions": action_views},
+            context={"meeting": view, "mine": mine, "actions": action_views,
+                     "mine_due_before_start": [a for a in early if a["owner"] == owner],
+                     "due_before_start": [a for a in early if a["owner"] != owner] if owner in flagged else []},
             token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
             attachments=[ctx.todo_file(mine, view)],
         )  # fmt: skip
@@ -265,6 +292,7 @@ def notify_parties(
         ctx.send(
             key=f"minutes_notice:{meeting.ref}:v{version.number}:{party}",
             kind="minutes_notice", to=party,
-            context={"meeting": view, "actions": action_views},
+            context={"meeting": view, "actions": action_views,
+                     "due_before_start": early if party in flagged else []},
             token_for=meeting.ref, meeting_id=meeting.id,
         )  # fmt: skip

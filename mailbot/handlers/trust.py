@@ -178,6 +178,6 @@ def tell_admin_of_forgery(ctx: HandlerContext, held: HeldMail) -> None:
         context={
             "address": held.address, "subject": original.subject[:200] if original else "",
             "received_at": held.held_at.astimezone(ctx.app.config.tz).strftime("%Y-%m-%d %H:%M"),
-            "inbound_id": held.inbound_mail_id, "commands": False,
+            "inbound_id": held.inbound_mail_id, "no_reply": True,
         },
     )  # fmt: skip

@@ -17,11 +17,15 @@ organisation is party to hundreds of meetings through their people). A person wh
 empty mail. A party whose own actions are all done still gets it while their meeting has open
 work: the digest is the meeting's status, and their done item shows under "done last week".
 
-What it holds, per recipient: their own open actions first (across meetings), then per meeting:
-overdue, due this week (Mon–Sun), delayed (new date and reason), awaiting confirmation, open
-objections, awaiting 验收, done in the last 7 days, and counts by status; a requester also sees
-the actions waiting for their 验收. The sections answer different questions, so an action may be
-in two (delayed and due this week). A done action with no requester counts as closed.
+What it holds, per recipient: their own open actions first (across meetings) and the actions
+waiting for their 验收, then per meeting its counts by status and each action once, in the section
+of where it stands (`section_of`): overdue (in working days, the count escalations use), due this
+week (Mon–Sun), delayed (new date and reason), awaiting confirmation, open objections, awaiting
+验收, due later, done or verified in the last 7 days. An action listed in the recipient's own part
+is not listed again under its meeting (the meeting says how many of theirs are above), and the
+actions closed before last week are counted and said to be left out: every action a count names is
+in the mail or accounted for. A done action with no requester counts as closed. People are shown
+by name wherever one is known (the minutes, the meeting's names, the directory), else by address.
 
 Queries are bulk: active meetings, their actions, the escalation and done events, and the
 department heads are each loaded once per run, then grouped in Python per recipient. A meeting's
@@ -50,6 +54,7 @@ from mailbot.exports import to_xlsx
 from mailbot.languages import Languages
 from mailbot.lifecycle import (
     DELIVERED,
+    DIGEST_LEAVES_OUT,
     DIGEST_ORDER,
     LIVE,
     OPEN,
@@ -63,6 +68,8 @@ from mailbot.meetings import action_view
 from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
 from mailbot.store.models import ActionItem, Event, JobRun, Meeting, Person
+from mailbot.workdays import WorkCalendar
+from mailbot.workflow.reminders import overdue_working_days
 
 log = logging.getLogger("mailbot.digest")
 
@@ -73,15 +80,20 @@ log = logging.getLogger("mailbot.digest")
 OWNER_FIELDS = ("ref", "description", "owner", "owner_name", "department")
 FIELDS = {
     "mine": ("ref", "description", "meeting_ref", "meeting_title", "due", "overdue_days", "escalated", "status"),
-    "overdue": (*OWNER_FIELDS, "due", "overdue_days", "escalated"),
+    "overdue": (*OWNER_FIELDS, "due", "overdue_days", "escalated", "status"),
     "due_this_week": (*OWNER_FIELDS, "due", "status"),
     "delayed": (*OWNER_FIELDS, "due", "delay_reason"),
     "awaiting": (*OWNER_FIELDS, "due"),
     "objections": (*OWNER_FIELDS, "objection_reason"),
+    "acceptance": (*OWNER_FIELDS, "requester", "requester_name", "done_on"),
+    "later": (*OWNER_FIELDS, "due", "status"),
     "done": (*OWNER_FIELDS, "status"),
-    "acceptance": (*OWNER_FIELDS, "requester", "done_on"),
     "to_verify": ("ref", "description", "meeting_ref", "meeting_title", *OWNER_FIELDS[2:], "done_on"),
 }
+# A meeting's sections in the order the mail shows them; each action of it is in one at most.
+SECTIONS = ("overdue", "due_this_week", "delayed", "awaiting", "objections", "acceptance", "later", "done")
+# The sections of open work: an action of the recipient's there is in their own part already.
+OPEN_SECTIONS = ("overdue", "due_this_week", "delayed", "awaiting", "objections", "later")
 
 
 def week_label(day: date) -> str:
@@ -120,6 +132,8 @@ class Week:
     done_recently: set[int]
     heads: dict[str, list[str]]  # department -> head addresses
     tz: tzinfo  # the organisation's: a day is a day there
+    calendar: WorkCalendar  # overdue counts working days, as reminders and escalations do
+    names: dict[str, str] = field(default_factory=dict)  # address -> the directory's name for it
     parties: dict[int, list[str]] = field(default_factory=dict)  # meeting id -> addresses
     # Meeting id -> the parties who see all of it (attendees, owners, host, recorder, requesters);
     # a department head who is none of these sees their departments' actions only.
@@ -159,6 +173,13 @@ class Week:
         if recipient in self.full_parties.get(meeting.id, set()):
             return self.section(meeting)
         return self.section(meeting, self.head_departments.get(recipient, frozenset()))
+
+    def name_of(self, address: str | None, meeting: Meeting, written: str | None = None) -> str | None:
+        """A person's name: as the minutes wrote it on the action, as the meeting named them, or
+        the directory's; None when nobody ever named the address."""
+        if not address:
+            return None
+        return written or (meeting.names or {}).get(address) or self.names.get(address.lower())
 
     def to_verify(self, recipient: str) -> list[tuple[Meeting, Any]]:
         """Done actions waiting for `recipient`'s 验收, meeting by meeting."""
@@ -213,9 +234,9 @@ def load_week(session: Session, app: App, today: date, created_before: datetime 
             select(ActionItem.id).join(Meeting, ActionItem.meeting_id == Meeting.id).where(active)
         )
         escalated = set(session.scalars(select(Event.action_id).where(Event.what == "action.escalated", in_run)))
-        done_recently = set(
-            session.scalars(select(Event.action_id).where(Event.what == "action.done", Event.at >= since, in_run))
-        )
+        # Delivered last week: reported done, or verified (验收) — the work closed then.
+        delivered = Event.what.in_(("action.done", "action.verified"))
+        done_recently = set(session.scalars(select(Event.action_id).where(delivered, Event.at >= since, in_run)))
     departments = {a.department for m in actions.values() for a in m if a.department and a.status in LIVE}
     heads: dict[str, list[str]] = defaultdict(list)
     head_departments: dict[str, set[str]] = defaultdict(set)
@@ -235,6 +256,8 @@ def load_week(session: Session, app: App, today: date, created_before: datetime 
         done_recently=done_recently,
         heads=dict(heads),
         tz=app.config.tz,
+        calendar=app.calendar,
+        names=directory_names(session, unnamed(meetings, actions)),
         head_departments={a: frozenset(d) for a, d in head_departments.items()},
     )
     bot = app.sender.address
@@ -252,6 +275,39 @@ def load_week(session: Session, app: App, today: date, created_before: datetime 
         week.parties[meeting.id] = list(dict.fromkeys(p.lower() for p in everyone if p and p.lower() != bot))
         week.full_parties[meeting.id] = {p.lower() for p in full if p}
     return week
+
+
+def unnamed(meetings: list[Meeting], actions: dict[int, list[Any]]) -> set[str]:
+    """The people the digest shows (owners, verifiers, hosts) whom neither the minutes nor the
+    meeting name: the directory may know them."""
+    wanted: set[str] = set()
+    for meeting in meetings:
+        names = meeting.names or {}
+        if meeting.host_address and meeting.host_address not in names:
+            wanted.add(meeting.host_address.lower())
+        for a in actions.get(meeting.id, []):
+            if not a.owner_name and a.owner_address not in names:
+                wanted.add(a.owner_address.lower())
+            if a.requester_address and not a.requester_name and a.requester_address not in names:
+                wanted.add(a.requester_address.lower())
+    return wanted
+
+
+def directory_names(session: Session, addresses: set[str]) -> dict[str, str]:
+    """Address -> name, for those of `addresses` the people table names (in chunks: PostgreSQL
+    takes at most 65,535 parameters in one statement)."""
+    found: dict[str, str] = {}
+    wanted = sorted(addresses)
+    for start in range(0, len(wanted), NAME_CHUNK):
+        chunk = wanted[start : start + NAME_CHUNK]
+        rows = session.execute(
+            select(Person.address, Person.name).where(Person.address.in_(chunk), Person.name.is_not(None))
+        )
+        found.update({address.lower(): name for address, name in rows if name})
+    return found
+
+
+NAME_CHUNK = 5000
 
 
 def load_actions(session: Session, meeting_ids: Select[tuple[int]]) -> dict[int, list[Any]]:
@@ -273,15 +329,20 @@ def iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def row(action: Any, week: Week) -> dict[str, Any]:
+def is_overdue(action: Any, week: Week) -> bool:
+    """Open, the owner's move, and past its due date (an objection waits for the host: not late)."""
+    return action.status in WAITING_ON_OWNER and action.due < week.today
+
+
+def row(action: Any, meeting: Meeting, week: Week) -> dict[str, Any]:
     """Every field a part of the digest shows of an action (see FIELDS), dates as the ISO strings
-    the outbox's JSON would make of them anyway."""
-    overdue = (week.today - action.due).days if action.status in WAITING_ON_OWNER and action.due < week.today else 0
+    the outbox's JSON would make of them anyway; overdue in working days."""
+    overdue = overdue_working_days(week.calendar, action.due, week.today) if is_overdue(action, week) else 0
     return {
         "ref": action.ref,
         "description": action.description,
         "owner": action.owner_address,
-        "owner_name": action.owner_name,
+        "owner_name": week.name_of(action.owner_address, meeting, action.owner_name),
         "department": action.department,
         "due": iso(action.due),
         "status": action.status,
@@ -290,6 +351,7 @@ def row(action: Any, week: Week) -> dict[str, Any]:
         "delay_reason": action.delay_reason,
         "objection_reason": action.objection_reason,
         "requester": action.requester_address,
+        "requester_name": week.name_of(action.requester_address, meeting, action.requester_name),
         "done_on": iso(action.done_at.astimezone(week.tz).date()) if action.done_at else None,
     }
 
@@ -299,37 +361,79 @@ def shown(section: str, full: dict[str, Any]) -> dict[str, Any]:
     return {name: full[name] for name in FIELDS[section]}
 
 
+def section_of(action: Any, week: Week, sunday: date) -> str | None:
+    """The one section of a meeting's part of the mail an action is listed in, by where it stands;
+    None for work closed before last week (counted, not listed)."""
+    status = action.status
+    if status in DELIVERED:
+        if status == Status.DONE and action.requester_address:
+            return "acceptance"  # delivered, waiting for 验收: not done yet for whoever asked for it
+        return "done" if action.id in week.done_recently else None
+    if is_overdue(action, week):
+        return "overdue"
+    if status == Status.DELAYED:
+        return "delayed"
+    if status == Status.AWAITING_CONFIRMATION:
+        return "awaiting"
+    if status == Status.OBJECTED:
+        return "objections"
+    return "due_this_week" if action.due <= sunday else "later"
+
+
 def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | None = None) -> dict[str, Any]:
     """A meeting's part of the mail; with `departments`, only the actions of those departments."""
     monday = week.today - timedelta(days=week.today.weekday())
     sunday = monday + timedelta(days=6)
-    live = [
-        a for a in week.actions_of(meeting) if a.status in LIVE and (departments is None or a.department in departments)
+    counted = [
+        a
+        for a in week.actions_of(meeting)
+        if a.status in LIVE
+        and a.status not in DIGEST_LEAVES_OUT
+        and (departments is None or a.department in departments)
     ]
-    chased = [a for a in live if a.status in WAITING_ON_OWNER]
-    by_due = sorted(chased, key=lambda a: (a.due, a.id))
-    counts = Counter(a.status for a in live)
-    rows = {a.id: row(a, week) for a in live}
+    sections: dict[str, list[Any]] = {name: [] for name in SECTIONS}
+    closed_earlier = 0
+    for action in counted:
+        name = section_of(action, week, sunday)
+        if name is None:
+            closed_earlier += 1
+        else:
+            sections[name].append(action)
+    for name in ("overdue", "due_this_week", "delayed", "awaiting", "later"):
+        sections[name].sort(key=lambda a: (a.due, a.id))  # most overdue, or soonest due, first
+    counts = Counter(a.status for a in counted)
     return {
         "ref": meeting.ref,
         "title": meeting.title,
         "date": iso(meeting.meeting_date),
         "status": meeting.status,
         "host": meeting.host_address,
-        "overdue": [shown("overdue", rows[a.id]) for a in by_due if a.due < week.today],
-        "due_this_week": [shown("due_this_week", rows[a.id]) for a in by_due if week.today <= a.due <= sunday],
-        "delayed": [shown("delayed", rows[a.id]) for a in by_due if a.status == Status.DELAYED],
-        "awaiting": [shown("awaiting", rows[a.id]) for a in by_due if a.status == Status.AWAITING_CONFIRMATION],
-        "objections": [shown("objections", rows[a.id]) for a in live if a.status == Status.OBJECTED],
-        "done": [shown("done", rows[a.id]) for a in live if a.status in DELIVERED and a.id in week.done_recently],
-        "acceptance": [
-            shown("acceptance", rows[a.id]) for a in live if a.status == Status.DONE and a.requester_address
-        ],
+        "host_name": week.name_of(meeting.host_address, meeting),
+        **{name: [shown(name, row(a, meeting, week)) for a in actions] for name, actions in sections.items()},
         "scope": sorted(departments) if departments is not None else None,
         "counts": [{"status": s, "count": counts[s]} for s in DIGEST_ORDER if counts[s]],
-        "overdue_count": sum(1 for a in chased if a.due < week.today),
-        "total": len(live),
+        "overdue_count": len(sections["overdue"]),
+        "total": len(counted),
+        "closed_earlier": closed_earlier,
+        "yours": 0,
     }
+
+
+def for_recipient(section: dict[str, Any], recipient: str, verifies: bool) -> dict[str, Any]:
+    """A meeting's part without what the recipient's own part lists already: their open actions
+    (under "your open action items") and, when they verify some, the actions waiting for their
+    验收. The shared section is left as it is; the copy says how many of theirs it left out."""
+    mine = [name for name in OPEN_SECTIONS if any(r["owner"].lower() == recipient for r in section[name])]
+    theirs = verifies and any((r["requester"] or "").lower() == recipient for r in section["acceptance"])
+    if not mine and not theirs:
+        return section
+    personal = dict(section)
+    for name in mine:
+        personal[name] = [r for r in section[name] if r["owner"].lower() != recipient]
+    if theirs:
+        personal["acceptance"] = [r for r in section["acceptance"] if (r["requester"] or "").lower() != recipient]
+    personal["yours"] = sum(len(section[name]) - len(personal[name]) for name in SECTIONS)
+    return personal
 
 
 def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
@@ -339,16 +443,24 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
     if not theirs:
         return None
     # Overdue first (most overdue on top), then by due date: what to do today leads the mail.
+    owned = week.open_actions_of(recipient)
+    verifying = week.to_verify(recipient)
     mine = [
-        shown("mine", {**row(a, week), "meeting_ref": m.ref, "meeting_title": m.title})
-        for m, a in week.open_actions_of(recipient)
+        shown("mine", {**row(a, m, week), "meeting_ref": m.ref, "meeting_title": m.title}) for m, a in owned
     ]
     mine.sort(key=lambda r: (-r["overdue_days"], r["due"], r["ref"]))
     to_verify = [
-        shown("to_verify", {**row(a, week), "meeting_ref": m.ref, "meeting_title": m.title})
-        for m, a in week.to_verify(recipient)
+        shown("to_verify", {**row(a, m, week), "meeting_ref": m.ref, "meeting_title": m.title}) for m, a in verifying
     ]
-    meetings = [week.section_for(m, recipient) for m in theirs]
+    # Each action once: the recipient's own open items and those waiting for their 验收 lead the
+    # mail, so their meetings' parts leave them out (only the meetings where they are).
+    listed_above = {m.id for m, _ in owned} | {m.id for m, _ in verifying}
+    meetings = [
+        for_recipient(week.section_for(m, recipient), recipient, bool(verifying))
+        if m.id in listed_above
+        else week.section_for(m, recipient)
+        for m in theirs
+    ]
     monday = week.today - timedelta(days=week.today.weekday())
     return {
         "today": iso(week.today),
@@ -385,13 +497,16 @@ def host_table(
     if not hosted:
         return []
     rows = [
-        {**action_view(a), "meeting": m.ref, "meeting_title": m.title, "delay_reason": a.delay_reason}
+        {**action_view(a), "meeting": m.ref, "meeting_title": m.title, "meeting_date": m.meeting_date,
+         "delay_reason": a.delay_reason, "done_at": a.done_at, "verified_at": a.verified_at,
+         "verified_by": a.verified_by}
         for m in hosted
         for a in week.actions_of(m)
         if a.status in LIVE
-    ]
+    ]  # fmt: skip
     name = languages.of(language).tracking_file
-    return [OutgoingFile(name, XLSX, to_xlsx(rows, language, week.today, words, languages))]
+    table = to_xlsx(rows, language, week.today, words, languages, calendar=week.calendar, tz=week.tz)
+    return [OutgoingFile(name, XLSX, table)]
 
 
 def run_digest(app: App, now: datetime) -> dict[str, int]:

@@ -5,6 +5,10 @@ A moment is a working day. The tick asks, for every open action, "which moment i
 one on or before today?" and decides that mail: a re-run finds the same key (nothing twice); a
 tick after downtime finds the latest moment only (no burst), and skips it when it is staler than
 the policy's window — except escalations, which are never skipped.
+
+Overdue is counted in working days (`overdue_working_days`), the count the escalation rule uses:
+"已逾期 3 个工作日" in a reminder and the escalation's threshold are the same number. The mails
+leave within the sending hours (mailbot/jobs.py), however early the tick decides them.
 """
 
 from __future__ import annotations
@@ -33,11 +37,17 @@ def working_days_before(calendar: WorkCalendar, day: date, count: int) -> date:
     return day
 
 
+def overdue_working_days(calendar: WorkCalendar, due: date, today: date) -> int:
+    """Working days past the due date: those after it up to and including today (0 until then).
+    The escalation rule counts the same way (`escalation_due`)."""
+    return calendar.workdays_between(due, today)
+
+
 def latest_reminder(app: App, due: date, today: date) -> tuple[str, date] | None:
     """The kind and day of the latest reminder moment on or before today, if any."""
     rule, calendar = app.policy.reminders, app.calendar
     if today > due:
-        overdue = calendar.workdays_between(due, today)
+        overdue = overdue_working_days(calendar, due, today)
         every = rule.overdue_every_working_days
         if every > 0 and overdue >= every:
             return "overdue", calendar.add_workdays(due, (overdue // every) * every)
@@ -120,7 +130,8 @@ def candidate_keys(app: App, session: Session, rows: Sequence[ActionItem], tick:
 
 
 def escalation_due(app: App, action: ActionItem, today: date) -> bool:
-    return today >= app.calendar.add_workdays(action.due, app.policy.escalation.after_overdue_working_days)
+    """Overdue `after_overdue_working_days` working days (the count the mails show)."""
+    return overdue_working_days(app.calendar, action.due, today) >= app.policy.escalation.after_overdue_working_days
 
 
 def escalation_recipients(session: Session, action: ActionItem, tick: Tick) -> list[str]:
@@ -177,7 +188,7 @@ def remind(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str,
         notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id, detail={"key": key})
         counts["skipped"] += 1
         return
-    overdue_days = max(0, (today - action.due).days)
+    overdue_days = overdue_working_days(notifier.app.calendar, action.due, today)
     written = notifier.send(
         key=key, kind="reminder", to=action.owner_address,
         context={"meeting": tick.view(action.meeting), "action": action_view(action), "when": kind,
@@ -199,7 +210,8 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
         return
     context = {
         "meeting": tick.view(action.meeting), "action": action_view(action),
-        "overdue_days": (today - action.due).days, "today": today,
+        "overdue_days": overdue_working_days(app.calendar, action.due, today), "today": today,
+        **consent_context(app, action),
     }  # fmt: skip
     sent = False
     for to in waiting:
@@ -212,3 +224,12 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
         notifier.event("action.escalated", meeting_id=action.meeting_id, action_id=action.id,
                        detail={"to": recipients})  # fmt: skip
         counts["escalations"] += 1
+
+
+def consent_context(app: App, action: ActionItem) -> dict[str, Any]:
+    """How the owner took the action on, for the escalation to say: `action.consent` (in the action's
+    view) is "explicit" (they confirmed), "silent" (they never answered; the round's deadline
+    counted it as consent), "overruled" (they objected; the host kept it) or None (no answer on
+    record, e.g. the host gave it to them). The day it was settled, and the round's deadline."""
+    accepted = action.accepted_at.astimezone(app.config.tz).date() if action.accepted_at else None
+    return {"accepted_on": accepted, "confirm_by": action.confirm_by}
