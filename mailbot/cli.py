@@ -322,7 +322,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     app = open_app(args)
     if not args.preview:
-        counts = run_digest(app, app.now())
+        from mailbot.jobs import next_opening
+        from mailbot.outbox import not_before
+
+        # Sent by hand outside the sending hours, it still leaves at the next opening.
+        with not_before(next_opening(app, app.now())):
+            counts = run_digest(app, app.now())
         print(f"{counts['digests']} digest(s) decided")
         if not args.no_flush:
             report_flush(app)

@@ -9,15 +9,16 @@ meeting, shared by the bounce handler and the tick), `away_notice:A-3:<last day 
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
-from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus
+from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Status
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
-from mailbot.store.models import ActionItem, Meeting, MinutesVersion
+from mailbot.store.models import ActionItem, Event, Meeting, MinutesVersion, OutboxMail
 
 
 def ask_to_confirm(
@@ -59,7 +60,8 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     )
     notifier.event("meeting.confirmed", meeting_id=meeting.id, detail={"version": version})
     view = meeting_view(meeting)
-    actions = [action_view(a) for a in live]
+    actions = official_actions(notifier, live)
+    changes = changes_since_last_official(notifier, meeting, version, view, actions)
     parties = [*meeting.attendees, *(a.owner_address for a in live), meeting.host_address, meeting.recorder_address]
     seen = {notifier.app.sender.address, ""}
     notifier.know(p for p in parties if p)
@@ -70,10 +72,124 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
         seen.add(party)
         notifier.send(
             key=f"final_minutes:{meeting.ref}:v{version}:{party}", kind="final_minutes", to=party,
-            context={"meeting": view, "actions": actions}, token_for=meeting.ref, meeting_id=meeting.id,
-            attachments=[ics],
+            context={"meeting": view, "actions": actions, "version": version, "changes": changes},
+            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
         )  # fmt: skip
     return True
+
+
+def official_actions(notifier: Notifier, live: list[ActionItem]) -> list[dict[str, Any]]:
+    """The actions as the 行动项跟踪表 of the final minutes shows them: their views, with the local
+    days they were delivered and verified, and the due date a delay moved them from."""
+    tz = notifier.app.config.tz
+    original = original_due_dates(notifier, [a.id for a in live])
+    views = []
+    for action in live:
+        view = action_view(action)
+        view["done_on"] = action.done_at.astimezone(tz).date() if action.done_at else None
+        view["verified_on"] = action.verified_at.astimezone(tz).date() if action.verified_at else None
+        view["original_due"] = original.get(action.id) if action.status == Status.DELAYED else None
+        views.append(view)
+    return views
+
+
+def original_due_dates(notifier: Notifier, action_ids: list[int]) -> dict[int, str]:
+    """Per action, the due date its current run of delays started from (a new draft or the host's
+    new date starts a new run): "原定 12月10日，延期至 12月20日"."""
+    found: dict[int, str | None] = {}
+    if not action_ids:
+        return {}
+    rows = notifier.session.execute(
+        select(Event.action_id, Event.what, Event.detail)
+        .where(Event.action_id.in_(action_ids), Event.what.in_(("action.delayed", "action.rescheduled", "action.proposed")))
+        .order_by(Event.id)
+    )  # fmt: skip
+    for action_id, what, detail in rows:
+        if what != "action.delayed":
+            found[action_id] = None
+        elif found.get(action_id) is None and (detail or {}).get("old_due"):
+            found[action_id] = detail["old_due"]
+    return {action_id: due for action_id, due in found.items() if due}
+
+
+# What the final minutes compare with the previous official version, by the names the templates use.
+ACTION_FIELDS = ("description", "owner", "department", "support", "due", "deliverable", "requester", "status")
+MEETING_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",), "project": ("project",), "date": ("date",), "time": ("start_time", "end_time"),
+    "place": ("place",), "host": ("host",), "recorder": ("recorder",), "attendees": ("attendees_text", "attendees"),
+    "absent": ("absent_text",), "goal": ("goal",),
+}  # fmt: skip
+TOPIC_FIELDS = ("number", "name", "owner", "planned", "actual", "discussion")
+_VERSION_IN_KEY = re.compile(r":v(\d+):")
+
+
+def changes_since_last_official(
+    notifier: Notifier, meeting: Meeting, version: int | None, view: dict[str, Any], actions: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """What changed since the previous official version of these minutes (the 正式版 mailed for an
+    earlier version, read back from its outbox context: what people were sent): actions new,
+    changed (which fields) or gone, basic information, topics and decisions. None for the first."""
+    rows = notifier.session.scalars(
+        select(OutboxMail)
+        .where(OutboxMail.meeting_id == meeting.id, OutboxMail.kind == "final_minutes")
+        .order_by(OutboxMail.id.desc())
+        .limit(1)
+    )
+    previous = next(iter(rows), None)
+    if previous is None or not isinstance(previous.context, dict):
+        return None
+    found = _VERSION_IN_KEY.search(previous.key)
+    since = previous.context.get("version") or (int(found.group(1)) if found else None)
+    if since is None or since == version:
+        return None
+    before_meeting: dict[str, Any] = previous.context.get("meeting") or {}
+    before_actions = {a.get("ref"): a for a in previous.context.get("actions") or [] if isinstance(a, dict)}
+    changed_actions: dict[str, list[str]] = {}
+    for action in actions:
+        old = before_actions.get(action["ref"])
+        if old is None:
+            changed_actions[action["ref"]] = ["new"]
+            continue
+        fields = [f for f in ACTION_FIELDS if f in old and _plain(old[f]) != _plain(action.get(f))]
+        if fields:
+            changed_actions[action["ref"]] = fields
+    now_refs = {a["ref"] for a in actions}
+    removed = [
+        {"ref": ref, "description": old.get("description", "")}
+        for ref, old in before_actions.items()
+        if ref not in now_refs
+    ]
+    fields = [
+        name
+        for name, keys in MEETING_FIELDS.items()
+        if any(key in before_meeting and _plain(before_meeting[key]) != _plain(view.get(key)) for key in keys)
+    ]
+    old_decisions, new_decisions = list(before_meeting.get("decisions") or []), list(view.get("decisions") or [])
+    return {
+        "since": since,
+        "actions": changed_actions,
+        "removed": removed,
+        "fields": fields,
+        "topics": _topics(before_meeting.get("topics") or []) != _topics(view.get("topics") or [], like=before_meeting),
+        "decisions_added": [d for d in new_decisions if d not in old_decisions],
+        "decisions_removed": [d for d in old_decisions if d not in new_decisions],
+    }
+
+
+def _topics(topics: list[Any], like: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Topics to compare, by the fields the earlier mail held (an older one held no discussion)."""
+    sample = (like or {}).get("topics") or topics
+    keys = [f for f in TOPIC_FIELDS if not sample or f in sample[0]]
+    return [tuple(_plain(t.get(k)) for k in keys) for t in topics if isinstance(t, dict)]
+
+
+def _plain(value: Any) -> Any:
+    """A value as the outbox stored it (dates as ISO text), so the two sides compare."""
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def extend_for_absence(

@@ -42,7 +42,7 @@ CONSENT_WORDS: Mapping[str, Mapping[str, str]] = {
     "en": {"explicit": "confirmed by the owner", "silent": "silent consent", "overruled": "objection overruled"},
 }
 # Column widths in characters: the seed's ten, then MORE_COLUMNS.
-WIDTHS = (8, 24, 40, 32, 12, 16, 12, 24, 10, 24, 12, 10, 16, 28, 12, 12)
+WIDTHS = (8, 24, 40, 32, 12, 16, 12, 24, 10, 24, 12, 11, 16, 28, 12, 13)
 
 
 def words_for(table: Mapping[str, Mapping[str, str]], language: str, languages: Languages | None) -> Mapping[str, str]:
@@ -157,6 +157,8 @@ def to_xlsx(
             if isinstance(value, date):
                 sheet.write_datetime(number, column, datetime.combine(value, datetime.min.time()),
                                      shaded_day if overdue else plain_day)  # fmt: skip
+            elif value == "":  # a blank cell, not an empty text: filters and sums see nothing there
+                sheet.write_blank(number, column, None, shaded if overdue else None)
             elif isinstance(value, str):
                 sheet.write_string(number, column, _XML_ILLEGAL.sub("", value), shaded if overdue else None)
             else:

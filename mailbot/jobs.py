@@ -7,12 +7,21 @@ list every minute, once from cron, or twice by two daemons sends each mail once.
 a person when the job does something; the function is the rule.
 
 Every mail a job decides is caused by the clock, not by a person's mail, so it leaves within the
-sending hours (rules/policy.toml [sending], org time zone, working days of the configured
-calendar). The jobs still decide at their moment (a round closes, silence becomes consent, just
-after midnight), and the mails they decide outside the hours are stored with `next_attempt_at` at
-the next opening (`mailbot.outbox.not_before`), where delivery picks them up: the same keys, so a
-re-run or a restart in between neither loses nor repeats one. Answers to a person's mail, and
-what a person's mail sets off, are decided by the handlers and leave at once.
+sending hours (rules/policy.toml [sending]: hours of working days in the organisation's time
+zone). Two kinds of job keep that rule:
+
+- A job that *chases* people (reminders and escalations, late-minutes nudges, 验收 reminders, the
+  weekly status) runs only within the hours: what it says is decided from the state at the
+  opening, so nobody is reminded at 09:00, by a decision taken at midnight, of work they reported
+  done at 08:30. Its moments are days (or passed moments it catches up on), so nothing is lost.
+- A job that *decides at a deadline* (the confirmation round: silence becomes consent, the
+  minutes become final, the host hears of open objections) runs at its moment, and the mails it
+  decides outside the hours are stored with `next_attempt_at` at the next opening
+  (`mailbot.outbox.not_before`), where delivery picks them up.
+
+Either way the keys are the same, so a re-run or a restart in between neither loses nor repeats a
+mail. Answers to a person's mail, and what a person's mail sets off (the host told of an
+objection, the confirmation requests of new minutes), are decided by the handlers and leave at once.
 """
 
 from __future__ import annotations
@@ -40,15 +49,23 @@ class Job:
     name: str
     run: JobFunction
     when: str  # for people: `mailbot jobs`, logs
+    # True: it only chases people, and runs within the sending hours alone. False: it decides at a
+    # deadline, at any hour, and its mails wait for the opening (see the module docstring).
+    chases: bool = True
 
 
 JOBS: tuple[Job, ...] = (
-    Job("consent", run_consent_deadlines, "each minute: confirmation rounds whose deadline passed"),
-    Job("reminders", run_reminders, "each minute: reminders before, on and after due; escalations"),
-    Job("minutes nudges", run_minutes_nudges, "each minute: recorders late with the minutes, then the host"),
-    Job("acceptance", run_acceptance_reminders, "each minute: requesters silent on done work (验收)"),
-    Job("digest", run_digest, "weekly at rules/policy.toml [digest] weekday and time, once per week"),
-)
+    Job("consent", run_consent_deadlines, "each minute: confirmation rounds whose deadline passed "
+        "(their mails leave within the sending hours)", chases=False),
+    Job("reminders", run_reminders, "each minute within the sending hours: reminders before, on and after due; "
+        "escalations"),
+    Job("minutes nudges", run_minutes_nudges, "each minute within the sending hours: recorders late with the "
+        "minutes, then the host"),
+    Job("acceptance", run_acceptance_reminders, "each minute within the sending hours: requesters silent on "
+        "done work (验收)"),
+    Job("digest", run_digest, "weekly at rules/policy.toml [digest] weekday and time (within the sending hours), "
+        "once per week"),
+)  # fmt: skip
 
 
 def _unique(jobs: Sequence[Job]) -> tuple[Job, ...]:
@@ -63,11 +80,17 @@ _unique(JOBS)
 
 def run_jobs(app: App, now: datetime | None = None, jobs: Sequence[Job] | None = None) -> dict[str, int]:
     """Run every job (`JOBS` unless given) for `now` (the app's clock by default); their counts,
-    merged. A job that fails is logged and counted as "<name> failed"; the others still run."""
+    merged. A job that fails is logged and counted as "<name> failed"; the others still run.
+    Outside the sending hours the jobs that chase people wait for the opening (no counts), and the
+    mails the others decide are held until then."""
     now = now or app.now()
+    opening = next_opening(app, now)
     counts: dict[str, int] = {}
-    with not_before(next_opening(app, now)):
+    with not_before(opening):
         for job in JOBS if jobs is None else jobs:
+            if job.chases and opening > now:
+                log.debug("job %s waits for the sending hours (%s)", job.name, opening.isoformat())
+                continue
             counts.update(guarded(job.name, lambda job=job: job.run(app, now)))  # type: ignore[misc]
     return counts
 

@@ -162,8 +162,9 @@ class DigestPolicy:
 class SendingPolicy:
     """When the mails the clock causes (reminders, escalations, the round's outcome, nudges, the
     weekly status) may leave: within `hours` (org time zone) of working days on the configured
-    calendar; decided outside them, they wait for the next opening (mailbot/jobs.py). Answers to a
-    person's mail, and what a person's mail sets off, leave at once."""
+    calendar. The jobs that chase people run within them only; the mails of a deadline passed
+    outside them wait for the next opening (mailbot/jobs.py). Answers to a person's mail, and what
+    a person's mail sets off, leave at once."""
 
     hours: str = "09:00-18:00"
     # False: every day of the week is a sending day (the hours still apply).

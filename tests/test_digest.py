@@ -64,45 +64,44 @@ def digests(app: App) -> dict[str, str]:
 
 def body(text: str) -> str:
     """The text between the reply marker and the footer: what the test pins down exactly."""
-    return text.split("——\n\n", 1)[1].split("\n--\n", 1)[0]
+    return text.split("——\n", 1)[1].lstrip("\n").split("\n--\n", 1)[0]
 
 
+# Each action once, in the section of where it stands; people by name.
 MEETING = """== M-1 Q1 新品上市跨部门协作会（2026年12月2日（周三）） ==
 会议状态：有异议待处理；行动项 4 项：已确认 1、已延期 1、有异议 1、已完成 1；其中逾期 1 项
 
 【已逾期】
 A-2  提供产品功能亮点说明
-    负责人：研发部 陈喆 <chen.zhe@corp.example>　完成时限：2026年12月10日（周四）　已逾期 11 天（已上报）
-
-【本周到期】
-A-3  制定销售培训计划
-    负责人：销售部 赵敏 <zhao.min@corp.example>　完成时限：2026年12月24日（周四）　状态：已延期
+    负责人：研发部 陈喆　完成时限：2026年12月10日（周四）　已逾期 7 个工作日（已上报）　状态：已确认
 
 【已延期】
 A-3  制定销售培训计划
-    负责人：销售部 赵敏 <zhao.min@corp.example>　新完成时限：2026年12月24日（周四）　原因：等待培训场地确认
+    负责人：销售部 赵敏　新完成时限：2026年12月24日（周四）　原因：等待培训场地确认
 
-【异议待处理】（由主持人 li.na@corp.example 处理）
+【异议待处理】（由主持人 李娜 处理）
 A-4  核算推广费用与提成预算占比
-    负责人：财务部 朱镕 <zhu.rong@corp.example>　异议：预算口径未定，需财务总监先确认
+    负责人：财务部 朱镕　异议：预算口径未定，需财务总监先确认
 
 【待验收】
 A-1  输出新品推广活动方案初稿
-    负责人：市场部 张伟 <zhang.wei@corp.example>　验收人：li.na@corp.example　2026年12月16日（周三） 报完成
-
-【上周完成】
-A-1  输出新品推广活动方案初稿
-    负责人：市场部 张伟 <zhang.wei@corp.example>　状态：已完成
+    负责人：市场部 张伟　验收人：李娜　2026年12月16日（周三） 报完成
 
 回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
 """
+# The owner of A-2 finds it in their own part, not again under the meeting.
+OWNER_MEETING = MEETING.replace(
+    "其中逾期 1 项\n\n【已逾期】\nA-2  提供产品功能亮点说明\n"
+    "    负责人：研发部 陈喆　完成时限：2026年12月10日（周四）　已逾期 7 个工作日（已上报）　状态：已确认\n\n",
+    "其中逾期 1 项\n（您的 1 项已列在上文，这里不再重复）\n\n",
+)
 RD_PART = """== M-1 Q1 新品上市跨部门协作会（2026年12月2日（周三）） ==
 （只列出 研发部 的行动项）
 会议状态：有异议待处理；行动项 1 项：已确认 1；其中逾期 1 项
 
 【已逾期】
 A-2  提供产品功能亮点说明
-    负责人：研发部 陈喆 <chen.zhe@corp.example>　完成时限：2026年12月10日（周四）　已逾期 11 天（已上报）
+    负责人：研发部 陈喆　完成时限：2026年12月10日（周四）　已逾期 7 个工作日（已上报）　状态：已确认
 
 回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
 """
@@ -120,20 +119,23 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
         "liu.yang@corp.example", "zhao.min@corp.example", "sun.lei@corp.example", "zhou.ting@corp.example",
         "zhu.rong@corp.example", "rd.head@corp.example",
     }  # fmt: skip
-    # The owner: their overdue, escalated item first, then the meeting.
+    # The owner: their overdue, escalated item first (overdue in working days: 12-11 to 12-21 holds
+    # 7, the count the escalation used), then the meeting without it.
+    assert OWNER_MEETING != MEETING
     assert body(mails["chen.zhe@corp.example"]) == (
         HELLO + "== 您负责的未完成行动项 ==\n"
         "A-2  提供产品功能亮点说明（M-1）\n"
-        "    完成时限：2026年12月10日（周四）（已逾期 11 天，已上报）　状态：已确认\n\n" + MEETING
+        "    完成时限：2026年12月10日（周四）（已逾期 7 个工作日，已上报）　状态：已确认\n\n" + OWNER_MEETING
     )
     # The department head owns nothing and is no other party of M-1: their department's part of it.
     assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + RD_PART
     # The host verifies A-1 (no 需求方 named): it leads their mail after their own items.
     assert "== 待您验收 ==\nA-1  输出新品推广活动方案初稿（M-1）\n" in mails["li.na@corp.example"]
     assert "2026年12月16日（周三） 报完成；回复“A-1 验收通过”或“A-1 验收不通过：原因”" in mails["li.na@corp.example"]
+    assert "【待验收】" not in mails["li.na@corp.example"]  # hers, listed above: not again under M-1
     assert "待您验收" not in mails["chen.zhe@corp.example"]
     # Decided: a party whose own actions are all done still gets the meeting's status while it has
-    # open work (their done item is listed under 上周完成); only party to no active meeting is "nothing".
+    # open work (their done item is listed under 待验收); only party to no active meeting is "nothing".
     assert body(mails["zhang.wei@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
     subject = next(m.subject for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
     assert subject == "【每周状态】2026年12月21日（周一）起的一周：1 个会议，1 项逾期，您有 1 项未完成"
@@ -175,7 +177,9 @@ def test_a_meeting_waiting_only_for_verification_goes_to_the_verifier_not_everyo
     assert run_digest(app, clock.now()) == {"digests": 1}
     (mail,) = outbox(app, "digest")
     assert mail.to_address == "li.na@corp.example"
-    assert "== 待您验收 ==" in (mail.body_text or "") and "【待验收】" in (mail.body_text or "")
+    # Each action once: the four wait for her 验收, listed in her own part, not again under M-1.
+    assert "== 待您验收 ==" in (mail.body_text or "") and "【待验收】" not in (mail.body_text or "")
+    assert "（您的 4 项已列在上文，这里不再重复）" in (mail.body_text or "")
 
 
 def test_not_before_the_moment_not_on_sunday_and_once_after_downtime(app: App, clock: FixedClock) -> None:
@@ -212,12 +216,10 @@ def test_english_recipient_and_the_cli(
     # The head of 财务部: only A-4 (朱镕's, objected) of M-1; nothing overdue in their department.
     assert cfo.subject == "[Weekly status] Week of Mon 21 Dec 2026: 1 meeting"
     assert "(only the action items of 财务部)\n" in (cfo.body_text or "")
-    assert "[Open objections] (for the host, li.na@corp.example, to resolve)\nA-4  " in (cfo.body_text or "")
+    assert "[Open objections] (for the host, 李娜, to resolve)\nA-4  " in (cfo.body_text or "")
     assert "A-2  " not in (cfo.body_text or "")
-    assert (
-        "A-4  核算推广费用与提成预算占比\n    Owner: 朱镕 <zhu.rong@corp.example> (财务部)  Objection: 预算口径未定，需财务总监先确认"
-        in (cfo.body_text or "")
-    )
+    a4 = "A-4  核算推广费用与提成预算占比\n    Owner: 朱镕 (财务部)  Objection: 预算口径未定，需财务总监先确认"
+    assert a4 in (cfo.body_text or "")  # by name, not address
 
 
 def test_the_digest_html_renders_in_a_browser(app: App, clock: FixedClock, tmp_path: Path) -> None:
@@ -232,7 +234,7 @@ def test_the_digest_html_renders_in_a_browser(app: App, clock: FixedClock, tmp_p
     html = mail.body_html or ""
     # Mail clients keep inline styles only: no <style> block, no class, overdue in red.
     assert "<style" not in html and "class=" not in html
-    assert "color:#d1242f" in html and "已逾期 11 天" in html
+    assert "color:#d1242f" in html and "已逾期 7 个工作日" in html
     page, shot = tmp_path / "digest.html", tmp_path / "digest.png"
     page.write_text(html, encoding="utf-8")
     subprocess.run(
@@ -271,23 +273,28 @@ def test_the_host_gets_the_tracking_table_as_a_spreadsheet(app: App, clock: Fixe
 
 
 def test_every_section_renders_in_both_languages_from_the_stored_context(app: App, clock: FixedClock) -> None:
-    """The rows hold only the fields each section shows (digest.FIELDS): every section, filled,
-    renders in text and HTML in both languages from the context as the outbox stores it."""
+    """The rows hold only the fields each section shows (digest.FIELDS): every filled section
+    renders in text and HTML in both languages from the context as the outbox stores it (every
+    section at once: tests/test_digest_sections.py)."""
     three_weeks_on(app, clock)
     with app.db.transaction() as session:
         a2 = session.get(ActionItem, 2)
         assert a2 is not None
-        a2.status = "awaiting_confirmation"  # overdue and awaiting confirmation: all six sections filled
+        a2.status = "awaiting_confirmation"  # overdue and awaiting confirmation: overdue, once
     day_at(clock, date(2026, 12, 21))
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
-    sections = {"overdue", "due_this_week", "delayed", "awaiting", "objections", "done"}
-    assert all(mail.context["meetings"][0][name] for name in sections)
-    assert mail.context["mine"] and "【待确认】\nA-2  " in (mail.body_text or "")
-    for language, heading in (("zh", "【待确认】"), ("en", "[Awaiting confirmation]")):
+    mail = next(m for m in outbox(app, "digest") if m.to_address == "zhang.wei@corp.example")
+    meeting = mail.context["meetings"][0]
+    assert [name for name in ("overdue", "delayed", "objections", "acceptance") if meeting[name]] == [
+        "overdue", "delayed", "objections", "acceptance",
+    ]  # fmt: skip
+    assert [r["ref"] for r in meeting["overdue"]] == ["A-2"] and meeting["awaiting"] == []
+    assert "【已逾期】\nA-2  " in (mail.body_text or "") and "状态：待确认" in (mail.body_text or "")
+    for language, heading in (("zh", "【已逾期】"), ("en", "[Overdue]")):
         text, html = app.renderer.render_body("digest", language, mail.context)
         assert heading in text and "A-2" in html
-        assert "A-1" in text and "A-3" in text and "A-4" in text
+        for ref in ("A-1", "A-2", "A-3", "A-4"):
+            assert text.count(f"{ref}  ") == 1 and ref in html
 
 
 def test_the_tracking_table_keeps_its_format() -> None:
@@ -310,23 +317,19 @@ def test_the_tracking_table_keeps_its_format() -> None:
     sheet = load_workbook(io.BytesIO(to_xlsx(rows, "zh", date(2026, 12, 21)))).active
     assert sheet.title == "行动项跟踪表" and sheet.freeze_panes == "A2"
     # Widths in characters, as Excel shows them (the file holds them with its padding: 8.71 for 8).
-    assert [int(sheet.column_dimensions[c].width) for c in "ABCDEFGHIJ"] == [8, 24, 40, 32, 12, 16, 12, 24, 10, 24]
+    assert [int(sheet.column_dimensions[c].width) for c in "ABCDEFGHIJKLMNOP"] == [
+        8, 24, 40, 32, 12, 16, 12, 24, 10, 24, 12, 11, 16, 28, 12, 13,
+    ]  # fmt: skip
+    assert sheet.auto_filter.ref == "A1:P4"  # the filter row over every column and row
     values = list(sheet.iter_rows(values_only=True))
+    # The seed's columns, then meeting date, overdue, consent, verifier, done and verified days.
     assert values[0] == (
-        "编号",
-        "会议",
-        "任务描述",
-        "负责人",
-        "部门",
-        "配合部门",
-        "完成时限",
-        "交付标准",
-        "状态",
-        "延期原因",
-    )
+        "编号", "会议", "任务描述", "负责人", "部门", "配合部门", "完成时限", "交付标准", "状态", "延期原因",
+        "会议日期", "逾期工作日", "确认方式", "验收人", "完成日期", "验收日期",
+    )  # fmt: skip
     # Text stays text (a control character dropped, spaces kept, no formula); due dates are dates.
     assert values[1][:4] == ("A-1", "M-1", "R&D <beta>  ", "陈喆 <a@corp.example>")
-    assert values[2][2] == "=1+1" and values[2][8:] == ("进行中", "等待") and values[3][2] == "  lead"
+    assert values[2][2] == "=1+1" and values[2][8:10] == ("进行中", "等待") and values[3][2] == "  lead"
     assert values[1][6] == datetime(2026, 12, 10) and sheet["G2"].number_format == "yyyy-mm-dd"
     assert all(cell.font.b for cell in sheet[1])
     # Open and overdue: the whole row shaded; not due yet, or done, not shaded.

@@ -51,10 +51,38 @@ def test_reminders_before_on_and_after_the_due_date_and_one_escalation(app: App,
         ("2026-12-17", "escalation", "li.na@corp.example"),
         ("2026-12-18", "reminder", "chen.zhe@corp.example"),
     ]
+    # Overdue in working days, as the escalation counts (Fri 12-11, Mon 12-14, Tue 12-15): not
+    # the 5 calendar days it used to say, while the escalation came after "5 days" of another kind.
     overdue = next(s for d, k, to, s in decided if d == "2026-12-15" and "A-2" in s)
-    assert overdue.startswith("【已逾期 5 天】A-2 提供产品功能亮点说明")
+    assert overdue.startswith("【已逾期 3 个工作日】A-2 提供产品功能亮点说明")
     escalation = next(m for m in outbox(app, "escalation") if m.to_address == "rd.head@corp.example")
     assert "建议组织专项复盘会" in escalation.body_text
+    assert escalation.subject.startswith("【逾期升级】A-2 提供产品功能亮点说明（已逾期 5 个工作日）")
+    assert "以下行动项已逾期 5 个工作日" in escalation.body_text
+    # 陈喆 never answered the confirmation request: the escalation says so, not "已确认".
+    lines = escalation.body_text.splitlines()
+    assert "    完成时限：2026年12月10日（周四）　当前状态：未开始" in lines  # taken on, not started
+    assert "    确认方式：负责人从未回复，2026年12月4日（周五）确认截止后逾期视为同意" in lines
+    assert "已确认" not in escalation.body_text
+
+
+def test_the_escalation_says_how_the_owner_took_the_action_on(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    requests = {m.to_address: m for m in outbox(app, "confirm_request")}
+    process(app, reply(app, requests["zhang.wei@corp.example"], "确认"))  # A-1, due 12-15
+    process(app, reply(app, requests["chen.zhe@corp.example"], "异议：排期冲突"))  # A-2, due 12-10
+    process(app, reply(app, outbox(app, "objection_notice")[0], "A-2 维持"))
+    # A-3 (赵敏, due 12-18) never answers: silent consent when the round closes.
+    run_days(app, clock, date(2026, 12, 7), date(2026, 12, 28))
+    told = {m.subject.split("】")[1].split(" ")[0]: m.body_text for m in outbox(app, "escalation")
+            if m.to_address == "li.na@corp.example"}  # fmt: skip
+    assert "确认方式：负责人已回复确认（2026年12月3日（周四））" in told["A-1"]
+    assert "确认方式：负责人提出异议，经主持人裁决维持（2026年12月3日（周四））" in told["A-2"]
+    assert "确认方式：负责人从未回复，" in told["A-3"]
+    # Escalated 5 working days after the due date, and saying so.
+    assert all("以下行动项已逾期 5 个工作日" in body for body in told.values())
 
 
 def test_no_reminder_after_the_action_is_done(app: App, clock: FixedClock) -> None:

@@ -44,6 +44,8 @@ OUR_SUFFIX = re.compile(
     r"|recorded as M-\d+|too (?:long|big).*|your open actions.*|how to use .*)$",
     re.IGNORECASE,
 )
+
+
 def echoed_subject(subject: str) -> str:
     """The person's subject as an answer echoes it: reply prefixes and the states our earlier
     answers added taken off (the token tag stays: a reply to the answer still names the request)."""

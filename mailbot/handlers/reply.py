@@ -30,7 +30,7 @@ from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
-from mailbot.replies.commands import Command, CommandVocabulary, read_reply
+from mailbot.replies.commands import Command, CommandVocabulary, Reading, read_reply
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
 
@@ -93,8 +93,8 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     commands = reading.commands
     # What the person wrote besides commands: a line that looks like a command and could not be
     # read comes back with ✗; the rest (not a signature) is a note passed to whom it concerns.
-    unsigned = set(without_signature(written, reading.other_lines, sender_names(ctx)))
-    prose = [line for line in reading.unrecognised if line in unsigned]
+    signed = signature_lines(written, reading, sender_names(ctx), ctx.app.rules.commands)
+    prose = [line for line in reading.unrecognised if line not in signed and not ADDRESSING.fullmatch(line)]
     echoed = [line for line in prose if looks_like_command(line, ctx.app.rules.commands)]
     notes = [line for line in prose if line not in echoed]
     if thread.foreign_token and thread.obj is None:
@@ -104,6 +104,7 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
         return answer_question(ctx, thread, commands, reading.other_lines)
     if any(changes_something(c) for c in commands) and not ctx.sender_proven():
         return trust.hold(ctx, "reply", [c.line for c in commands])
+    commands, notes = reasons_below(commands, notes)
     carrier = note_carrier(commands) if notes else None
     if carrier is not None and commands[carrier].verb in CARRY_NOTES:
         commands[carrier] = with_note(commands[carrier], notes)
@@ -111,8 +112,11 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     keep_comments(ctx, commands, results)
     if carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok:
         results.append(note_on_result(ctx, results[carrier], notes))
-    if not commands and (notes or reading.acknowledgements):
-        return words_without_command(ctx, thread, notes, reading.acknowledgements, echoed)
+    # Greetings and sign-offs alone ("您好\n\n祝好") are an acknowledgement too; beside a note they are just courtesy.
+    # So is a reply with nothing but the client's signature (Send pressed with nothing written).
+    acknowledged = bool(reading.acknowledgements or ((reading.courtesy or signed) and not notes and not echoed))
+    if not commands and (notes or acknowledged):
+        return words_without_command(ctx, thread, notes, acknowledged, echoed)
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, echoed)
@@ -140,6 +144,22 @@ def keep_comments(ctx: HandlerContext, commands: list[Command], results: list[Re
             change(ctx, action, "action.note", note=command.note[:2000])
 
 
+NEEDS_REASON = ("object_needs_reason", "delay_needs_reason", "reject_needs_reason")
+REASON_LABEL = re.compile(r"^(?:原因|理由|reason|because)\s*[：:]?\s*", re.IGNORECASE)
+
+
+def reasons_below(commands: list[Command], notes: list[str]) -> tuple[list[Command], list[str]]:
+    """ "异议" or "延期至12月28日" with the reason on the next lines ("原因：讲师档期冲突"): those
+    lines are the reason, not a note — the command is applied, not refused for lacking one."""
+    for i, command in enumerate(commands):
+        if command.error in NEEDS_REASON and notes:
+            reason = REASON_LABEL.sub("", " ".join(notes)).strip()
+            if reason:
+                commands[i] = dataclasses.replace(command, reason=reason, error=None)
+                return commands, []
+    return commands, notes
+
+
 def note_carrier(commands: list[Command]) -> int | None:
     """The command the lines around the commands go with: the first that changes something."""
     return next((i for i, c in enumerate(commands) if changes_something(c)), None)
@@ -163,7 +183,7 @@ def note_on_result(ctx: HandlerContext, result: Result, notes: list[str]) -> Res
 
 
 def words_without_command(
-    ctx: HandlerContext, thread: Thread, notes: list[str], acknowledged: list[Command], echoed: list[str]
+    ctx: HandlerContext, thread: Thread, notes: list[str], acknowledged: bool, echoed: list[str]
 ) -> Outcome:
     """A reply in words: "收到" / "谢谢" to a request is never consent — asked back, with one-click
     answers; a remark about an action ("马超这周出差，名单由我来提交") is a note for the host and
@@ -175,7 +195,7 @@ def words_without_command(
         results.append(Result("", "note_passed", ok=True, ref=action.ref, params={"to": told}))
     elif notes:
         results.append(Result("", "no_command", ok=False))
-    asking = thread.answered is not None and thread.answered.kind in QUICK_KINDS
+    asking = thread.answered is not None and thread.answered.kind in ASKING_KINDS
     if acknowledged and asking and thread.answered is not None:
         results.append(Result("", "acknowledged", ok=False, params={"kind": thread.answered.kind}))
     elif acknowledged and not results:
@@ -184,8 +204,10 @@ def words_without_command(
     return finish(ctx, thread, results, echoed, quick_kind=quick, answered_only=not notes)
 
 
-# The mails whose one-click answers an acknowledgement is shown again (templates/_quick_words.html).
-QUICK_KINDS = ("confirm_request", "acceptance_request", "reminder", "escalation", "delay_notice")
+# The mails that ask their reader for an answer: "收到" to one of them is asked back, with its
+# one-click answers again (templates/_quick_words.html). To a notice ("同意延期" to a delay
+# notice, "知悉" to an escalation) it is simply noted.
+ASKING_KINDS = ("confirm_request", "acceptance_request", "reminder")
 
 
 def thread_action(ctx: HandlerContext, thread: Thread) -> ActionItem | None:
@@ -278,34 +300,75 @@ def answer_to_question(commands: list[Command], unrecognised: list[str]) -> Lite
 SIGNATURE_LINES = 4
 SIGNATURE_LINE_CHARS = 40
 # Lines a signature is made of besides the name: contacts, addresses, links.
+# A line of contact details, as signatures have them: a labelled phone, address or mail ("电话：…",
+# "T: +86 …", "Mobile 138…"), a bare number, address or link, or "|"-separated parts with a number.
+# Not a sentence that mentions an address ("资料请发到 li.na@corp.example").
 CONTACT_LINE = re.compile(
-    r"@|https?://|www\.|\d[\d\s()+-]{6,}\d|^(电话|手机|座机|传真|地址|邮箱|部门|tel|phone|mobile|fax|address)\b",
+    r"^(?:电话|手机|座机|传真|地址|邮箱|部门|分机|微信|tel|phone|mobile|cell|fax|address|e-?mail|web|[tmfe])\s*[:：]"
+    r"|^(?:电话|手机|座机|传真|分机|tel|phone|mobile|cell|fax)\.?\s*\+?\d"
+    r"|^\+?\d[\d\s()（）+-]{6,}\d\s*$|^[\w.+-]+@[\w.-]+\s*$|^(?:https?://|www\.)\S+\s*$"
+    r"|^[^|｜]*[|｜].*\d[\d\s()+-]{6,}\d",
     re.IGNORECASE,
 )
 
 
-def without_signature(written: str, unrecognised: list[str], names: set[str]) -> list[str]:
-    """Drop a signature with no "-- " line above it (Outlook's "张伟 / 市场部", Foxmail's contact
-    lines) from the lines left over. A signature here is the last paragraph (after a blank line,
-    below what else was written): at most four short lines that start with the sender's own name
-    (as their mail or the directory gives it), or are only contact lines. A remark ("但截止日期
-    需要推迟") is never one: it goes on as a note."""
-    lines = [line.strip() for line in written.splitlines()]
-    while lines and not lines[-1]:
-        lines.pop()
-    if "" not in lines:
-        return unrecognised
-    cut = len(lines) - 1 - lines[::-1].index("")
-    block = [line for line in lines[cut + 1 :] if line]
-    if not block or len(block) > SIGNATURE_LINES or any(len(line) > SIGNATURE_LINE_CHARS for line in block):
-        return unrecognised
-    if not any(line for line in lines[:cut]):
-        return unrecognised  # the only paragraph: what they wrote, not a sign-off under it
-    signed = any(name and block[0].startswith(name) for name in names)
-    if not signed and not all(CONTACT_LINE.search(line) for line in block):
-        return unrecognised
-    signature = set(block)
-    return [line for line in unrecognised if line not in signature]
+def signature_lines(written: str, reading: Reading, names: set[str], vocabulary: CommandVocabulary) -> set[str]:
+    """The lines of a signature or sign-off, with no "-- " above them: from the first line after
+    the last command that is a sign-off ("祝好", "Best regards", "Thanks,"), or that starts a
+    paragraph with the sender's own name ("张伟", "张伟 / 市场部", "Zhang Wei | Marketing") or a
+    contact line — everything from there on (titles, phones, addresses, a disclaimer however long);
+    plus Outlook's logo placeholders ("[cid:image001.png@…]") anywhere. A remark ("但截止日期需要
+    推迟") is never one: it goes on as a note. With nothing but a signature, nothing was written."""
+    # Outlook's logo placeholder stands where the picture was: it separates like a blank line.
+    lines = ["" if LOGO_LINE.match(line.strip()) else line.strip() for line in written.splitlines()]
+    said = {c.line.strip() for c in reading.commands}
+    last = max((i for i, line in enumerate(lines) if line and line in said), default=-1)
+    closing = {line.strip() for line in reading.courtesy} | {a.line.strip() for a in reading.acknowledgements}
+    start = None
+    for i in range(last + 1, len(lines)):
+        line = lines[i]
+        if not line:
+            continue
+        after_blank = i == 0 or not lines[i - 1]
+        signs_off = i > 0 and line in closing and not vocabulary.greeting_re.fullmatch(vocabulary.fold(line))
+        if signs_off or (after_blank and (is_name_line(line, names) or has_contact_line(lines, i))):
+            start = i
+            break
+    dropped = {line.strip() for line in written.splitlines() if LOGO_LINE.match(line.strip())}
+    if start is not None:
+        dropped |= {line for line in lines[start:] if line}
+    return dropped
+
+
+# Outlook's inline logo placeholder in the text part of an HTML signature.
+LOGO_LINE = re.compile(r"^\[cid:[^\]]{1,200}\]$", re.IGNORECASE)
+# A first line that only addresses people: "李总好，", "王老师好！", "各位领导好，", "李总：", "Dear all,".
+ADDRESSING = re.compile(
+    r"^(?:[^\s，,。:：!！?？]{1,8}(?:好|您好|你好|们好)|[^\s，,。:：!！?？]{1,6}[：:]|dear [^,，]{1,30})[，,。!！~～\s]*$",
+    re.IGNORECASE,
+)
+
+
+def has_contact_line(lines: list[str], start: int) -> bool:
+    """The paragraph starting at `start` holds a contact line within its first few lines: a
+    signature ("Zhang Wei | Marketing" above "T: +86 21 …"), whoever's name heads it."""
+    for line in lines[start : start + SIGNATURE_LINES + 2]:
+        if not line:
+            return False
+        if CONTACT_LINE.search(line):
+            return True
+    return False
+
+
+def is_name_line(line: str, names: set[str]) -> bool:
+    """ "张伟", "张伟 市场部", "Zhang Wei | Marketing", "王芳/行政部": the name, then nothing or a
+    separator and a few more words — not a sentence that starts with the name ("张伟下周出差")."""
+    for name in names:
+        if name and line.startswith(name):
+            rest = line[len(name) :]
+            if not rest or rest[0] in " \t/|｜,，·-—–(（" or len(rest) <= 4:
+                return True
+    return False
 
 
 def sender_names(ctx: HandlerContext) -> set[str]:

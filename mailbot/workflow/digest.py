@@ -76,7 +76,7 @@ log = logging.getLogger("mailbot.digest")
 # What each part of the mail shows of an action (templates/<lang>/digest.txt, templates/_digest_body.html):
 # a row holds these fields and no others, since every mail's context is stored (as JSON) and a
 # department head's spans hundreds of meetings. A template that shows another field of a section
-# needs it added here; tests/test_digest.py renders every section in both languages.
+# needs it added here; tests/test_digest_sections.py renders every section in both languages.
 OWNER_FIELDS = ("ref", "description", "owner", "owner_name", "department")
 FIELDS = {
     "mine": ("ref", "description", "meeting_ref", "meeting_title", "due", "overdue_days", "escalated", "status"),
@@ -90,10 +90,12 @@ FIELDS = {
     "done": (*OWNER_FIELDS, "status"),
     "to_verify": ("ref", "description", "meeting_ref", "meeting_title", *OWNER_FIELDS[2:], "done_on"),
 }
-# A meeting's sections in the order the mail shows them; each action of it is in one at most.
-SECTIONS = ("overdue", "due_this_week", "delayed", "awaiting", "objections", "acceptance", "later", "done")
+# A meeting's sections, in FIELDS' order, which is the mail's; each action of it is in one at most.
+SECTIONS = tuple(name for name in FIELDS if name not in ("mine", "to_verify"))
 # The sections of open work: an action of the recipient's there is in their own part already.
-OPEN_SECTIONS = ("overdue", "due_this_week", "delayed", "awaiting", "objections", "later")
+OPEN_SECTIONS = tuple(name for name in SECTIONS if name not in ("acceptance", "done"))
+# The sections listed by due date (most overdue, or soonest due, first); the others by ref.
+BY_DUE = ("overdue", "due_this_week", "delayed", "awaiting", "later")
 
 
 def week_label(day: date) -> str:
@@ -399,8 +401,8 @@ def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | N
             closed_earlier += 1
         else:
             sections[name].append(action)
-    for name in ("overdue", "due_this_week", "delayed", "awaiting", "later"):
-        sections[name].sort(key=lambda a: (a.due, a.id))  # most overdue, or soonest due, first
+    for name in BY_DUE:
+        sections[name].sort(key=lambda a: (a.due, a.id))
     counts = Counter(a.status for a in counted)
     return {
         "ref": meeting.ref,
@@ -445,9 +447,7 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
     # Overdue first (most overdue on top), then by due date: what to do today leads the mail.
     owned = week.open_actions_of(recipient)
     verifying = week.to_verify(recipient)
-    mine = [
-        shown("mine", {**row(a, m, week), "meeting_ref": m.ref, "meeting_title": m.title}) for m, a in owned
-    ]
+    mine = [shown("mine", {**row(a, m, week), "meeting_ref": m.ref, "meeting_title": m.title}) for m, a in owned]
     mine.sort(key=lambda r: (-r["overdue_days"], r["due"], r["ref"]))
     to_verify = [
         shown("to_verify", {**row(a, m, week), "meeting_ref": m.ref, "meeting_title": m.title}) for m, a in verifying

@@ -7,8 +7,8 @@ tick after downtime finds the latest moment only (no burst), and skips it when i
 the policy's window — except escalations, which are never skipped.
 
 Overdue is counted in working days (`overdue_working_days`), the count the escalation rule uses:
-"已逾期 3 个工作日" in a reminder and the escalation's threshold are the same number. The mails
-leave within the sending hours (mailbot/jobs.py), however early the tick decides them.
+"已逾期 3 个工作日" in a reminder and the escalation's threshold are the same number. The job
+runs within the sending hours only (mailbot/jobs.py): a moment's mails are decided at its opening.
 """
 
 from __future__ import annotations
@@ -229,7 +229,8 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
 def consent_context(app: App, action: ActionItem) -> dict[str, Any]:
     """How the owner took the action on, for the escalation to say: `action.consent` (in the action's
     view) is "explicit" (they confirmed), "silent" (they never answered; the round's deadline
-    counted it as consent), "overruled" (they objected; the host kept it) or None (no answer on
-    record, e.g. the host gave it to them). The day it was settled, and the round's deadline."""
+    counted it as consent), "overruled" (they objected; the host kept it) or None (never confirmed:
+    they answered the request with a delay, or nothing is on record). The escalation's templates
+    word each; this adds the day it was settled and the round's deadline."""
     accepted = action.accepted_at.astimezone(app.config.tz).date() if action.accepted_at else None
     return {"accepted_on": accepted, "confirm_by": action.confirm_by}
