@@ -291,12 +291,16 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     message.add_alternative(row.body_html, subtype="html")
     for attached in row.attachments or []:
         maintype, subtype, charset = content_type_parts(attached["content_type"])
+        params = {"charset": charset} if charset else {}
+        method = CALENDAR_METHOD.search(attached["content_type"])
+        if (maintype, subtype) == ("text", "calendar") and method:
+            # Outlook and Gmail show an invitation card for text/calendar; method=REQUEST only.
+            params["method"] = method.group(1).upper()
         # Bytes as they came, with their own charset (a GBK .csv stays GBK; our .ics says UTF-8,
         # or Outlook reads its Chinese as mojibake): never decoded and re-encoded here.
         message.add_attachment(
             base64.b64decode(attached["data"]), maintype=maintype, subtype=subtype,
-            filename=one_line(attached["filename"], 200) or "attachment",
-            params={"charset": charset} if charset else None,
+            filename=one_line(attached["filename"], 200) or "attachment", params=params or None,
         )  # fmt: skip
     return message
 
@@ -307,6 +311,7 @@ MAX_NAME_CHARS = 80
 MAX_REFERENCES = 10
 _MESSAGE_ID = re.compile(r"[\x21-\x3b\x3d\x3f-\x7e]{1,250}")
 _TOKEN = re.compile(r"[A-Za-z0-9!#$&^_.+-]{1,64}")
+CALENDAR_METHOD = re.compile(r";\s*method=\"?(request|publish|cancel)\"?", re.IGNORECASE)
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
 
 

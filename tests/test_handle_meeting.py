@@ -177,3 +177,19 @@ def test_a_notice_that_expects_no_reply_says_none(app: App, clock: FixedClock) -
         assert "请在此线以上回复" not in body and "回复“确认”" not in body
     ack = outbox(app, "agenda_ack")[0]
     assert "请在此线以上回复" in (ack.body_text or "")  # the sender may correct it by reply
+
+
+def test_the_invitation_goes_out_as_an_invitation(app: App, clock: FixedClock) -> None:
+    """text/calendar with method=REQUEST (the card Outlook and Gmail show), ORGANIZER the host,
+    SENT-BY the bot."""
+    from mailbot.outbox import build_message
+
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    notice = outbox(app, "agenda_notice")[0]
+    message = build_message(notice, app.sender, app.now())
+    (invite,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert invite.get_param("method") == "REQUEST"
+    ics = invite.get_content()
+    assert "METHOD:REQUEST" in ics and "ORGANIZER" in ics and "li.na@corp.example" in ics
+    assert 'SENT-BY="mailto:minutes@corp.example"' in ics.replace("\r\n ", "")

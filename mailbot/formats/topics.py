@@ -80,6 +80,9 @@ def _apply_bracket(draft: _Draft, inside: str, vocab: Vocabulary) -> bool:
         label = pattern.match(detail)
         key = vocab.topic_labels.key_of(label.group("label")) if label else None
         value = detail[label.end() :].strip() if label else detail
+        if key is None:  # "实际35分钟", "计划30分钟": the label word written without a colon
+            key = next((k for k in ("actual", "planned") if any(
+                detail.lower().startswith(w.lower()) for w in vocab.topic_labels.labels.get(k, ()))), None)  # fmt: skip
         duration = minutes_in(value)
         if key == "actual" and duration is not None:
             draft.actual, found = duration, True

@@ -176,9 +176,9 @@ def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[di
 
 def invitation(ctx: HandlerContext, meeting: Meeting) -> OutgoingFile:
     view = meeting_view(meeting)
-    return OutgoingFile(
-        "meeting.ics", "text/calendar", meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now)
-    )
+    data = meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now, sender=ctx.app.sender.address)
+    method = "REQUEST" if b"METHOD:REQUEST" in data else "PUBLISH"
+    return OutgoingFile("meeting.ics", f"text/calendar; method={method}", data)
 
 
 def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from mailbot.meetings import (
     remember_names,
     verifier,
 )
-from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion
+from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion, Topic
 
 DOCUMENT_SUFFIXES = (".doc", ".docx", ".wps", ".pdf", ".odt")
 
@@ -163,6 +163,25 @@ def update_meeting(ctx: HandlerContext, meeting: Meeting, parsed: ParsedMeeting,
     meeting.decisions.clear()
     for position, text in enumerate(parsed.decisions):
         meeting.decisions.append(Decision(position=position, text=text))
+    if parsed.topics:
+        keep_topics(meeting, parsed)
+
+
+def keep_topics(meeting: Meeting, parsed: ParsedMeeting) -> None:
+    """The minutes' 议题与讨论要点 replace the agenda's topics (the record of what was discussed);
+    what the minutes leave out of a topic the agenda had (its planned time, its owner) is kept."""
+    agenda = {(t.number or t.name): t for t in meeting.topics}
+    meeting.topics.clear()
+    for position, topic in enumerate(parsed.topics):
+        earlier = agenda.get(topic.number or topic.name)
+        meeting.topics.append(
+            Topic(
+                position=position, number=topic.number, name=topic.name,
+                owner_text=topic.owner_text or (earlier.owner_text if earlier else ""),
+                planned_minutes=topic.planned_minutes or (earlier.planned_minutes if earlier else None),
+                actual_minutes=topic.actual_minutes, discussion=topic.discussion,
+            )
+        )  # fmt: skip
 
 
 def new_version(ctx: HandlerContext, meeting: Meeting, *, status: str, problems: list[dict]) -> MinutesVersion:  # type: ignore[type-arg]
