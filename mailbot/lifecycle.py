@@ -160,6 +160,7 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         "reschedule": Verb(HOSTS, "not_host", "wrong_state"),
         "reassign": Verb(HOSTS, "not_host", "wrong_state"),
         "reopen": Verb(HOSTS, "not_host", "wrong_state"),
+        "approve_delay": Verb(HOSTS, "not_host", "wrong_state"),
         # The round's deadline passes in silence: consent.
         "lapse": Verb(frozenset({Role.BOT}), "not_bot", "wrong_state"),
     }
@@ -222,6 +223,8 @@ MOVES: tuple[Move, ...] = (
     Move("reopen",      S.DONE,                   S.IN_PROGRESS),
     Move("reopen",      S.VERIFIED,               S.IN_PROGRESS),
     Move("reopen",      S.CANCELLED,              S.AWAITING_CONFIRMATION),
+    # The host agrees to a delay the owner asked for (rules/policy.toml [delay]).
+    *(Move("approve_delay", s, S.DELAYED) for s in (S.AWAITING_CONFIRMATION, S.ACCEPTED, S.IN_PROGRESS, S.DELAYED)),
     Move("lapse",       S.AWAITING_CONFIRMATION,  S.ACCEPTED),
 )
 # fmt: on

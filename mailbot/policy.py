@@ -66,6 +66,13 @@ class RemindersPolicy:
 
 
 @dataclass(frozen=True)
+class DelayPolicy:
+    # False: an owner's delay stands at once and the host is told (delay_notice); True: it waits
+    # for the host's "A-n 同意延期" (or a new date: "A-n 改期 …"), the due date unchanged meanwhile.
+    needs_host_approval: bool = False
+
+
+@dataclass(frozen=True)
 class MinutesPolicy:
     first_after_hours: int = 24
     repeat_after_working_days: int = 2
@@ -206,6 +213,7 @@ class Policy:
     reminders: RemindersPolicy = field(default_factory=RemindersPolicy)
     escalation: EscalationPolicy = field(default_factory=EscalationPolicy)
     acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
+    delay: DelayPolicy = field(default_factory=DelayPolicy)
     minutes: MinutesPolicy = field(default_factory=MinutesPolicy)
     digest: DigestPolicy = field(default_factory=DigestPolicy)
     sending: SendingPolicy = field(default_factory=SendingPolicy)

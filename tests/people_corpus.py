@@ -573,7 +573,7 @@ HOST_HAND = [
        due={"A-2": "2027-01-08"}),
     # To a notice (nothing is asked of the host) an acknowledgement is noted, not asked back.
     _r("host", "delay-ok", DELAY, "好的，知道了", scene="a3_delayed", says=("没有需要处理的命令",)),
-    _r("host", "delay-agree", DELAY, "同意延期。\n\n李娜", scene="a3_delayed", says=("没有需要处理的命令",)),
+    _r("host", "delay-agree", DELAY, "同意延期。\n\n李娜", scene="a3_delayed", says=("无需批准",)),
     _r("host", "escalation-reassign", ESCALATED, "A-2 改派 刘洋", scene="escalation",
        status={"A-2": "awaiting_confirmation"}, owner={"A-2": "liu.yang"}),
     _r("host", "escalation-reschedule", ESCALATED, "A-2 改期 2027-01-08\n\n李娜\n市场部", scene="escalation",

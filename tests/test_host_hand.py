@@ -9,6 +9,7 @@ from datetime import date
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.config import PACKAGE_ROOT
 from mailbot.pipeline import process
 from tests.helpers import actions, at, feed, outbox
 from tests.replying import reply
@@ -139,3 +140,38 @@ def test_the_host_reopens_verified_work_and_a_cancelled_action(app: App, clock: 
     assert ("confirm_request", "zhao.min@corp.example") in {(m.kind, m.to_address) for m in new}
     answer = next(m for m in new if m.kind == "reply_result")
     assert "A-1 已重新打开，交回负责人 zhang.wei@corp.example 继续处理" in (answer.body_text or "")
+
+
+def test_where_a_delay_needs_the_hosts_approval_it_waits_for_it(home, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    """rules/policy.toml [delay] needs_host_approval = true: the owner's delay is a request; the
+    due date stands until the host answers "A-3 同意延期"."""
+    from mailbot.config import load_config
+
+    rules = home / "rules"
+    rules.mkdir()
+    policy = (PACKAGE_ROOT / "rules" / "policy.toml").read_text(encoding="utf-8")
+    assert "needs_host_approval = false" in policy
+    (rules / "policy.toml").write_text(policy.replace("needs_host_approval = false", "needs_host_approval = true"))
+    config = home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[paths]\nrules = "rules"\n', encoding="utf-8")
+    app = App.open(load_config(config), clock)
+    try:
+        assert app.policy.delay.needs_host_approval
+        at(clock, "2026-12-02 18:00")
+        feed(app, "outlook_zh_minutes_gbk_html.eml")
+        zhao = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhao.min@corp.example")
+        at(clock, "2026-12-03 09:00")
+        assert process(app, reply(app, zhao, "延期至12月28日，原因：培训讲师档期冲突")).outcome == "processed"
+        assert (action(app, "A-3").due, action(app, "A-3").status) == (date(2026, 12, 18), "awaiting_confirmation")
+        answer = outbox(app, "reply_result")[-1]
+        assert "等待主持人 li.na@corp.example 批准" in (answer.body_text or "")
+        (notice,) = outbox(app, "delay_notice")
+        assert notice.subject.startswith("【延期申请】") and "回复“A-3 同意延期”即可" in (notice.body_text or "")
+        # Only the host may agree; then the new date stands.
+        assert process(app, reply(app, zhao, "A-3 同意延期")).outcome == "rejected"
+        assert process(app, reply(app, notice, "A-3 同意延期")).outcome == "processed"
+        a3 = action(app, "A-3")
+        assert (a3.due, a3.status, a3.delay_reason) == (date(2026, 12, 28), "delayed", "培训讲师档期冲突")
+        assert "已同意 A-3 延期至 2026年12月28日" in (outbox(app, "reply_result")[-1].body_text or "")
+    finally:
+        app.db.dispose()

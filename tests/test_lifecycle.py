@@ -56,6 +56,7 @@ overrule     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     A
 reschedule   wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
 reassign     wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
 reopen       wrong      wrong      wrong      wrong      PRG        PRG        wrong      wrong      AWA
+approve_delay wrong     DEL        DEL        DEL        wrong      wrong      wrong      DEL        wrong
 lapse        wrong      ACC        wrong      wrong      wrong      wrong      wrong      wrong      wrong
 """
 CODES = {"wrong": "wrong_state", "no_obj": "no_objection"}
@@ -70,7 +71,7 @@ WHO = {
     "take_over": ({Role.DELEGATE}, "not_owner"),
     "verify": (VERIFIERS, "not_requester"), "reject": (VERIFIERS, "not_requester"),
     "withdraw": (HOSTS, "not_host"), "overrule": (HOSTS, "not_host"), "reschedule": (HOSTS, "not_host"),
-    "reassign": (HOSTS, "not_host"), "reopen": (HOSTS, "not_host"),
+    "reassign": (HOSTS, "not_host"), "reopen": (HOSTS, "not_host"), "approve_delay": (HOSTS, "not_host"),
     "lapse": ({Role.BOT}, "not_bot"),
 }  # fmt: skip
 

@@ -32,7 +32,7 @@ from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
 from mailbot.replies.commands import Command, CommandVocabulary, Reading, read_reply
 from mailbot.replies.quotes import strip_reply
-from mailbot.store.models import ActionItem, Deliverable, Meeting, OutboxMail
+from mailbot.store.models import ActionItem, Deliverable, Event, Meeting, OutboxMail
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
@@ -495,6 +495,7 @@ class Step:
 # The host's decisions on an objection ("resolve A-3 withdraw"), as the life cycle names the moves.
 RESOLUTIONS = {
     "withdraw": "withdraw", "overrule": "overrule", "due": "reschedule", "reassign": "reassign", "reopen": "reopen",
+    "approve_delay": "approve_delay",
 }  # fmt: skip
 
 
@@ -590,6 +591,15 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     command, new_date = step.command, step.new_date
     assert new_date is not None
     old_due = action.due
+    if ctx.app.policy.delay.needs_host_approval and Role.HOST not in roles(ctx, action):
+        # Asked, not applied: the due date stands until the host agrees ("A-n 同意延期").
+        change(ctx, action, "action.delay_requested", old_due=old_due.isoformat(), new_due=new_date.isoformat(),
+               reason=command.reason, date_text=command.date_text)  # fmt: skip
+        told = tell_host_of_delay(ctx, action, old_due, new_date, command.reason, approval=True)
+        return Result(
+            command.line, "delay_requested", ok=True, ref=action.ref,
+            params={"date": new_date, "reason": command.reason, "told": told},
+        )  # fmt: skip
     move(ctx, action, step.decision)
     action.due, action.due_text, action.delay_reason = new_date, command.date_text, command.reason
     change(ctx, action, "action.delayed", old_due=old_due.isoformat(), new_due=new_date.isoformat(),
@@ -601,8 +611,37 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     )  # fmt: skip
 
 
+def on_approve_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """The host agrees to the delay the owner asked for (rules/policy.toml [delay]): the latest
+    request not yet decided. Without one (the delay already stands) nothing changes."""
+    decided = ("action.delayed", "action.rescheduled", "action.delay_approved")
+    events = ctx.session.scalars(
+        select(Event).where(Event.action_id == action.id).order_by(Event.id.desc())
+    )  # fmt: skip
+    request = None
+    for event in events:
+        if event.what in decided:
+            break
+        if event.what == "action.delay_requested":
+            request = event
+            break
+    if request is None:
+        # Agreeing to a delay that already stands: understood, nothing to change.
+        return Result(step.command.line, "no_delay_request", ok=True, ref=action.ref, params={"due": action.due})
+    old_due, new_due = action.due, date.fromisoformat(request.detail["new_due"])
+    move(ctx, action, step.decision)
+    action.due, action.delay_reason = new_due, request.detail.get("reason")
+    action.due_text = request.detail.get("date_text") or action.due_text
+    change(ctx, action, "action.delay_approved", old_due=old_due.isoformat(), new_due=new_due.isoformat(),
+           reason=request.detail.get("reason"))  # fmt: skip
+    return Result(
+        step.command.line, "delay_approved", ok=True, ref=action.ref,
+        params={"date": new_due, "owner": action.owner_name or action.owner_address},
+    )  # fmt: skip
+
+
 def tell_host_of_delay(
-    ctx: HandlerContext, action: ActionItem, old_due: date, new_due: date, reason: str
+    ctx: HandlerContext, action: ActionItem, old_due: date, new_due: date, reason: str, *, approval: bool = False
 ) -> str | None:
     """The host hears of a delay when it happens, not on Monday, with what they can answer.
     Returns who was told."""
@@ -613,7 +652,7 @@ def tell_host_of_delay(
     ctx.send(
         key=f"delay_notice:{action.ref}:{new_due.isoformat()}:{ctx.record.id}", kind="delay_notice", to=host,
         context={"meeting": meeting_view(meeting), "action": action_view(action), "old_due": old_due,
-                 "new_due": new_due, "reason": reason, "note": None},
+                 "new_due": new_due, "reason": reason, "note": None, "approval": approval},
         token_for=action.ref, meeting_id=meeting.id,
     )  # fmt: skip
     return host
@@ -870,6 +909,7 @@ EFFECTS: dict[str, Callable[[HandlerContext, ActionItem, Step], Result]] = {
     "reschedule": on_reschedule,
     "reassign": on_reassign,
     "reopen": on_reopen,
+    "approve_delay": on_approve_delay,
 }
 
 

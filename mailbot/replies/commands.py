@@ -55,7 +55,7 @@ VERBS = (
     "confirm", "object", "in_progress", "done", "delay", "delegate", "status", "help", "approve", "resolve",
     "verify", "reject",
 )  # fmt: skip
-DECISIONS = ("reassign", "due", "withdraw", "overrule", "reopen")
+DECISIONS = ("reassign", "due", "withdraw", "overrule", "reopen", "approve_delay")
 # The verb of the Commands in Reading.acknowledgements ("收到", "好的", "Thanks"): never in `commands`.
 ACKNOWLEDGE = "acknowledge"
 _BARE = frozenset({"status", "help"})
@@ -354,7 +354,7 @@ def _decision(
     reason, date_text, target, error, note = "", "", decision, None, ""
     head = rest.lstrip(" \t")
     if (
-        decision in ("withdraw", "overrule", "reopen")
+        decision in ("withdraw", "overrule", "reopen", "approve_delay")
         and head
         and head[0] not in _SEP
         and not vocab.reason_re.match(head)
