@@ -306,3 +306,16 @@ def test_what_counts_as_yes_to_was_it_you(written: str, answer: str) -> None:
 
     commands, unrecognised = read_commands(written, load_rules(PACKAGE_ROOT / "rules").commands)
     assert answer_to_question(commands, [line for line in unrecognised if line.strip()]) == answer
+
+
+def test_an_objection_with_its_reason_on_the_next_line_is_held_like_any_other(in_force: App, clock: FixedClock) -> None:
+    """The reason below the command makes it whole before the proof is asked for: a forged one
+    is held, not applied."""
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    result = process(app, new_mail("chen.zhe@corp.example", "A-2", "A-2 异议\n\n研发排期已满，无法按期完成"))
+    assert result.outcome == "held"
+    assert status_of(app, "A-2") == "awaiting_confirmation"
+    assert outbox(app, "objection_notice") == []
+    (question,) = [m for m in outbox(app, "sender_check") if m.to_address == "chen.zhe@corp.example"]
+    assert "A-2 异议" in (question.body_text or "")

@@ -102,9 +102,12 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
         return finish(ctx, thread, results, echoed)
     if thread.obj is not None and thread.obj.startswith("H-"):
         return answer_question(ctx, thread, commands, reading.other_lines)
+    # A reason on the lines below makes a command whole: before the proof is asked for.
+    commands, notes = reasons_below(commands, notes)
+    # (A note alone needs no hold: it reaches an action only through the thread, whose token or
+    # Message-ID is itself the proof.)
     if any(changes_something(c) for c in commands) and not ctx.sender_proven():
         return trust.hold(ctx, "reply", [c.line for c in commands])
-    commands, notes = reasons_below(commands, notes)
     carrier = note_carrier(commands) if notes else None
     if carrier is not None and commands[carrier].verb in CARRY_NOTES:
         commands[carrier] = with_note(commands[carrier], notes)
