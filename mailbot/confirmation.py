@@ -30,6 +30,7 @@ def ask_to_confirm(
     key: str,
     confirm_by: date | None,
     with_todo: bool = False,
+    why: dict[str, Any] | None = None,
 ) -> bool:
     """A confirmation request for these actions of one meeting, outside the minutes' own round (a
     proxy, a new owner, a new date, an address that works again): one mail, tied by its token to
@@ -38,7 +39,8 @@ def ask_to_confirm(
     view = meeting_view(meeting)
     return notifier.send(
         key=key, kind="confirm_request", to=to,
-        context={"meeting": {**view, "confirm_by": confirm_by or view["confirm_by"]}, "mine": mine, "actions": mine},
+        context={"meeting": {**view, "confirm_by": confirm_by or view["confirm_by"]}, "mine": mine, "actions": mine,
+                 "why": why},
         token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
         attachments=[notifier.todo_file(mine, view)] if with_todo else [],
     )  # fmt: skip

@@ -143,7 +143,10 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "processing_error": [{"error": "RuntimeError: 磁盘已满"}],
         "agenda_notice": [{"meeting": MEETING, "open_points": [ACTION], "materials_by": "2026-12-01"}],
         "confirm_request": [{"meeting": MEETING, "mine": m, "actions": [ACTION, ACTION]}
-                            for m in ([ACTION], [ACTION, ACTION])],
+                            for m in ([ACTION], [ACTION, ACTION])]
+                           + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION],
+                               "why": {"reason": r, "by": "李娜", "old_due": DAY, "previous": "赵敏"}}
+                              for r in ("rescheduled", "reassigned", "delegated", "reopened")],
         "minutes_notice": [{"meeting": MEETING, "actions": [ACTION]}],
         "objection_notice": [{"meeting": MEETING, "action": a, "reason": "排期已满", "by": "chen.zhe@corp.example"}
                              for a in (ACTION, None)],

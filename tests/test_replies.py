@@ -117,6 +117,7 @@ def test_delegation_waits_for_the_new_owner(round_open: App) -> None:
     assert (a4.owner_address, a4.delegate_address) == ("zhu.rong@corp.example", "zhou.ting@corp.example")
     handover = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhou.ting@corp.example")
     assert "核算推广费用与提成预算占比" in handover.body_text
+    assert "朱镕 想把 A-4 转交给您，请确认是否接手" in handover.body_text  # who hands it over
     process(app, reply(app, handover, "确认", style="outlook_zh", sender="zhou.ting@corp.example"))
     a4 = action(app, "A-4")
     assert (a4.owner_address, a4.delegate_address, a4.status) == ("zhou.ting@corp.example", None, "accepted")

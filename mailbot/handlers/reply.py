@@ -795,9 +795,12 @@ def on_delegate(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     return Result(line, "delegated", ok=True, ref=ref, params={"to": new_owner})
 
 
-def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, reason: str) -> None:
+def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, reason: str, **was: Any) -> None:
+    """A repeat request says why it comes and who caused it: "李娜 改期为12月22日（原12月18日）"."""
+    by = next(iter(sorted(sender_names(ctx))), "") or ctx.sender_address
+    why = {"reason": reason, "by": by, **{k: v for k, v in was.items() if v is not None}}
     ask_to_confirm(ctx, action.meeting, [action], to, key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}",
-                   confirm_by=action.confirm_by)  # fmt: skip
+                   confirm_by=action.confirm_by, why=why)  # fmt: skip
 
 
 def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
@@ -845,7 +848,7 @@ def on_reschedule(ctx: HandlerContext, action: ActionItem, step: Step) -> Result
     old_due, action.due = action.due, reading.value
     reopen(ctx, action, step.decision)
     change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=reading.value.isoformat())
-    request_confirmation(ctx, action, action.owner_address, reason="rescheduled")
+    request_confirmation(ctx, action, action.owner_address, reason="rescheduled", old_due=old_due)
     return resolved(ctx, action, step)
 
 
@@ -861,7 +864,7 @@ def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     settle_requester(action)
     reopen(ctx, action, step.decision)
     change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
-    request_confirmation(ctx, action, new_owner, reason="reassigned")
+    request_confirmation(ctx, action, new_owner, reason="reassigned", previous=name_of(ctx, action, previous))
     return resolved(ctx, action, step)
 
 
