@@ -64,7 +64,9 @@ def test_the_host_cancels_or_reschedules_an_action_in_progress(app: App, clock: 
     assert (a1.due, a1.status) == (date(2026, 12, 22), "awaiting_confirmation")  # a new date needs a fresh yes
     # The fresh request says why it comes and who moved the date.
     again = [m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example"][-1]
-    assert "李娜 将 A-1 的完成时限改为 2026年12月22日（周二）（原 2026年12月15日（周二）），请重新确认。" in (again.body_text or "")
+    assert "李娜 将 A-1 的完成时限改为 2026年12月22日（周二）（原 2026年12月15日（周二）），请重新确认。" in (
+        again.body_text or ""
+    )
     assert "原 2026年12月15日" in (again.body_html or "")
     assert a3.status == "cancelled"
     # Nobody but the host may do it.
