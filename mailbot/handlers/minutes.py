@@ -303,7 +303,9 @@ def notify_parties(
             attachments=[ctx.todo_file(mine, view)],
         )  # fmt: skip
     parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address]
-    seen = set(by_owner) | {bot, ""}
+    # One mail per person per draft: whoever sent it has its acknowledgement (with the actions and
+    # the version), not a notice of the same draft besides.
+    seen = set(by_owner) | {bot, "", ctx.sender_address}
     for party in parties:
         if not party or party in seen:
             continue
