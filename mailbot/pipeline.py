@@ -102,8 +102,10 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
             record = new_record(app, session, raw, content_hash, source_key, mail)
             record.outcome, record.kind = "duplicate", "duplicate"
             return Processed(record.id, "duplicate", "duplicate")
-        record = new_record(app, session, raw, content_hash, source_key, mail)
-        ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now())
+        # What the person wrote, cut from the quote once: for the record's hash and the handlers.
+        written = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes)
+        record = new_record(app, session, raw, content_hash, source_key, mail, written=written)
+        ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now(), _written=written)
         outcome = route(ctx)
         record.kind, record.outcome, record.error = outcome.kind, outcome.outcome, outcome.error
         record.meeting_id = outcome.meeting_id
@@ -367,14 +369,24 @@ def written_hash(app: App, mail: InboundMail) -> str:
 
 
 def new_record(
-    app: App, session: Session, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail | None
+    app: App,
+    session: Session,
+    raw: bytes,
+    content_hash: str,
+    source_key: str | None,
+    mail: InboundMail | None,
+    *,
+    written: str | None = None,
 ) -> InboundRecord:
     # Values the database would refuse (NUL, over-long) are cleaned by the column types; the raw
     # bytes stay whole (a binary column holds NUL), so nothing of the mail is lost.
+    body_hash = None
+    if mail is not None:
+        body_hash = written_hash(app, mail) if written is None else written_hash_of(" ".join(written.split()), mail)
     record = InboundRecord(
         message_id=mail.message_id if mail else None,
         content_hash=content_hash,
-        body_hash=written_hash(app, mail) if mail else None,
+        body_hash=body_hash,
         source_key=source_key,
         received_at=app.now(),
         sender=mail.sender.address if mail and mail.sender else None,

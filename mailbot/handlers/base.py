@@ -73,6 +73,7 @@ class HandlerContext(Notifier):
     mail: InboundMail
     record: InboundRecord
     _language: str | None = None
+    _written: str | None = None
     # Set when the sender confirmed a held mail by answering our question (handlers/held.py):
     # that answer is the proof.
     confirmed_by_reply: bool = False
@@ -127,10 +128,15 @@ class HandlerContext(Notifier):
         return self._language
 
     def written_text(self) -> str:
-        """What the person wrote: quotes, our marker and what follows cut."""
-        from mailbot.replies.quotes import strip_reply
+        """What the person wrote: quotes, our marker and what follows cut (once per mail: the
+        pipeline hands in what it cut for the record's hash)."""
+        if self._written is None:
+            from mailbot.replies.quotes import strip_reply
 
-        return strip_reply(self.mail.body_text, markers=self.app.reply_markers, rules=self.app.rules.quotes)
+            self._written = strip_reply(
+                self.mail.body_text, markers=self.app.reply_markers, rules=self.app.rules.quotes
+            )
+        return self._written
 
     def answered_language(self) -> str | None:
         """The language of our mail this one answers, if it answers one."""

@@ -173,15 +173,9 @@ def named_absence(ctx: HandlerContext, anchor: date) -> tuple[date, bool]:
     return ctx.app.calendar.add_workdays(anchor, ctx.app.policy.consent.away_extension_working_days), False
 
 
-def answers_our_mail_to(ctx: HandlerContext, address: str) -> bool:
-    """Whether the auto-reply answers a mail we really sent to `address`: a forged
-    out-of-office from nowhere moves no deadline."""
-    return answers_our_mail(ctx, address)
-
-
 def note_absence(ctx: HandlerContext, reason: str) -> Outcome:
     owner = ctx.sender_address
-    if not answers_our_mail_to(ctx, owner):
+    if not answers_our_mail(ctx, owner):
         ctx.event("mail.ignored", detail={"reason": reason, "absence": "answers no mail of ours"})
         return Outcome("ignored", "auto_reply", error=f"{reason}; answers no mail of ours")
     waiting = waiting_actions(ctx, owner)

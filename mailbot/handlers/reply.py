@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -31,7 +31,6 @@ from mailbot.message import Attachment
 from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
 from mailbot.replies.commands import Command, CommandVocabulary, Reading, read_reply
-from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import ActionItem, Deliverable, Event, Meeting, OutboxMail
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
@@ -88,7 +87,7 @@ def find_thread(ctx: HandlerContext) -> Thread:
 
 def handle_reply(ctx: HandlerContext) -> Outcome:
     thread = find_thread(ctx)
-    written = strip_reply(ctx.mail.body_text, markers=ctx.app.reply_markers, rules=ctx.app.rules.quotes)
+    written = ctx.written_text()
     reading = read_reply(written, ctx.app.rules.commands)
     commands = reading.commands
     # What the person wrote besides commands: a line that looks like a command and could not be
@@ -803,7 +802,7 @@ def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, re
                    confirm_by=action.confirm_by, why=why)  # fmt: skip
 
 
-def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: Collection[str] = ()) -> str | None:
     """A new owner's name: the directory's, else as the meeting's minutes wrote it, else as their
     own mail's From: gives it; None rather than somebody else's."""
     person = ctx.person(address)
