@@ -88,3 +88,13 @@ def app(home: Path, clock: FixedClock) -> Iterator[App]:
     instance = App.open(load_config(home / "config.toml"), clock)
     yield instance
     instance.db.dispose()
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Path:
+    """A bot home made by `mailbot init` (for the command-line tests), its server refusing outsiders."""
+    from mailbot.cli import main
+    from tests.helpers import server_refuses_outsiders
+
+    assert main(["init", str(tmp_path / "bot")]) == 0
+    return server_refuses_outsiders(tmp_path / "bot" / "config.toml")

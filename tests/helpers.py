@@ -70,3 +70,14 @@ def server_refuses_outsiders(config: Path) -> Path:
     assert 'unproven = "confirm"' in text, "mailbot init's [trust] default changed"
     config.write_text(text.replace('unproven = "confirm"', 'unproven = "apply"'), encoding="utf-8")
     return config
+
+
+def proof_required(config: Path, authserv_id: str = "") -> Path:
+    """Back to `mailbot init`'s own trust default on a config the fixtures switched to "apply"
+    (From: proves nothing: unproven mail is held), naming the server whose verdict counts."""
+    text = config.read_text(encoding="utf-8").replace('unproven = "apply"', 'unproven = "confirm"')
+    if authserv_id:
+        text = text.replace('authserv_id = ""', f'authserv_id = "{authserv_id}"')
+    assert 'unproven = "confirm"' in text and authserv_id in text
+    config.write_text(text, encoding="utf-8")
+    return config

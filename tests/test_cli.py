@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
-from tests.helpers import MAILS, server_refuses_outsiders
+from tests.helpers import MAILS
 
 ACTION_KEYS = {
     "ref",
@@ -24,12 +24,6 @@ ACTION_KEYS = {
     "deliverable",
     "status",
 }
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Path:
-    assert main(["init", str(tmp_path / "bot")]) == 0
-    return server_refuses_outsiders(tmp_path / "bot" / "config.toml")
 
 
 def run(config: Path, *args: str, now: str = "2026-12-02T18:00") -> int:

@@ -13,23 +13,16 @@ from pathlib import Path
 import pytest
 
 from mailbot.app import App
-from mailbot.cli import main
 from mailbot.clock import FixedClock
 from mailbot.config import load_config
 from mailbot.store.models import ActionItem, Event
-from tests.helpers import MAILS, server_refuses_outsiders
+from tests.helpers import MAILS
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def bot(tmp_path: Path) -> Path:
-    assert main(["init", str(tmp_path / "bot")]) == 0
-    return server_refuses_outsiders(tmp_path / "bot" / "config.toml")
-
-
-def run(config: Path, *args: str, now: str = "2026-12-02T18:00") -> int:
-    return main(["--config", str(config), "--now", now, *args])
+# One command against the bot `mailbot init` made (the `bot` fixture, tests/conftest.py).
+from tests.test_cli import run  # noqa: E402
 
 
 def one_line(err: str) -> str:

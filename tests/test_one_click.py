@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.pipeline import process
-from tests.helpers import actions, at, feed, outbox
+from tests.helpers import actions, at, feed, outbox, proof_required
 
 LINK = re.compile(r"mailto:[^\s<>\"]+")
 
@@ -62,9 +62,7 @@ def test_the_confirmation_requests_links_confirm_and_object(app: App, clock: Fix
 def test_the_senders_question_has_yes_and_not_me_links(home, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
     from mailbot.config import load_config
 
-    path = home / "config.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('unproven = "apply"', 'unproven = "confirm"'))
-    app = App.open(load_config(path), clock)
+    app = App.open(load_config(proof_required(home / "config.toml")), clock)
     try:
         at(clock, "2026-12-02 18:00")
         assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "held"

@@ -22,7 +22,7 @@ from mailbot.config import PACKAGE_ROOT, load_config
 from mailbot.pipeline import process
 from mailbot.store.models import HeldMail
 from tests.dkim_keys import make_key, sign
-from tests.helpers import MAILS, actions, at, inbound, meetings, outbox
+from tests.helpers import MAILS, actions, at, inbound, meetings, outbox, proof_required
 from tests.replying import reply
 
 AUTHSERV = "mx.corp.example"
@@ -36,12 +36,7 @@ OWN_SERVER_SAYS_DMARC_PASS = (
 @pytest.fixture
 def strict(home: Path, clock: FixedClock) -> Iterator[App]:
     """The bot as `mailbot init` writes it (From: proves nothing), its server named."""
-    path = home / "config.toml"
-    text = path.read_text(encoding="utf-8").replace('unproven = "apply"', 'unproven = "confirm"')
-    text = text.replace('authserv_id = ""', f'authserv_id = "{AUTHSERV}"')
-    assert 'unproven = "confirm"' in text and AUTHSERV in text
-    path.write_text(text, encoding="utf-8")
-    app = App.open(load_config(path), clock)
+    app = App.open(load_config(proof_required(home / "config.toml", AUTHSERV)), clock)
     yield app
     app.db.dispose()
 
@@ -154,9 +149,10 @@ def test_saying_it_was_not_them_drops_the_mail_and_tells_the_admin(
 
 
 def test_the_admin_hears_of_a_forgery_the_person_denied(home: Path, clock: FixedClock) -> None:
-    path = home / "config.toml"
-    text = path.read_text(encoding="utf-8").replace('admin = ""', 'admin = "it@corp.example"')
-    path.write_text(text.replace('unproven = "apply"', 'unproven = "confirm"'), encoding="utf-8")
+    path = proof_required(home / "config.toml")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('admin = ""', 'admin = "it@corp.example"'), encoding="utf-8"
+    )
     app = App.open(load_config(path), clock)
     try:
         at(clock, "2026-12-02 18:00")

@@ -45,7 +45,7 @@ from mailbot.store.models import (
     Person,
     PersonName,
 )
-from tests.helpers import SHANGHAI, at
+from tests.helpers import SHANGHAI, at, proof_required
 from tests.test_trust import minutes_draft
 from tests.trust_corpus import (
     AUTHSERV,
@@ -86,12 +86,7 @@ MIN_CASES = 100
 def bot(home: Path, clock: FixedClock) -> Iterator[App]:
     """The bot as `mailbot init` writes it (From: proves nothing), its server named, DKIM keys of
     corp.example served by a stub zone."""
-    path = home / "config.toml"
-    text = path.read_text(encoding="utf-8").replace('unproven = "apply"', 'unproven = "confirm"')
-    text = text.replace('authserv_id = ""', f'authserv_id = "{AUTHSERV}"')
-    assert 'unproven = "confirm"' in text and AUTHSERV in text
-    path.write_text(text, encoding="utf-8")
-    app = App.open(load_config(path), clock)
+    app = App.open(load_config(proof_required(home / "config.toml", AUTHSERV)), clock)
     app.dns_txt = dkim_dns()
     yield app
     app.db.dispose()
