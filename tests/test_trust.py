@@ -315,3 +315,15 @@ def test_an_objection_with_its_reason_on_the_next_line_is_held_like_any_other(in
     assert outbox(app, "objection_notice") == []
     (question,) = [m for m in outbox(app, "sender_check") if m.to_address == "chen.zhe@corp.example"]
     assert "A-2 异议" in (question.body_text or "")
+
+
+def test_the_question_never_carries_a_forgers_link(in_force: App, clock: FixedClock) -> None:
+    """It quotes what arrived so the real person can judge, in the company's name: not a link to
+    click. And its one-click answers stand apart from the text above them."""
+    app = in_force
+    at(clock, "2026-12-03 09:00")
+    process(app, new_mail("chen.zhe@corp.example", "A-2", "A-2 完成，资料见 http://evil.example/report.exe"))
+    (question,) = outbox(app, "sender_check")
+    for body in (question.body_text or "", question.body_html or ""):
+        assert "evil.example" not in body and "A-2 完成，资料见 [URL]" in body
+    assert "就不需要这一步。\n\n一键回复" in (question.body_text or "")

@@ -16,6 +16,7 @@ confirms with one reply; a forger never sees the question (the way Mailman confi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ QUESTIONS_PER_HOUR = 5
 # Lines of the held mail the question shows (the command lines, or the draft's first lines).
 SHOWN_LINES = 20
 SHOWN_LINE_CHARS = 200
+# The question quotes what a possible forger wrote, in the company's name: never a link to click.
+LINK = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 
 
 def sender_proof(ctx: HandlerContext) -> SenderProof | None:
@@ -93,7 +96,7 @@ def hold(ctx: HandlerContext, kind: str, shown: list[str], context: dict[str, An
                 "what": kind,
                 "commands": False,  # a yes/no question: the footer lists no reply commands
                 "address": ctx.sender_address,
-                "lines": [line[:SHOWN_LINE_CHARS] for line in shown[:SHOWN_LINES]],
+                "lines": [LINK.sub("[URL]", line)[:SHOWN_LINE_CHARS] for line in shown[:SHOWN_LINES]],
                 "more_lines": max(0, len(shown) - SHOWN_LINES),
                 "expires": (ctx.now + timedelta(days=trust.confirm_within_days)).astimezone(ctx.app.config.tz).date(),
                 "received_at": ctx.now.astimezone(ctx.app.config.tz),
