@@ -237,18 +237,29 @@ def _meeting_description(meeting: Mapping[str, Any], words: Mapping[str, str]) -
 
 
 def meeting_event(
-    meeting: Mapping[str, Any], domain: str, tz: ZoneInfo, now: datetime, *, sender: str | None = None
+    meeting: Mapping[str, Any],
+    domain: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    sender: str | None = None,
+    cancel_for: str | None = None,
 ) -> bytes:
     """The meeting as an invitation (a view from mailbot.meetings.meeting_view): timed when the
     agenda gave times, else an all-day event. `sender`: the bot's address, named as SENT-BY (the
-    mail comes from it on the organiser's behalf)."""
+    mail comes from it on the organiser's behalf). `cancel_for`: a person a corrected agenda no
+    longer lists — their copy is the same entry (UID, SEQUENCE) as `METHOD:CANCEL` naming only them,
+    which Outlook, Google Calendar and Apple Calendar take as "remove it from my calendar"
+    (RFC 5546 3.2.5, uninviting attendees)."""
     _, words = _words(meeting.get("language"))
     names: Mapping[str, str] = meeting.get("names") or {}
     host, recorder = meeting.get("host") or None, meeting.get("recorder") or None
     organizer = host or recorder
     people = [p for p in dict.fromkeys([host, recorder, *(meeting.get("attendees") or [])]) if p]
+    if cancel_for:
+        people = [cancel_for]
     invites = organizer is not None and bool(people)
-    calendar = _calendar("REQUEST" if invites else "PUBLISH")
+    calendar = _calendar("CANCEL" if cancel_for and invites else "REQUEST" if invites else "PUBLISH")
 
     event = Event()
     event.add("uid", f"{meeting['ref']}@{domain}")
@@ -263,7 +274,7 @@ def meeting_event(
         day = _day(meeting["date"])
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if cancel_for else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if meeting.get("place"):
         event.add("location", meeting["place"])
@@ -273,7 +284,7 @@ def meeting_event(
         params = {"sent_by": f"mailto:{sender}"} if sender and sender.lower() != organizer.lower() else {}
         event.add("organizer", _address(organizer, names.get(organizer), **params))
         for person in people:
-            chair = person == host
+            chair = person == host and not cancel_for
             event.add(
                 "attendee",
                 _address(

@@ -32,7 +32,8 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "processing_error": "a mail that failed inside the bot",
         "sender_check": "a mail that would change something, from a sender nothing proved: was it you?",
         # Mails to other people, decided by a handler.
-        "agenda_notice": "an attendee is told of a new agenda",
+        "agenda_notice": "an attendee is told of a new agenda, or of what a corrected one changed",
+        "agenda_cancel": "someone a corrected agenda no longer lists: no need to attend, calendar entry cancelled",
         "confirm_request": "an owner is asked to confirm their actions (silence is consent)",
         "minutes_notice": "a party to the meeting receives the minutes draft",
         "objection_notice": "the host learns of an objection",

@@ -141,7 +141,14 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "help": [{"reason": r} for r in (None, "not_allowed")],
         "too_big": [{"lines": 5010, "line_limit": 3000}, {"limit": 10485760}],
         "processing_error": [{"error": "RuntimeError: 磁盘已满"}],
-        "agenda_notice": [{"meeting": MEETING, "open_points": [ACTION], "materials_by": "2026-12-01"}],
+        "agenda_notice": [{"meeting": MEETING, "open_points": [ACTION], "materials_by": "2026-12-01", "update": u}
+                          for u in (None, {"by": "wang.fang@corp.example", "changes": []},
+                                    {"by": "wang.fang@corp.example",
+                                     "changes": [{"field": f, "old": o, "new": n} for f, o, n in (
+                                         ("date", "2026-12-02", "2026-12-03"), ("start_time", "14:00", "15:00"),
+                                         ("end_time", None, "16:00"), ("place", "3楼", "5楼"),
+                                         ("host", "li.na@corp.example", "zhou.jianguo@corp.example"))]})],
+        "agenda_cancel": [{"meeting": MEETING, "by": "wang.fang@corp.example", "no_reply": True}],
         "confirm_request": [{"meeting": MEETING, "mine": m, "actions": [ACTION, ACTION]}
                             for m in ([ACTION], [ACTION, ACTION])]
                            + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION],

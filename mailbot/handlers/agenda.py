@@ -96,6 +96,9 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     if meeting is not None and not may_change(meeting, ctx.sender_address):
         return refuse_change(ctx, meeting, "agenda")
     created = meeting is None
+    # What people already had in their calendars: a corrected agenda says what changed, and
+    # whoever it no longer lists gets their entry cancelled.
+    before = None if meeting is None else {**meeting_view(meeting), "party": party_of(meeting)}
     if meeting is None:
         meeting = Meeting(
             title=parsed.title, match_key="", status=MeetingStatus.SCHEDULED, meeting_date=parsed.date,
@@ -149,35 +152,73 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         # mail, not an acknowledgement and a notice).
         attachments=[invitation(ctx, meeting)],
     )  # fmt: skip
-    notify_attendees(ctx, meeting, open_points)
+    notify_attendees(ctx, meeting, open_points, before)
     return Outcome("processed", "agenda", meeting_id=meeting.id)
 
 
-def notify_attendees(ctx: HandlerContext, meeting: Meeting, open_points: list[dict[str, Any]]) -> None:
+def party_of(meeting: Meeting) -> list[str]:
+    """Everyone in the meeting: the host and the recorder whether or not the attendee line names them."""
+    return [
+        a for a in dict.fromkeys([meeting.host_address or "", meeting.recorder_address or "", *meeting.attendees]) if a
+    ]
+
+
+# What a corrected agenda can change that people plan around, as meeting_view names it.
+CHANGED_FIELDS = ("date", "start_time", "end_time", "place", "host")
+
+
+def agenda_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"field": name, "old": before.get(name), "new": after.get(name)}
+        for name in CHANGED_FIELDS
+        if before.get(name) != after.get(name)
+    ]
+
+
+def notify_attendees(
+    ctx: HandlerContext, meeting: Meeting, open_points: list[dict[str, Any]], before: dict[str, Any] | None
+) -> None:
     """Attendees get the meeting (with an .ics), the materials-due day and the open points of the
-    project; each agenda mail is a new notice, so a corrected agenda reaches them too."""
+    project; each agenda mail is a new notice, so a corrected agenda reaches them too, saying what
+    changed and who changed it. Whoever the correction no longer lists is told so, with the
+    calendar entry cancelled — not left to find an outdated meeting in their calendar."""
     view = meeting_view(meeting)
     ics = invitation(ctx, meeting)
     # Seeds: materials are sent out the day before (the last working day before the meeting).
     materials_by = working_day_on_or_before(ctx.app.calendar, meeting.meeting_date - timedelta(days=1))
     skip = {ctx.sender_address, ctx.app.sender.address, ""}
-    # The host and the recorder are in the meeting whether or not the attendee line names them.
-    party = [meeting.host_address or "", meeting.recorder_address or "", *meeting.attendees]
+    party = party_of(meeting)
     ctx.know(party)
-    for attendee in dict.fromkeys(party):
+    update = None
+    if before is not None:
+        update = {"changes": agenda_changes(before, view), "by": ctx.sender_address}
+    for attendee in party:
         if attendee in skip:
             continue
+        # Someone added by the correction gets a plain invitation: nothing "changed" for them.
+        was_invited = before is not None and attendee in before["party"]
+        context = {"meeting": view, "open_points": open_points, "materials_by": materials_by, "no_reply": True}
+        context["update"] = update if was_invited else None
         ctx.send(
             key=f"agenda_notice:{meeting.ref}:{ctx.record.id}:{attendee}", kind="agenda_notice", to=attendee,
-            context={"meeting": view, "open_points": open_points, "materials_by": materials_by, "no_reply": True},
-            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
+            context=context, token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
+        )  # fmt: skip
+    for dropped in before["party"] if before is not None else []:
+        if dropped in party or dropped in skip:
+            continue
+        ctx.send(
+            key=f"agenda_cancel:{meeting.ref}:{ctx.record.id}:{dropped}", kind="agenda_cancel", to=dropped,
+            context={"meeting": view, "by": ctx.sender_address, "no_reply": True},
+            meeting_id=meeting.id, attachments=[invitation(ctx, meeting, cancel_for=dropped)],
         )  # fmt: skip
 
 
-def invitation(ctx: HandlerContext, meeting: Meeting) -> OutgoingFile:
+def invitation(ctx: HandlerContext, meeting: Meeting, cancel_for: str | None = None) -> OutgoingFile:
     view = meeting_view(meeting)
-    data = meeting_event(view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now, sender=ctx.app.sender.address)
-    method = "REQUEST" if b"METHOD:REQUEST" in data else "PUBLISH"
+    data = meeting_event(
+        view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now, sender=ctx.app.sender.address, cancel_for=cancel_for
+    )
+    method = next(m for m in ("CANCEL", "REQUEST", "PUBLISH") if f"METHOD:{m}".encode() in data)
     return OutgoingFile("meeting.ics", f"text/calendar; method={method}", data)
 
 
