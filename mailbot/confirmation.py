@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Status
 from mailbot.meetings import action_view, meeting_view
@@ -63,7 +64,7 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     notifier.event("meeting.confirmed", meeting_id=meeting.id, detail={"version": version})
     view = meeting_view(meeting)
     actions = official_actions(notifier, live)
-    changes = changes_since_last_official(notifier, meeting, version, view, actions)
+    changes = changes_since(notifier.session, meeting, ("final_minutes",), version, view, actions)
     parties = [*meeting.attendees, *(a.owner_address for a in live), meeting.host_address, meeting.recorder_address]
     seen = {notifier.app.sender.address, ""}
     notifier.know(p for p in parties if p)
@@ -125,15 +126,22 @@ TOPIC_FIELDS = ("number", "name", "owner", "planned", "actual", "discussion")
 _VERSION_IN_KEY = re.compile(r":v(\d+):")
 
 
-def changes_since_last_official(
-    notifier: Notifier, meeting: Meeting, version: int | None, view: dict[str, Any], actions: list[dict[str, Any]]
+def changes_since(
+    session: Session,
+    meeting: Meeting,
+    kinds: tuple[str, ...],
+    version: int | None,
+    view: dict[str, Any],
+    actions: list[dict[str, Any]],
+    action_fields: tuple[str, ...] = ACTION_FIELDS,
 ) -> dict[str, Any] | None:
-    """What changed since the previous official version of these minutes (the 正式版 mailed for an
-    earlier version, read back from its outbox context: what people were sent): actions new,
-    changed (which fields) or gone, basic information, topics and decisions. None for the first."""
-    rows = notifier.session.scalars(
+    """What changed since the version people were last sent in a mail of `kinds` (the previous
+    正式版 for the final minutes; the previous draft for a corrected one), read back from that
+    mail's outbox context — what people saw: actions new, changed (which fields) or gone, basic
+    information, topics and decisions. None when there is no earlier version."""
+    rows = session.scalars(
         select(OutboxMail)
-        .where(OutboxMail.meeting_id == meeting.id, OutboxMail.kind == "final_minutes")
+        .where(OutboxMail.meeting_id == meeting.id, OutboxMail.kind.in_(kinds))
         .order_by(OutboxMail.id.desc())
         .limit(1)
     )
@@ -152,7 +160,7 @@ def changes_since_last_official(
         if old is None:
             changed_actions[action["ref"]] = ["new"]
             continue
-        fields = [f for f in ACTION_FIELDS if f in old and _plain(old[f]) != _plain(action.get(f))]
+        fields = [f for f in action_fields if f in old and _plain(old[f]) != _plain(action.get(f))]
         if fields:
             changed_actions[action["ref"]] = fields
     now_refs = {a["ref"] for a in actions}

@@ -122,6 +122,15 @@ def digest_meeting() -> dict[str, Any]:
             "counts": [{"status": "in_progress", "count": 4}], "overdue_count": 1, "total": 4}  # fmt: skip
 
 
+# A corrected draft: what changed since the one people had (mailbot.confirmation.changes_since).
+REVISION: dict[str, Any] = {
+    "revision": {"version": 2, "by": "wang.fang@corp.example"},
+    "changes": {"since": 1, "actions": {"A-1": ["due", "deliverable"], "A-5": ["new"]},
+                "removed": [{"ref": "A-3", "description": "制定销售培训计划"}], "fields": ["place"], "topics": True,
+                "decisions_added": ["上市日期定为1月18日"], "decisions_removed": []},
+}  # fmt: skip
+
+
 def samples() -> dict[str, list[dict[str, Any]]]:
     """Per kind, the contexts that take each branch of its templates."""
     meeting_action = {"meeting": MEETING, "action": ACTION}
@@ -153,8 +162,10 @@ def samples() -> dict[str, list[dict[str, Any]]]:
                             for m in ([ACTION], [ACTION, ACTION])]
                            + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION],
                                "why": {"reason": r, "by": "李娜", "old_due": DAY, "previous": "赵敏"}}
-                              for r in ("rescheduled", "reassigned", "delegated", "reopened")],
-        "minutes_notice": [{"meeting": MEETING, "actions": [ACTION]}],
+                              for r in ("rescheduled", "reassigned", "delegated", "reopened")]
+                           + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION], **REVISION}],
+        "minutes_notice": [{"meeting": MEETING, "actions": [ACTION]},
+                           {"meeting": MEETING, "actions": [{**ACTION, "status": "accepted"}], **REVISION}],
         "objection_notice": [{"meeting": MEETING, "action": a, "reason": "排期已满", "by": "chen.zhe@corp.example"}
                              for a in (ACTION, None)],
         "acceptance_request": [{**meeting_action, "owner": "zhang.wei@corp.example", "note": "方案见附件",

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mailbot.confirmation import ACTION_FIELDS, changes_since
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
 from mailbot.handlers.agenda import draft_problems, problem_view, problem_views, refuse_change
 from mailbot.handlers.base import HandlerContext, Outcome
-from mailbot.lifecycle import UNSETTLED, MeetingStatus, Status
+from mailbot.lifecycle import DELIVERED, LIVE, UNSETTLED, MeetingStatus, Status
 from mailbot.limits import draft_over_limits
 from mailbot.meetings import (
     action_view,
@@ -26,6 +27,8 @@ from mailbot.meetings import (
 )
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion, Topic
 
+# The mails that carried a draft to people: a corrected one is compared with the last of them.
+DRAFT_KINDS = ("minutes_notice", "confirm_request")
 DOCUMENT_SUFFIXES = (".doc", ".docx", ".wps", ".pdf", ".odt")
 
 
@@ -86,6 +89,21 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
 
     view = meeting_view(meeting)
     action_views = [action_view(a) for a in actions]
+    # A corrected draft says what changed since the draft people last had (not its states: an
+    # answer since then is not the recorder's change).
+    changes = changes_since(
+        ctx.session, meeting, DRAFT_KINDS, version.number, view, action_views,
+        action_fields=tuple(f for f in ACTION_FIELDS if f != "status"),
+    )  # fmt: skip
+    if changes:
+        # A kept action's date or owner moved by its owner's own answer (a delay, a hand-over), not
+        # by this draft: not the recorder's change.
+        kept = {a.ref for a in actions if a.status != Status.AWAITING_CONFIRMATION}
+        for ref in kept & set(changes["actions"]):
+            fields = [f for f in changes["actions"][ref] if f not in ("due", "owner", "department")]
+            changes["actions"][ref] = fields
+            if not fields:
+                del changes["actions"][ref]
     early = due_before_start(actions, confirm_by)
     if early:
         ctx.event("minutes.due_before_start", meeting_id=meeting.id,
@@ -99,7 +117,7 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         },
         token_for=meeting.ref, meeting_id=meeting.id,
     )  # fmt: skip
-    notify_parties(ctx, meeting, version, actions, view, action_views, early)
+    notify_parties(ctx, meeting, version, actions, view, action_views, early, changes)
     return Outcome("processed", "minutes", meeting_id=meeting.id)
 
 
@@ -196,8 +214,10 @@ def new_version(ctx: HandlerContext, meeting: Meeting, *, status: str, problems:
 
 
 def supersede_previous(ctx: HandlerContext, meeting: Meeting, version: MinutesVersion) -> dict[str, ActionItem]:
-    """Older active versions give way; their still-open actions are returned by description so a
-    corrected resend keeps the refs people have already seen."""
+    """Older active versions give way; their live actions are returned by description so a
+    corrected resend keeps the refs people have already seen — and, for what was already agreed
+    or delivered, its state (store_actions): a correction after A-1 was confirmed is the same A-1,
+    not a second one beside it. An action still being answered wins over a settled namesake."""
     open_actions: dict[str, ActionItem] = {}
     for old in ctx.session.scalars(
         select(MinutesVersion).where(
@@ -206,10 +226,23 @@ def supersede_previous(ctx: HandlerContext, meeting: Meeting, version: MinutesVe
     ):
         old.status = "superseded"
         ctx.event("minutes.superseded", meeting_id=meeting.id, detail={"version": old.number, "by": version.number})
-    for action in meeting.actions:
-        if action.status in UNSETTLED:
+    for action in sorted(meeting.actions, key=lambda a: (a.status not in UNSETTLED, a.id or 0)):
+        if action.status in LIVE:
             open_actions.setdefault(fold(action.description), action)
     return open_actions
+
+
+def still_agreed(action: ActionItem, parsed: ParsedAction) -> bool:
+    """Whether a corrected draft leaves a settled action as its owner agreed to it: delivered work
+    stays delivered; agreed work stays agreed while the owner and the due date are the same (a
+    delayed one keeps the date its owner moved it to). Otherwise the owner is asked again."""
+    assert parsed.owner is not None
+    if action.status is None or action.status in UNSETTLED:  # new, or never agreed
+        return False
+    if action.status in DELIVERED:
+        return True
+    same_owner = action.owner_address.lower() == parsed.owner.address.lower()
+    return same_owner and (action.status == Status.DELAYED or action.due == parsed.due)
 
 
 def fold(text: str) -> str:
@@ -231,28 +264,37 @@ def store_actions(
         if action is None:
             action = ActionItem(meeting_id=meeting.id, created_at=ctx.now, description=parsed.description)
             ctx.session.add(action)
+        kept = still_agreed(action, parsed)
         action.version_id = version.id
         action.number = parsed.number
+        action.support = parsed.support
+        action.deliverable = parsed.deliverable
+        action.notes = parsed.notes
+        action.source_line = parsed.line
+        action.updated_at = ctx.now
+        stored.append(action)
+        if kept:
+            continue  # what the owner agreed to, or delivered, stands: not asked again
         action.owner_address = parsed.owner.address
         action.owner_name = parsed.owner.name
         action.department = parsed.owner.department
-        action.support = parsed.support
         action.due = parsed.due
         action.due_text = parsed.due_text
         action.due_provisional = parsed.due_provisional
-        action.deliverable = parsed.deliverable
-        action.notes = parsed.notes
         action.requester_address, action.requester_name = requester_of(ctx, meeting, parsed)
         action.status = Status.AWAITING_CONFIRMATION
         action.consent = None
         action.confirm_by = confirm_by
-        action.source_line = parsed.line
-        action.updated_at = ctx.now
-        stored.append(action)
     ctx.session.flush()
     for action in stored:
-        ctx.event("action.proposed", meeting_id=meeting.id, action_id=action.id, detail={"version": version.number})
+        if action.status == Status.AWAITING_CONFIRMATION:
+            ctx.event("action.proposed", meeting_id=meeting.id, action_id=action.id, detail={"version": version.number})
+        else:
+            ctx.event("action.kept", meeting_id=meeting.id, action_id=action.id,
+                      detail={"version": version.number, "status": str(action.status)})  # fmt: skip
     for dropped in previous.values():
+        if dropped.status in DELIVERED:
+            continue  # delivered work stays on the record whatever a later version lists
         dropped.status = Status.CANCELLED
         dropped.updated_at = ctx.now
         ctx.event("action.cancelled", meeting_id=meeting.id, action_id=dropped.id, detail={"reason": "superseded"})
@@ -280,29 +322,36 @@ def notify_parties(
     view: dict,  # type: ignore[type-arg]
     action_views: list[dict],  # type: ignore[type-arg]
     early: Sequence[dict[str, Any]] = (),
+    changes: dict[str, Any] | None = None,
 ) -> None:
     """Owners get one request for their own actions (with the whole minutes below it); every other
     party gets the minutes with the consent notice. One mail per person, never two.
 
     `early` (see `due_before_start`): each owner's request names their own; the host's and the
-    recorder's mail, whichever it is, lists the others' too."""
+    recorder's mail, whichever it is, lists the others' too. `changes`: what a corrected draft
+    changed since the previous one (mailbot.confirmation.changes_since), told to everyone; an owner
+    whose agreed actions it leaves as they were is not asked again, and gets the notice instead."""
+    revision = {"version": version.number, "by": ctx.sender_address} if changes else None
     bot = ctx.app.sender.address
     flagged = {p for p in (meeting.host_address, meeting.recorder_address) if p}
     by_owner: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for action, action_data in zip(actions, action_views, strict=True):
-        by_owner.setdefault(action.owner_address, []).append(action_data)
-    ctx.know([*by_owner, *(p for p in (*meeting.attendees, meeting.host_address, meeting.recorder_address) if p)])
+        if action.status == Status.AWAITING_CONFIRMATION:  # kept, agreed actions are not asked again
+            by_owner.setdefault(action.owner_address, []).append(action_data)
+    owners = [a.owner_address for a in actions]
+    ctx.know([*owners, *(p for p in (*meeting.attendees, meeting.host_address, meeting.recorder_address) if p)])
     for owner, mine in by_owner.items():
         ctx.send(
             key=f"confirm_request:{meeting.ref}:v{version.number}:{owner}",
             kind="confirm_request", to=owner,
             context={"meeting": view, "mine": mine, "actions": action_views,
-                     "mine_due_before_start": [a for a in early if a["owner"] == owner],
+                     "mine_due_before_start": [a for a in early if a["owner"] == owner], "revision": revision,
+                     "changes": changes,
                      "due_before_start": [a for a in early if a["owner"] != owner] if owner in flagged else []},
             token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
             attachments=[ctx.todo_file(mine, view)],
         )  # fmt: skip
-    parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address]
+    parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address, *owners]
     # One mail per person per draft: whoever sent it has its acknowledgement (with the actions and
     # the version), not a notice of the same draft besides.
     seen = set(by_owner) | {bot, "", ctx.sender_address}
@@ -313,7 +362,7 @@ def notify_parties(
         ctx.send(
             key=f"minutes_notice:{meeting.ref}:v{version.number}:{party}",
             kind="minutes_notice", to=party,
-            context={"meeting": view, "actions": action_views,
-                     "due_before_start": early if party in flagged else []},
+            context={"meeting": view, "actions": action_views, "revision": revision,
+                     "changes": changes, "due_before_start": early if party in flagged else []},
             token_for=meeting.ref, meeting_id=meeting.id,
         )  # fmt: skip
