@@ -236,7 +236,9 @@ def pass_note(ctx: HandlerContext, action: ActionItem, note: str) -> list[str]:
         ctx.send(
             key=f"note_notice:{action.ref}:{to}:{ctx.record.id}", kind="note_notice", to=to,
             context={"meeting": meeting_view(meeting), "action": action_view(action), "note": note[:2000],
-                     "writer": ctx.sender_address, "writer_name": next(iter(sender_names(ctx)), "")},
+                     "writer": ctx.sender_address, "writer_name": next(iter(sender_names(ctx)), ""),
+                     # The host's copy lists the host's commands, the owner's the owner's.
+                     "audience": "owner" if to == action.owner_address else "host"},
             token_for=action.ref, meeting_id=meeting.id,
         )  # fmt: skip
         told.append(to)
