@@ -1,0 +1,175 @@
+"""Who gets which mail per event: docs/who-gets-what.md is the contract, read here and played
+event by event in one real round (issue 13, item 4: one mail per person per event).
+
+The Foxmail agenda (sent by the host, 李娜), the Outlook minutes draft (sent by the recorder, 王芳;
+A-1 张伟, A-2 陈喆, A-3 赵敏, A-4 朱镕), replies to the mails the owners received, then the clock
+across the consent deadline, a reminder, an escalation and a Monday. After each event the new
+mails are counted per person and compared with the table's row: each person in a role gets
+exactly the row's kind in the leftmost column that applies to them, and nobody else gets anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mailbot.app import App
+from mailbot.clock import FixedClock
+from mailbot.kinds import KINDS
+from mailbot.pipeline import process
+from mailbot.store.models import OutboxMail, Person
+from mailbot.workflow.consent import run_consent_deadlines
+from mailbot.workflow.digest import run_digest
+from mailbot.workflow.reminders import run_reminders
+from tests.helpers import at, feed, outbox
+from tests.replying import reply
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "who-gets-what.md"
+ROW = re.compile(r"^\| `(?P<event>[a-z_]+)` [^|]*\|(?P<cells>.*)\|\s*$")
+
+HOST, RECORDER = "li.na@corp.example", "wang.fang@corp.example"
+OWNERS = {"A-1": "zhang.wei@corp.example", "A-2": "chen.zhe@corp.example", "A-3": "zhao.min@corp.example",
+          "A-4": "zhu.rong@corp.example"}  # fmt: skip
+OTHERS = ("liu.yang@corp.example", "sun.lei@corp.example", "zhou.ting@corp.example")
+HEAD = "rd.head@corp.example"  # 研发部, 陈喆's department
+EVERYONE = (HOST, RECORDER, *OWNERS.values(), *OTHERS)
+
+
+def contract() -> tuple[list[str], dict[str, list[str]]]:
+    """The table's columns and, per event, the kind each column gets ("" for —)."""
+    lines = DOC.read_text(encoding="utf-8").splitlines()
+    header = next(line for line in lines if line.startswith("| Event |"))
+    columns = [c.strip() for c in header.strip("|").split("|")][1:]
+    rows = {}
+    for line in lines:
+        found = ROW.match(line)
+        if found:
+            cells = [c.strip() for c in found["cells"].split("|")]
+            assert len(cells) == len(columns), line
+            rows[found["event"]] = ["" if c == "—" else c for c in cells]
+    return columns, rows
+
+
+def kinds_of(cell: str) -> list[str]:
+    """A cell's kinds: "—" is none, "a + b" two mails (the one documented exception)."""
+    return sorted(k.strip() for k in cell.split("+")) if cell else []
+
+
+def test_the_table_names_only_kinds_the_bot_has() -> None:
+    columns, rows = contract()
+    assert columns == ["Sender", "Owner", "Verifier", "Host", "Recorder", "Parties", "Heads"]
+    assert {"agenda", "minutes", "confirm", "object", "delay", "done", "verify", "note", "final", "reminder",
+            "escalation", "monday"} <= set(rows)  # fmt: skip
+    for cells in rows.values():
+        assert all(kind in KINDS for cell in cells for kind in kinds_of(cell)), cells
+
+
+class Round:
+    def __init__(self, app: App, clock: FixedClock) -> None:
+        self.app, self.clock = app, clock
+        self.seen = {m.id for m in outbox(app)}
+        self.columns, self.rows = contract()
+
+    def new(self) -> list[OutboxMail]:
+        mails = [m for m in outbox(self.app) if m.id not in self.seen]
+        self.seen |= {m.id for m in mails}
+        return mails
+
+    def request(self, ref: str) -> OutboxMail:
+        return next(m for m in outbox(self.app, "confirm_request") if m.to_address == OWNERS[ref])
+
+    def check(self, event: str, roles: dict[str, list[str]], act: Callable[[], object]) -> None:
+        """Play `act`, then compare each person's new mails with the row of `event`."""
+        act()
+        got: dict[str, list[str]] = defaultdict(list)
+        for mail in self.new():
+            got[mail.to_address].append(mail.kind)
+        got = defaultdict(list, {person: sorted(kinds) for person, kinds in got.items()})
+        expected: dict[str, list[str]] = {}
+        for column, kind in zip(self.columns, self.rows[event], strict=True):
+            for person in roles.get(column, []):
+                if person not in expected:  # the leftmost column that applies
+                    expected[person] = kinds_of(kind)
+        expected = {person: kinds for person, kinds in expected.items() if kinds}
+        assert dict(got) == expected, f"{event}: got {dict(got)}, the table says {expected}"
+
+
+@pytest.fixture
+def round_(app: App, clock: FixedClock) -> Round:
+    with app.db.transaction() as session:
+        session.add(Person(address=HEAD, name="研发部负责人", department="研发部", role="head",
+                           created_at=clock.now()))  # fmt: skip
+    return Round(app, clock)
+
+
+def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
+    r, app, clock = round_, round_.app, round_.clock
+    parties = [*OTHERS, *OWNERS.values()]
+
+    at(clock, "2026-11-30 09:20")
+    r.check("agenda", {"Sender": [HOST], "Recorder": [RECORDER], "Parties": parties},
+            lambda: feed(app, "foxmail_zh_agenda_gbk.eml"))  # fmt: skip
+
+    at(clock, "2026-12-02 18:00")
+    r.check("minutes", {"Sender": [RECORDER], "Owner": list(OWNERS.values()), "Host": [HOST], "Parties": parties},
+            lambda: feed(app, "outlook_zh_minutes_gbk_html.eml"))  # fmt: skip
+
+    at(clock, "2026-12-03 10:00")
+    r.check("confirm", {"Sender": [OWNERS["A-1"]], "Host": [HOST]},
+            lambda: process(app, reply(app, r.request("A-1"), "确认，月底前给到周总。")))  # fmt: skip
+    r.check("delay", {"Sender": [OWNERS["A-2"]], "Host": [HOST]},
+            lambda: process(app, reply(app, r.request("A-2"), "延期至 2026-12-11，原因：等待供应商样机")))  # fmt: skip
+    r.check("object", {"Sender": [OWNERS["A-4"]], "Host": [HOST]},
+            lambda: process(app, reply(app, r.request("A-4"), "异议：预算口径还没定")))  # fmt: skip
+    r.check("note", {"Sender": [OWNERS["A-3"]], "Host": [HOST]},
+            lambda: process(app, reply(app, r.request("A-3"), "培训讲师下周才到岗，名单由我来提交。")))  # fmt: skip
+    r.check("done", {"Sender": [OWNERS["A-3"]], "Verifier": [HOST]},
+            lambda: process(app, reply(app, r.request("A-3"), "完成，培训计划见共享盘")))  # fmt: skip
+    at(clock, "2026-12-04 11:00")
+    (acceptance,) = outbox(app, "acceptance_request")
+    r.check("verify", {"Sender": [HOST], "Owner": [OWNERS["A-3"]]},
+            lambda: process(app, reply(app, acceptance, "验收通过")))  # fmt: skip
+
+    # The host withdraws the objected A-4: nothing is left open, the minutes are final at once.
+    objection = next(iter(outbox(app, "objection_notice")))
+    everyone_final = {"Owner": list(OWNERS.values()), "Verifier": [HOST], "Host": [HOST], "Recorder": [RECORDER],
+                      "Parties": list(OTHERS)}  # fmt: skip
+    r.check("settle", {"Sender": [HOST], **everyone_final}, lambda: process(app, reply(app, objection, "A-4 撤销")))
+
+    # Monday's status: every party with something open, once (the digest runs after the round closed).
+    at(clock, "2026-12-07 09:30")
+    r.check("monday", {**everyone_final, "Heads": [HEAD]}, lambda: run_digest(app, app.now()))
+
+    # Fri 12-11: A-2 (delayed to that day) is due today, A-1 (12-15) two working days ahead.
+    at(clock, "2026-12-11 09:30")
+    r.check("reminder", {"Owner": [OWNERS["A-2"], OWNERS["A-1"]]}, lambda: run_reminders(app, app.now()))
+    # Five working days overdue (Fri 12-18): the head of 研发部 and the host. (张伟 delivers A-1
+    # first, so no reminder of his falls on the same morning.)
+    process(app, reply(app, r.request("A-1"), "完成"))
+    for day in ("2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17"):
+        at(clock, f"{day} 09:30")
+        run_reminders(app, app.now())
+    r.new()
+    at(clock, "2026-12-18 09:30")
+    r.check("escalation", {"Owner": [OWNERS["A-2"]], "Host": [HOST], "Heads": [HEAD]},
+            lambda: run_reminders(app, app.now()))  # fmt: skip
+
+
+def test_the_round_running_out_sends_the_final_minutes_to_everyone_once(round_: Round) -> None:
+    r, app, clock = round_, round_.app, round_.clock
+    at(clock, "2026-11-30 09:20")
+    feed(app, "foxmail_zh_agenda_gbk.eml")
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    process(app, reply(app, r.request("A-1"), "确认"))
+    r.new()
+    # Nobody else answers: silence is consent when the round runs out (Mon 12-07, 2 working days
+    # after the draft, at the opening of the sending hours).
+    at(clock, "2026-12-07 09:00")
+    everyone = {"Owner": list(OWNERS.values()), "Host": [HOST], "Recorder": [RECORDER], "Parties": list(OTHERS)}
+    r.check("final", everyone, lambda: run_consent_deadlines(app, app.now()))
