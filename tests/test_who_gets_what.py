@@ -125,6 +125,9 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
             lambda: process(app, reply(app, r.request("A-2"), "延期至 2026-12-11，原因：等待供应商样机")))  # fmt: skip
     r.check("object", {"Sender": [OWNERS["A-4"]], "Host": [HOST]},
             lambda: process(app, reply(app, r.request("A-4"), "异议：预算口径还没定")))  # fmt: skip
+    (objection,) = outbox(app, "objection_notice")  # the host reads who objected by name
+    assert "朱镕 <zhu.rong@corp.example> 对“Q1 新品上市跨部门协作会”" in (objection.body_text or "")
+    assert "朱镕 &lt;zhu.rong@corp.example&gt; 对" in (objection.body_html or "")
     r.check("note", {"Sender": [OWNERS["A-3"]], "Host": [HOST]},
             lambda: process(app, reply(app, r.request("A-3"), "培训讲师下周才到岗，名单由我来提交。")))  # fmt: skip
     r.check("done", {"Sender": [OWNERS["A-3"]], "Verifier": [HOST]},
@@ -135,7 +138,6 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
             lambda: process(app, reply(app, acceptance, "验收通过")))  # fmt: skip
 
     # The host withdraws the objected A-4: nothing is left open, the minutes are final at once.
-    objection = next(iter(outbox(app, "objection_notice")))
     everyone_final = {"Owner": list(OWNERS.values()), "Verifier": [HOST], "Host": [HOST], "Recorder": [RECORDER],
                       "Parties": list(OTHERS)}  # fmt: skip
     r.check("settle", {"Sender": [HOST], **everyone_final}, lambda: process(app, reply(app, objection, "A-4 撤销")))

@@ -175,7 +175,7 @@ def update_meeting(ctx: HandlerContext, meeting: Meeting, parsed: ParsedMeeting,
         meeting.attendees = [p.address for p in parsed.attendees]
         meeting.attendees_text = parsed.attendees_text
     meeting.absent_text = parsed.absent_text or meeting.absent_text
-    remember_names(meeting, parsed.host, parsed.recorder, *parsed.attendees)
+    remember_names(meeting, parsed.host, parsed.recorder, *parsed.attendees, *(a.owner for a in parsed.actions))
     meeting.updated_at = ctx.now
     meeting.language = ctx.sender_language()
     meeting.decisions.clear()
