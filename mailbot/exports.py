@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -17,42 +16,16 @@ from mailbot.languages import Languages, shipped_languages
 from mailbot.lifecycle import DONE_AWAITING_VERIFICATION, UNDER_WAY, Status, StatusWords, status_words
 from mailbot.workdays import WorkCalendar
 
-# The column names, the sheet's and the file's are each language's words.toml [tracking] (the
-# order of the columns is TRACKING_COLUMNS in mailbot/languages.py); `languages` below is App's,
-# the shipped templates' when None.
-#
-# After the seed's ten columns, what people following the work up asked for: these columns' names,
-# and the words of the consent column, per language. words.toml's schema (mailbot/languages.py)
-# does not take them yet, so they live here; a language not named here takes the fallback's,
-# then English.
-MORE_COLUMNS = ("meeting_date", "overdue_days", "consent", "verifier", "done_on", "verified_on")
-MORE_HEADERS: Mapping[str, Mapping[str, str]] = {
-    "zh": {
-        "meeting_date": "会议日期", "overdue_days": "逾期工作日", "consent": "确认方式", "verifier": "验收人",
-        "done_on": "完成日期", "verified_on": "验收日期",
-    },
-    "en": {
-        "meeting_date": "Meeting date", "overdue_days": "Working days overdue", "consent": "Consent",
-        "verifier": "Verifier", "done_on": "Done on", "verified_on": "Verified on",
-    },
-}  # fmt: skip
-# How an accepted action was agreed (ActionItem.consent).
-CONSENT_WORDS: Mapping[str, Mapping[str, str]] = {
-    "zh": {"explicit": "本人确认", "silent": "逾期未回复，视为同意", "overruled": "异议经主持人裁决维持"},
-    "en": {"explicit": "confirmed by the owner", "silent": "silent consent", "overruled": "objection overruled"},
-}
+# The column names, the sheet's and the file's, and the words of the consent column are each
+# language's words.toml [tracking] (the order of the columns is TRACKING_COLUMNS, then MORE_COLUMNS,
+# in mailbot/languages.py); `languages` below is App's, the shipped templates' when None.
 # Column widths in characters: the seed's ten, then MORE_COLUMNS.
 WIDTHS = (8, 24, 40, 32, 12, 16, 12, 24, 10, 24, 12, 11, 16, 28, 12, 13)
 
 
-def words_for(table: Mapping[str, Mapping[str, str]], language: str, languages: Languages | None) -> Mapping[str, str]:
-    return table.get(language) or table.get((languages or shipped_languages()).fallback) or table["en"]
-
-
 def headers(language: str, languages: Languages | None = None) -> tuple[str, ...]:
-    """The header row: the seed's columns as words.toml names them, then MORE_COLUMNS."""
-    more = words_for(MORE_HEADERS, language, languages)
-    return (*(languages or shipped_languages()).of(language).headers(), *(more[c] for c in MORE_COLUMNS))
+    """The header row: the seed's columns, then MORE_COLUMNS, as words.toml names them."""
+    return (languages or shipped_languages()).of(language).headers()
 
 
 def status_text(
@@ -100,7 +73,7 @@ def tracking_rows(
 ) -> list[tuple[Any, ...]]:
     """One tuple per action, in the columns of `headers`. Overdue working days need `today` and
     `calendar` (else a row's own "overdue_days"); done and verified days are taken in `tz`."""
-    consent_words = words_for(CONSENT_WORDS, language, languages)
+    consent_words = (languages or shipped_languages()).of(language).consent
     rows = []
     for a in actions:
         if today is not None and calendar is not None:

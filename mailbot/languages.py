@@ -50,6 +50,10 @@ MAX_TAG = 5
 TRACKING_COLUMNS = (
     "ref", "meeting", "description", "owner", "department", "support", "due", "deliverable", "status", "delay_reason",
 )  # fmt: skip
+# After the seed's ten, the columns people following the work up asked for (issue 13).
+MORE_COLUMNS = ("meeting_date", "overdue_days", "consent", "verifier", "done_on", "verified_on")
+# How an accepted action was agreed (ActionItem.consent), as the tracking table says it.
+CONSENT_KINDS = ("explicit", "silent", "overruled")
 FONTS = ("cjk", "latin")
 
 # What words.toml may hold: key -> the keys of its table, or None for a string.
@@ -58,7 +62,12 @@ SCHEMA: Mapping[str, Any] = {
     "date": None,
     "marker": None,
     "html": {"lang": None, "fonts": None},
-    "tracking": {"sheet": None, "file": None, "columns": dict.fromkeys(TRACKING_COLUMNS)},
+    "tracking": {
+        "sheet": None,
+        "file": None,
+        "columns": dict.fromkeys((*TRACKING_COLUMNS, *MORE_COLUMNS)),
+        "consent": dict.fromkeys(CONSENT_KINDS),
+    },
 }
 
 
@@ -79,6 +88,7 @@ class Words:
     tracking_sheet: str
     tracking_file: str
     columns: Mapping[str, str]
+    consent: Mapping[str, str]
     # A mail shows the same few days many times (a digest: every action's due date): formatted once.
     _days: dict[date, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -95,8 +105,8 @@ class Words:
         return text
 
     def headers(self) -> tuple[str, ...]:
-        """The tracking table's header row."""
-        return tuple(self.columns[key] for key in TRACKING_COLUMNS)
+        """The tracking table's header row: the seed's columns, then MORE_COLUMNS."""
+        return tuple(self.columns[key] for key in (*TRACKING_COLUMNS, *MORE_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -258,6 +268,7 @@ def make_words(language: str, data: dict[str, Any], path: Path) -> Words:
         tracking_sheet=data["tracking"]["sheet"],
         tracking_file=data["tracking"]["file"],
         columns=MappingProxyType(dict(data["tracking"]["columns"])),
+        consent=MappingProxyType(dict(data["tracking"]["consent"])),
     )
     try:  # a pattern Babel cannot read stops the start, not the first mail with a date
         words.day(date(2026, 12, 11))

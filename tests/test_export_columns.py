@@ -15,7 +15,7 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.clock import FixedClock
 from mailbot.config import load_config
-from mailbot.exports import MORE_HEADERS, to_csv, to_xlsx
+from mailbot.exports import to_csv, to_xlsx
 from mailbot.languages import shipped_languages
 from mailbot.store.models import ActionItem
 from tests.helpers import MAILS, server_refuses_outsiders
@@ -135,12 +135,13 @@ def test_one_meeting_and_wrong_arguments(bot: Path, tmp_path: Path, capsys: pyte
 
 def test_a_language_without_its_words_takes_the_fallbacks() -> None:
     """A language folder added later (tests/languages/fr) names the seed's columns in words.toml;
-    the new columns come from the fallback until exports.MORE_HEADERS names them."""
+    the new columns come from the fallback's words.toml until its own names them."""
     rows = [{"ref": "A-1", "description": "x", "owner": "o@corp.example", "due": date(2026, 12, 1),
              "status": "in_progress"}]  # fmt: skip
     table = list(csv.reader(io.StringIO(to_csv(rows, "xx").decode("utf-8-sig"))))
     fallback = shipped_languages().fallback
-    assert table[0][10:] == [MORE_HEADERS[fallback][c] for c in MORE_HEADERS[fallback]]
+    assert table[0][10:] == list(shipped_languages().of(fallback).headers()[10:])
+    assert table[0][10:] == ["Meeting date", "Working days overdue", "Consent", "Verifier", "Done on", "Verified on"]
     # The tables stay a function of the rows: a row without the new fields leaves their cells empty.
     sheet = load_workbook(io.BytesIO(to_xlsx(rows, "en", date(2026, 12, 21)))).active
     assert list(sheet.iter_rows(values_only=True))[1][10:] == (None,) * 6
