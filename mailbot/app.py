@@ -7,16 +7,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailbot.clock import Clock
 from mailbot.config import Config
-from mailbot.languages import Languages, load_languages
-from mailbot.outbox import Sender
-from mailbot.policy import Policy
-from mailbot.render import Renderer
-from mailbot.rules import Rules, load_rules
-from mailbot.store.db import Database
-from mailbot.workdays import WorkCalendar, load_calendar
+
+# Each part is imported when it is first built, so a command loads only the parts it uses (one
+# `mailbot ingest -` process per mail: see mailbot/cli.py).
+if TYPE_CHECKING:
+    from mailbot.languages import Languages
+    from mailbot.outbox import Sender
+    from mailbot.policy import Policy
+    from mailbot.render import Renderer
+    from mailbot.rules import Rules
+    from mailbot.store.db import Database
+    from mailbot.workdays import WorkCalendar
 
 
 @dataclass
@@ -29,11 +34,15 @@ class App:
 
     @classmethod
     def open(cls, config: Config, clock: Clock, *, migrate: bool = True) -> App:
+        from mailbot.store.db import Database
+
         return cls(config=config, clock=clock, db=Database(config.database_url, migrate=migrate))
 
     @cached_property
     def rules(self) -> Rules:
         """Every rules file, from the configured folder (the shipped one per missing file)."""
+        from mailbot.rules import load_rules
+
         return load_rules(self.config.rules_dir)
 
     @property
@@ -42,6 +51,8 @@ class App:
 
     @cached_property
     def calendar(self) -> WorkCalendar:
+        from mailbot.workdays import load_calendar
+
         settings = self.config.calendar
         if settings.rules_file:
             rules_file: Path | None = self.config.resolve(settings.rules_file)
@@ -53,15 +64,21 @@ class App:
     @cached_property
     def languages(self) -> Languages:
         """The language folders of the configured templates/, with their words and the fallback."""
+        from mailbot.languages import load_languages
+
         return load_languages(self.config.templates_dir, self.config.bot.language)
 
     @cached_property
     def renderer(self) -> Renderer:
         """Checks at construction that every mail kind has its templates in every language."""
+        from mailbot.render import Renderer
+
         return Renderer(self.config.templates_dir, self.rules.statuses, languages=self.languages)
 
     @cached_property
     def sender(self) -> Sender:
+        from mailbot.outbox import Sender
+
         return Sender(
             address=self.config.bot.address.lower(),
             name=self.config.bot.name,

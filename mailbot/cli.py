@@ -10,30 +10,19 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from mailbot.app import App
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import Config, default_config_text, load_config
-from mailbot.daemon import DELIVER_DURING_BURST_SECONDS, Daemon, Throttle, poll, run_deadlines
 from mailbot.errors import MailbotError
 from mailbot.lifecycle import DONE_AWAITING_VERIFICATION, LIVE, Status, StatusWords
-from mailbot.outbox import flush
-from mailbot.pipeline import process
-from mailbot.queries import (
-    action_rows,
-    find_action,
-    find_meeting,
-    meeting_rows,
-    outbox_rows,
-    parse_ref,
-    show_action,
-    show_meeting,
-)
-from mailbot.sources import Source
-from mailbot.sources.maildir import MaildirSource
+
+# Each command imports what it needs when it runs (start-up time: an MTA starts one `mailbot
+# ingest -` per mail): Alembic, the deadline jobs, the exports, IMAP, `schedule` load only on the
+# paths that use them. tests/test_startup_imports.py keeps `import mailbot.cli` light.
+if TYPE_CHECKING:
+    from mailbot.sources import Source
 
 log = logging.getLogger("mailbot")
 
@@ -225,6 +214,8 @@ def source_for(app: App, since: date | None = None) -> Source:
     config = app.config
     if config.source.kind == "imap":
         # Imported here, like SMTP delivery: only an IMAP setup loads imapclient.
+        from sqlalchemy import select
+
         from mailbot.sources.imap import ImapSource
         from mailbot.store.models import InboundMail
 
@@ -248,6 +239,8 @@ def source_for(app: App, since: date | None = None) -> Source:
         raise MailbotError('--since applies to an IMAP mailbox (source.kind = "imap") only')
     if config.source.kind != "maildir":
         raise MailbotError(f"{config.origin}: source.kind = {config.source.kind!r} is not available in this version")
+    from mailbot.sources.maildir import MaildirSource
+
     return MaildirSource(config.resolve(config.source.maildir.path))
 
 
@@ -271,6 +264,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for name in args.files:
         if (why := unreadable(name)) is not None:
             raise MailbotError(f"ingest: {name}: {why}; nothing was processed")
+    from mailbot.pipeline import process
+
     app = open_app(args)
     failed = 0
     for name in args.files:
@@ -304,6 +299,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     for result in results:
         print(result.line)
     return 0 if all(result.ok for result in results) else 1
+
+
+def run_deadlines(app: App) -> dict[str, int]:
+    """Everything that falls due with time, as the daemon runs it (mailbot.jobs, imported here:
+    `mailbot tick` from cron loads the jobs, not the mail pipeline)."""
+    from mailbot.jobs import run_jobs
+
+    return run_jobs(app)
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -351,6 +354,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def run_once(app: App, since: date | None = None) -> dict[str, int]:
+    from mailbot.daemon import DELIVER_DURING_BURST_SECONDS, Throttle, poll
+
     source = source_for(app, since)
     try:
         # As the daemon does: a backlog's first senders are answered while the rest is read.
@@ -360,6 +365,8 @@ def run_once(app: App, since: date | None = None) -> dict[str, int]:
 
 
 def flush_quietly(app: App) -> dict[str, int]:
+    from mailbot.outbox import flush
+
     return flush(
         app.db, delivery_for(app), app.sender, app.renderer, app.clock,
         admin=app.config.bot.admin.lower(), admin_language=app.languages.fallback,
@@ -377,6 +384,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs = run_deadlines(app)
         report_flush(app)
         return 1 if any(what.endswith(" failed") for what in jobs) else 0
+    from mailbot.daemon import Daemon
+
     daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval)
     daemon.install_signal_handlers()
     daemon.run()
@@ -415,6 +424,8 @@ def pad(text: str, width: int) -> str:
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:
+    from mailbot.queries import meeting_rows
+
     app = open_app(args)
     with app.db.session() as session:
         rows = meeting_rows(session)
@@ -449,6 +460,8 @@ def status_filter(text: str, words: StatusWords) -> tuple[str | None, bool]:
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
+    from mailbot.queries import action_rows
+
     app = open_app(args)
     status, overdue = status_filter(args.status, app.rules.statuses) if args.status else (None, False)
     with app.db.session() as session:
@@ -464,6 +477,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from mailbot.exports import to_csv, to_ics, to_xlsx
+    from mailbot.queries import action_rows, find_meeting
 
     app = open_app(args)
     if args.language and args.language not in app.languages:
@@ -494,6 +508,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from mailbot.queries import find_action, find_meeting, parse_ref, show_action, show_meeting
+
     app = open_app(args)
     tz = app.config.tz  # the history as the organisation reads it: its own zone
     parsed = parse_ref(args.ref)
@@ -582,6 +598,8 @@ def shown(value: Any) -> str:
 
 
 def cmd_people(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
     from mailbot.directory import import_people
     from mailbot.store.models import Person
 
@@ -616,6 +634,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
+    from mailbot.queries import outbox_rows
+
     app = open_app(args)
     with app.db.session() as session:
         rows = outbox_rows(session, status=args.status)

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import schedule
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailbot.app import App
@@ -103,6 +102,8 @@ class Daemon:
         self.app, self.source, self.delivery_factory = app, source, delivery_factory
         self.interval = interval
         self.stopping = False
+        import schedule  # only the long-running service has a schedule; `run --once` and `tick` do not
+
         self.scheduler = schedule.Scheduler()
         self.scheduler.every(max(interval, 0.05)).seconds.do(self.poll_and_deliver)
         self.scheduler.every(1).minutes.do(self.deadlines)

@@ -39,13 +39,26 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from mailbot import mimefix
 from mailbot.errors import MailbotError
-from mailbot.htmltext import html_tables, html_to_text
 from mailbot.inert import clean_text, deliverable_refusal
 
+if TYPE_CHECKING:
+    from mailbot.htmltext import html_tables, html_to_text
+
 __all__ = ["Address", "Attachment", "InboundMail", "html_tables", "html_to_text"]
+
+
+def __getattr__(name: str) -> Any:
+    """`html_tables` and `html_to_text` (mailbot.htmltext) are imported when first asked for: a
+    plain-text mail, most replies, never loads the HTML reader."""
+    if name in ("html_tables", "html_to_text"):
+        from mailbot import htmltext
+
+        return getattr(htmltext, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 try:  # mail-parser's RFC 5322 readers, used without its MailParser object (see module docstring)
@@ -146,8 +159,12 @@ class InboundMail:
         """The text to read: the plain part if it says anything, else the HTML rendered to text."""
         if self.text.strip():
             return self.text
+        if not self.html:
+            return ""
+        from mailbot.htmltext import html_to_text
+
         # Entities (&#8203;, &zwnj;) become characters only here.
-        return clean_text(html_to_text(self.html)) if self.html else ""
+        return clean_text(html_to_text(self.html))
 
     def people(self) -> tuple[Address, ...]:
         """From, To and Cc, first occurrence of each address kept, in that order."""

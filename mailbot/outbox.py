@@ -27,7 +27,6 @@ from functools import cache, cached_property
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -248,8 +247,15 @@ def _insert_unless_known(dialect: str) -> Any:
     """One Core statement per dialect, parameters bound per call: the ORM's per-call coercion of
     `.values(...)` cost more than the insert itself. It returns the key of each row written: one
     row or many (executemany), a key that existed returns nothing."""
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(OutboxMail.__table__)
-    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMail.__table__.c.key)
+    if dialect == "sqlite":  # the dialect in use is imported, not both
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return (
+        insert(OutboxMail.__table__)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMail.__table__.c.key)
+    )
 
 
 def render_row(row: OutboxMail, renderer: Renderer) -> None:

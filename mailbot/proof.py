@@ -27,18 +27,27 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import authres
-import authres.dmarc
-import dkim
-from dkim.util import parse_tag_value
-
-from mailbot.config import TrustSection
+# authres and dkimpy (with dnspython under it) are imported when a mail needs them: a mail with
+# no Authentication-Results from our server and no DKIM signature (most replies) loads neither.
+if TYPE_CHECKING:
+    from mailbot.config import TrustSection
 
 # dkimpy's DNS hook: (name: bytes, timeout: int|float) -> the TXT record's bytes, or b"".
 DnsTxt = Callable[..., bytes]
 
-_AUTHRES = authres.FeatureContext(authres.dmarc)  # the core methods (auth, dkim, spf) plus dmarc
+
+@cache
+def _authres() -> Any:
+    """The Authentication-Results parser: the core methods (auth, dkim, spf) plus dmarc."""
+    import authres
+    import authres.dmarc
+
+    return authres.FeatureContext(authres.dmarc)
+
+
 # dkimpy logs every signature it cannot verify at ERROR (lists rewrite bodies all the time); here a
 # failed signature is an ordinary "no proof", which the mail's record and events say.
 logging.getLogger("dkimpy").setLevel(logging.CRITICAL)
@@ -122,8 +131,9 @@ def _server_vouches(
         if name != "authentication-results" or parsed >= _MAX_AR_HEADERS:
             continue
         parsed += 1
+        parser = _authres()  # outside the try: a missing authres is an error, not "no proof"
         try:
-            header = _AUTHRES.parse_value(value.strip()[:_MAX_AR_LENGTH])
+            header = parser.parse_value(value.strip()[:_MAX_AR_LENGTH])
         except Exception:  # hostile or broken: it does not count (RecursionError included)
             continue
         if header.authserv_id == authserv_id:
@@ -170,6 +180,9 @@ def _verdict(result: object, domain: str, from_address: str) -> str:
 
 
 def _dkim_verifies(raw: bytes, domain: str, timeout: float, dns_txt: DnsTxt | None) -> SenderProof | None:
+    import dkim  # outside the try: a missing dkimpy is an error, not "no proof"
+    from dkim.util import parse_tag_value
+
     try:
         verifier = dkim.DKIM(raw, timeout=timeout)
         signatures = [value for name, value in verifier.headers if name.lower() == b"dkim-signature"]

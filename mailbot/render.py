@@ -16,18 +16,38 @@ language, with hostile values.
 One Jinja environment per language: its filters (`day`, `status_label`, `status_word`) and its
 `words` (the language's words.toml) belong to the environment, not to the render call, so macros
 imported without context write the right language too.
+
+Compiled templates are kept on disk (Jinja's bytecode cache, in the user's private temporary
+folder): compiling the ~30 templates one minutes mail needs cost more than the rest of its
+rendering, in every `mailbot ingest -` process. An entry is used only for the same template file
+with the same source text (Jinja checks a checksum), the same Python and Jinja, and this file as it
+is (the environment's options live here); a cache that cannot be read or written is no cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
+import jinja2
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from mailbot.errors import ConfigError, MailbotError
@@ -46,6 +66,45 @@ def inert(value: Any) -> Any:
     if isinstance(value, Markup):  # already escaped (a macro's or block's output): stays so
         return Markup(clean_text(str(value)))
     return clean_text(value) if isinstance(value, str) else value
+
+
+class _BestEffortCache(FileSystemBytecodeCache):
+    """Jinja's file cache, but a cache file that cannot be read or written only means compiling."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # unreadable, truncated, corrupt: compiled afresh (and written again)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):  # a full or read-only disk: the next start compiles again
+            super().dump_bytecode(bucket)
+
+
+@cache
+def bytecode_cache() -> BytecodeCache | None:
+    """The cache of compiled templates shared by this user's processes, or None where there is no
+    safe folder for it. Its file names carry a fingerprint of this file and of Jinja's version, so
+    a change to the environment's options (here) or to Jinja never reads code compiled before."""
+    try:
+        fingerprint = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+        return _BestEffortCache(pattern=f"mailbot-{fingerprint}-%s.jinja")
+    except (OSError, RuntimeError):  # RuntimeError: Jinja found no private temporary folder
+        return None
+
+
+def from_source(env: Environment, source: str, filename: str | None, part: str) -> Template:
+    """`env.from_string(source)`, its compiled code kept in the bytecode cache under the template
+    file and `part` (a .txt template is compiled as two strings: its subject and its body)."""
+    bcc = env.bytecode_cache
+    if bcc is None:
+        return env.from_string(source)
+    bucket = bcc.get_bucket(env, part, filename, source)
+    if bucket.code is None:
+        bucket.code = env.compile(source)
+        bcc.set_bucket(bucket)
+    return env.template_class.from_code(env, bucket.code, env.make_globals(None), None)
 
 
 @dataclass(frozen=True)
@@ -88,6 +147,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             finalize=inert,
+            bytecode_cache=bytecode_cache(),
         )
         words: Words = self.languages.words[language]
         fallback, statuses = self.languages.fallback, self.statuses
@@ -163,7 +223,7 @@ class Renderer:
         if key not in self._compiled:
             env = self.envs[language]
             try:
-                source, _, _ = env.loader.get_source(env, f"{kind}.txt")  # type: ignore[union-attr]
+                source, filename, _ = env.loader.get_source(env, f"{kind}.txt")  # type: ignore[union-attr]
             except TemplateNotFound as exc:
                 raise MailbotError(f"template for {kind!r} in {language!r} is missing: {exc}") from exc
             lines = source.split("\n")
@@ -171,8 +231,8 @@ class Renderer:
             rest = [line for line in lines if not line.startswith("{% import")]
             head = "\n".join(imports)
             self._compiled[key] = (
-                env.from_string(head + "\n" + rest[0]),
-                env.from_string(head + "\n" + "\n".join(rest[1:])),
+                from_source(env, head + "\n" + rest[0], filename, "subject"),
+                from_source(env, head + "\n" + "\n".join(rest[1:]), filename, "body"),
             )
         return self._compiled[key]
 

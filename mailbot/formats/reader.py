@@ -115,7 +115,7 @@ def _source(text: str, html: str) -> _Source:
     tables: list[list[list[str]]] = []
     if html and html.strip():
         # Imported here so that reading a plain-text body never loads the HTML machinery.
-        from mailbot.message import html_tables, html_to_text
+        from mailbot.htmltext import html_tables, html_to_text
 
         tables = html_tables(html)
         if tables or not text.strip():

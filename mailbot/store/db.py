@@ -1,20 +1,35 @@
-"""The engine, the schema upgrade and one transaction per unit of work."""
+"""The engine, the schema upgrade and one transaction per unit of work.
+
+Alembic is imported only when the schema is behind: a start on a current schema (every mail an
+MTA pipes to `mailbot ingest -`) asks the database one query, `SELECT version_num FROM
+alembic_version`, and compares the answer with the heads of the migrations folder, read from the
+migration files' own `revision` / `down_revision` lines (tests/test_startup_imports.py checks that
+this reading agrees with Alembic's). Anything else (no alembic_version table yet, an older or
+unknown revision, a migration file that cannot be read that way) runs Alembic's upgrade as before.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# `revision: str = "0004"`, `down_revision: str | None = "0003"` in a migration file (script.py.mako).
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
 
 
 def json_value(value: Any) -> str:
@@ -48,6 +63,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -55,7 +72,48 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+@cache
+def head_revisions() -> frozenset[str] | None:
+    """The head revision ids of the migrations folder, without importing Alembic: every
+    migration file's `revision` and `down_revision`, the revisions no other one revises. None
+    when a file does not say them in that form (then only Alembic can tell)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        if path.name.startswith(("__init__", ".#")):  # what Alembic skips too
+            continue
+        # The last assignment at the start of a line, as the module's own value would be.
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found["down_revision"])
+            downs = (down,) if isinstance(down, str) else tuple(down or ())
+        except (KeyError, ValueError, TypeError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not all(isinstance(d, str) for d in downs):
+            return None
+        revisions.add(revision)
+        revised.update(downs)
+    return frozenset(revisions - revised) or None
+
+
+def schema_current(engine: Engine) -> bool:
+    """Whether the database is at the head of the migrations: one query, no Alembic. A database
+    that cannot be reached raises here, as Alembic would."""
+    heads = head_revisions()
+    if heads is None:
+        return False
+    with engine.connect() as connection:
+        try:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except DBAPIError:  # no alembic_version table: a database never migrated
+            return False
+    return frozenset(versions) == heads
 
 
 class Database:
@@ -64,7 +122,7 @@ class Database:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        if migrate:
+        if migrate and not schema_current(self.engine):
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

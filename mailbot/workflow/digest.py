@@ -50,7 +50,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.app import App
-from mailbot.exports import to_xlsx
 from mailbot.languages import Languages
 from mailbot.lifecycle import (
     DELIVERED,
@@ -504,6 +503,8 @@ def host_table(
         for a in week.actions_of(m)
         if a.status in LIVE
     ]  # fmt: skip
+    from mailbot.exports import to_xlsx  # XlsxWriter: only a host's Monday mail loads it
+
     name = languages.of(language).tracking_file
     table = to_xlsx(rows, language, week.today, words, languages, calendar=week.calendar, tz=week.tz)
     return [OutgoingFile(name, XLSX, table)]
