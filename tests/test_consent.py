@@ -163,7 +163,7 @@ def test_an_out_of_office_reply_moves_the_owners_deadline_and_is_never_answered(
     assert a3.confirm_by == date(2026, 12, 15)  # two working days after her last day away
     new = outbox(app)[before:]
     assert [(m.kind, m.to_address) for m in new] == [("away_notice", "li.na@corp.example")]
-    assert "zhao.min@corp.example 的自动回复显示其外出至 2026年12月11日（周五）" in new[0].body_text
+    assert "赵敏 <zhao.min@corp.example> 的自动回复显示其外出至 2026年12月11日（周五）" in new[0].body_text
     tick(app, clock, "2026-12-14 09:00")
     assert next(a for a in actions(app) if a.ref == "A-3").status == "awaiting_confirmation"
     tick(app, clock, "2026-12-16 09:00")

@@ -141,7 +141,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
     new = outbox(app)[before:]
     assert [(m.kind, m.to_address, m.language) for m in new] == [("away_notice", HOST, "zh")]
     notice = new[0]
-    assert "zhao.min@corp.example 外出至 2026年12月9日" in notice.subject and "A-3" in notice.subject
+    assert "赵敏 <zhao.min@corp.example> 外出至 2026年12月9日" in notice.subject and "A-3" in notice.subject
     assert "确认截止已顺延至 2026年12月11日（周五）" in notice.body_text
     assert "2026年12月11日（周五）" in (notice.body_html or "")
     assert sent_to(app, "zhao.min@corp.example")[-1].kind == "confirm_request"  # nothing answered to her
@@ -192,7 +192,7 @@ def test_a_gmail_vacation_responder_on_an_english_meeting(app: App, clock: Fixed
     assert action(app, "A-4").confirm_by == date(2026, 12, 15)
     new = outbox(app)[before:]
     assert [(m.kind, m.to_address, m.language) for m in new] == [("away_notice", "zhou.ting@corp.example", "en")]
-    assert "zhang.wei@corp.example's automatic reply says they are away until" in new[0].body_text
+    assert "Zhang Wei <zhang.wei@corp.example>'s automatic reply says they are away until" in new[0].body_text
     assert "the confirmation deadline of these actions moves to Tue 15 Dec 2026:" in new[0].body_text
     tick(app, clock, "2026-12-10 09:00")
     assert [a.status for a in actions(app)] == ["accepted"] * 3 + ["awaiting_confirmation"]
