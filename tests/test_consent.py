@@ -121,7 +121,7 @@ def test_a_bouncing_owner_cannot_consent_by_silence(round_open: App, clock: Fixe
     a4 = next(a for a in actions(app) if a.ref == "A-4")
     assert a4.status == "awaiting_confirmation"
     (told,) = outbox(app, "bounce_notice")
-    assert told.to_address == "li.na@corp.example" and "zhu.rong@corp.example 收不到邮件" in told.subject
+    assert told.to_address == "li.na@corp.example" and "：朱镕 收不到邮件" in told.subject
     tick(app, clock, "2026-12-08 09:00")
     assert len(outbox(app, "bounce_notice")) == 1
 

@@ -141,7 +141,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
     new = outbox(app)[before:]
     assert [(m.kind, m.to_address, m.language) for m in new] == [("away_notice", HOST, "zh")]
     notice = new[0]
-    assert "赵敏 <zhao.min@corp.example> 外出至 2026年12月9日" in notice.subject and "A-3" in notice.subject
+    assert "：赵敏 外出至 2026年12月9日" in notice.subject and "A-3" in notice.subject
     assert "确认截止已顺延至 2026年12月11日（周五）" in notice.body_text
     assert "2026年12月11日（周五）" in (notice.body_html or "")
     assert sent_to(app, "zhao.min@corp.example")[-1].kind == "confirm_request"  # nothing answered to her
@@ -274,9 +274,9 @@ def test_a_bounced_confirmation_request_marks_the_owner_and_tells_the_host_once(
     told = new[0]
     assert told.key == "bounce_notice:M-1:zhu.rong@corp.example"
     assert told.subject.startswith(
-        "【退信】Q1 新品上市跨部门协作会：zhu.rong@corp.example 收不到邮件，A-4 无法默认确认"
+        "【退信】Q1 新品上市跨部门协作会：朱镕 收不到邮件，A-4 无法默认确认"
     )
-    assert "发给 zhu.rong@corp.example 的确认请求被退回" in told.body_text
+    assert "发给 朱镕 <zhu.rong@corp.example> 的确认请求被退回" in told.body_text
     assert "A-4  " in told.body_text and "A-4 改派 姓名" in told.body_text
     (event,) = events(app, "address.bouncing")
     assert event.detail == {"address": "zhu.rong@corp.example", "mail": request.key}
@@ -386,8 +386,8 @@ def test_a_bounce_to_an_attendee_without_actions_still_tells_the_host(round_open
     assert person(app, "liu.yang@corp.example").bouncing
     (told,) = outbox(app, "bounce_notice")
     assert told.to_address == HOST
-    assert told.subject == "【退信】Q1 新品上市跨部门协作会：liu.yang@corp.example 收不到邮件"
-    assert "发给 liu.yang@corp.example 的会议纪要被退回" in told.body_text
+    assert told.subject == "【退信】Q1 新品上市跨部门协作会：刘洋 收不到邮件"
+    assert "发给 刘洋 <liu.yang@corp.example> 的会议纪要被退回" in told.body_text
     assert "此人名下没有待确认的任务" in told.body_text
 
 

@@ -491,7 +491,7 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     assert "Your open actions:\n  A-3  制定渠道返点政策" in text_of(status)
     (objection,) = s.new_mail(host)
     assert subject(objection) == f"【异议】{TITLE}：A-2 完成渠道系统接口对接"
-    assert f"{chen.address} 对“{TITLE}”" in text_of(objection)
+    assert f"{chen.name} <{chen.address}> 对“{TITLE}”" in text_of(objection)
     assert "原因：接口文档尚未冻结，12月18日前无法完成联调" in text_of(objection)
     assert s.news() == []  # the recorder and the attendee hear nothing of it
 
