@@ -35,14 +35,16 @@ def handle_command(ctx: HandlerContext) -> Outcome:
 
 
 def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
-    """The sender's open actions, soonest due first, with days overdue (derived, never stored)."""
-    today = ctx.app.today()
+    """The sender's open actions, soonest due first, with working days overdue (derived, never
+    stored; counted as reminders and escalations count them)."""
+    today, calendar = ctx.app.today(), ctx.app.calendar
     rows = ctx.session.scalars(
         select(ActionItem)
         .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN))
         .order_by(ActionItem.due, ActionItem.id)
     )
-    return [{**action_view(a), "overdue_days": max(0, (today - a.due).days)} for a in rows]
+    return [{**action_view(a), "overdue_days": calendar.workdays_between(a.due, today) if a.due < today else 0}
+            for a in rows]  # fmt: skip
 
 
 def to_verify(ctx: HandlerContext) -> list[dict[str, Any]]:
