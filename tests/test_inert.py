@@ -143,7 +143,10 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "minutes_rejected": [{"problems": problems(), "sections": ["fields", "actions"], "meeting": m}
                              for m in (MEETING, None)],
         "reply_result": [{"results": results(), "unrecognised": ["今天下午开会"], "open_actions": [ACTION],
-                          "today": "2026-12-03"}],
+                          "today": "2026-12-03"},
+                         {"results": results(), "unrecognised": [], "open_actions": [], "today": "2026-12-03",
+                          "final": {"meeting": MEETING, "actions": [ACTION], "version": 2,
+                                    "changes": REVISION["changes"]}}],
         "reply_refused": [{"results": results(), "unrecognised": ["今天下午开会"], "open_actions": [ACTION],
                            "today": "2026-12-03"}],
         "status": [{"actions": a, "to_verify": [ACTION], "today": "2026-12-07"} for a in ([ACTION], [])],

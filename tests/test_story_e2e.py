@@ -523,9 +523,12 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     assert statuses(s.app) == {
         "A-1": ("accepted", "explicit"), "A-2": ("accepted", "overruled"), "A-3": ("accepted", "silent")
     }  # fmt: skip
-    assert "✓" in text_of(one(s.mailbox(host), "Re: 【待处理异议】"))
+    # The host's one mail: the answer to her decision, with the official minutes inside it.
+    (decided,) = s.new_mail(host)
+    assert subject(decided).startswith("Re: 【待处理异议】") and subject(decided).endswith("— 纪要已生效")
+    assert "✓" in text_of(decided)
     for party in s.everyone:
-        final = one(s.new_mail(party), f"【会议纪要·正式版】{TITLE}")
+        final = decided if party is host else one(s.new_mail(party), f"【会议纪要·正式版】{TITLE}")
         body = text_of(final)
         assert "以下为正式版" in body
         assert body.count("确认方式：负责人已回复确认") == 1
@@ -572,7 +575,7 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     # --- nothing lost, nothing twice ---------------------------------------------------------------
     expected = {
         "王芳": ["Re: [议程]", "Re: 【纪要】", "【每周状态】", "【会议纪要·正式版】", "【每周状态】"],
-        "李娜": ["【会议通知】", "【会议纪要】", "【每周状态】", "【异议】", "【待处理异议】", "【会议纪要·正式版】",
+        "李娜": ["【会议通知】", "【会议纪要】", "【每周状态】", "【异议】", "【待处理异议】",
                  "Re: 【待处理异议】", "【每周状态】", "【逾期升级】"],
         "张伟": ["【会议通知】", "【请确认】", "【每周状态】", "Re: 【请确认】", "【提醒】", "【今天到期】",
                  "【会议纪要·正式版】", "【每周状态】", "【已逾期 3 个工作日】"],

@@ -20,6 +20,7 @@ import pytest
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.kinds import KINDS
+from mailbot.outbox import build_message
 from mailbot.pipeline import process
 from mailbot.store.models import OutboxMail, Person
 from mailbot.workflow.consent import run_consent_deadlines
@@ -141,6 +142,14 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
     everyone_final = {"Owner": list(OWNERS.values()), "Verifier": [HOST], "Host": [HOST], "Recorder": [RECORDER],
                       "Parties": list(OTHERS)}  # fmt: skip
     r.check("settle", {"Sender": [HOST], **everyone_final}, lambda: process(app, reply(app, objection, "A-4 撤销")))
+    # The host's one mail: the answer to her reply, the official minutes inside it, with the .ics.
+    answer = outbox(app, "reply_result")[-1]
+    assert answer.to_address == HOST and answer.subject.endswith("— 纪要已生效")
+    text = answer.body_text or ""
+    assert text.index("A-4") < text.index("纪要已生效（正式版）") < text.index("行动项跟踪表")
+    assert "确认方式：负责人已回复确认" in text and "行动项跟踪表" in (answer.body_html or "")
+    message = build_message(answer, app.sender, app.now())
+    assert [part.get_filename() for part in message.iter_attachments()] == ["actions.ics"]
 
     # Monday's status: every party with something open, once (the digest runs after the round closed).
     at(clock, "2026-12-07 09:30")

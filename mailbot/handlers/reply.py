@@ -409,15 +409,36 @@ def finish(
         "quick_ref": thread.obj if thread.obj and thread.obj.startswith("A-") else "",
     }
     token_for = thread.obj if quick_kind and thread.obj and not thread.obj.startswith("H-") else None
+    final = take_own_final_minutes(ctx) if applied else None
+    context["final"] = final
     ctx.answer(
         kind="reply_result" if applied or answered_only else "reply_refused",
         context=context, rate_limited=not applied, token_for=token_for,
+        attachments=[ctx.todo_file(final["actions"], final["meeting"])] if final else [],
     )  # fmt: skip
     if answered_only and not applied:
         return Outcome("answered", "reply", error="acknowledged without a command", meeting_id=meeting_id)
     outcome = "processed" if applied else "rejected"
     error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
+
+
+def take_own_final_minutes(ctx: HandlerContext) -> dict[str, Any] | None:
+    """The final minutes this very reply caused (it settled the last open action) for its own
+    sender, taken back out of the outbox: one mail per person per event, so the sender gets them
+    inside the answer to their reply (threaded to it, with the same .ics), not a second mail."""
+    row = ctx.session.scalars(
+        select(OutboxMail).where(
+            OutboxMail.inbound_mail_id == ctx.record.id,
+            OutboxMail.kind == "final_minutes",
+            OutboxMail.to_address == ctx.sender_address,
+        )
+    ).first()
+    if row is None:
+        return None
+    final = {key: row.context.get(key) for key in ("meeting", "actions", "version", "changes")}
+    ctx.session.delete(row)
+    return final
 
 
 def apply(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
