@@ -59,3 +59,14 @@ def test_a_note_goes_to_the_host_with_the_hosts_commands_and_to_the_owner_with_t
     owner_text, _ = footer(renderer, "note_notice", language, {**note, "audience": "owner"})
     assert HOST[language] in host_text and OWNER[language] not in host_text
     assert OWNER[language] in owner_text and HOST[language] not in owner_text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_hosts_copy_of_an_escalation_lists_the_hosts_commands_the_heads_none(
+    renderer: Renderer, language: str
+) -> None:
+    escalation = samples()["escalation"][0]
+    host_text, _ = footer(renderer, "escalation", language, {**escalation, "audience": "host"})
+    head_text, _ = footer(renderer, "escalation", language, {**escalation, "audience": "none"})
+    assert HOST[language] in host_text
+    assert all(words[language] not in head_text for words in (OWNER, HOST, VERIFIER))

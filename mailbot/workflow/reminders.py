@@ -217,9 +217,12 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
     for to in waiting:
         key = escalation_key(action, to)
         tick.decided.add(key)
+        # The host may decide (reschedule, reassign, withdraw): the host's copy lists those commands.
+        audience = "host" if to == action.meeting.host_address else "none"
         sent |= notifier.send(
-            key=key, kind="escalation", to=to, context=context, token_for=action.ref, meeting_id=action.meeting_id
-        )
+            key=key, kind="escalation", to=to, context={**context, "audience": audience},
+            token_for=action.ref, meeting_id=action.meeting_id,
+        )  # fmt: skip
     if sent:
         notifier.event("action.escalated", meeting_id=action.meeting_id, action_id=action.id,
                        detail={"to": recipients})  # fmt: skip
