@@ -87,6 +87,7 @@ def test_a_corrected_agenda_says_what_changed_and_cancels_for_whoever_it_drops(a
     cancel = next(m for m in new if m.to_address == DROPPED)
     assert cancel.subject == "【会议变更】Q1 新品上市跨部门协作会（2026年12月2日（周三））：您不在更新后的参会名单中"
     assert "更新后的参会名单中已没有您，您无需参加" in (cancel.body_text or "")
+    assert "会议时间：2026年12月2日（周三） 14:00-16:00" in (cancel.body_text or "")  # as her calendar had it
     assert "请在此线以上回复" not in (cancel.body_text or "")  # nothing to answer
     method, ics = calendar_of(app, cancel)
     (event,) = ics.walk("VEVENT")

@@ -208,7 +208,9 @@ def notify_attendees(
             continue
         ctx.send(
             key=f"agenda_cancel:{meeting.ref}:{ctx.record.id}:{dropped}", kind="agenda_cancel", to=dropped,
-            context={"meeting": view, "by": ctx.sender_address, "no_reply": True},
+            # The meeting as it stood in their calendar: the time they would otherwise keep free.
+            context={"meeting": {k: v for k, v in before.items() if k != "party"}, "by": ctx.sender_address,
+                     "no_reply": True},
             meeting_id=meeting.id, attachments=[invitation(ctx, meeting, cancel_for=dropped)],
         )  # fmt: skip
 
