@@ -99,7 +99,10 @@ def test_an_open_objection_keeps_the_minutes_disputed_until_the_host_decides(
     assert (a2.status, a2.consent) == ("accepted", "overruled")
     assert meetings(app)[0].status == "confirmed"
     finals = outbox(app, "final_minutes")
-    assert len(finals) == 9 and "确认方式：异议经主持人裁决维持" in finals[0].body_text
+    # Eight parties get the 正式版; the host, whose decision made it final, has it in the answer.
+    assert len(finals) == 8 and "确认方式：异议经主持人裁决维持" in finals[0].body_text
+    assert "li.na@corp.example" not in {m.to_address for m in finals}
+    assert "确认方式：异议经主持人裁决维持" in (outbox(app, "reply_result")[-1].body_text or "")
 
 
 def test_all_owners_confirming_early_confirms_the_minutes_at_once(round_open: App, clock: FixedClock) -> None:
@@ -108,7 +111,9 @@ def test_all_owners_confirming_early_confirms_the_minutes_at_once(round_open: Ap
     for request in outbox(app, "confirm_request"):
         process(app, reply(app, request, "确认"))
     assert meetings(app)[0].status == "confirmed"
-    assert len(outbox(app, "final_minutes")) == 9
+    # The last owner to confirm has the 正式版 in the answer to that reply; the other eight by mail.
+    assert len(outbox(app, "final_minutes")) == 8
+    assert "以下为正式版" in (outbox(app, "reply_result")[-1].body_text or "")
     assert tick(app, clock, "2026-12-07 09:00")["confirmed"] == 0
 
 

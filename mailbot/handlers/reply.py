@@ -111,6 +111,7 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if carrier is not None and commands[carrier].verb in CARRY_NOTES:
         commands[carrier] = with_note(commands[carrier], notes)
     results = [apply(ctx, thread, command) for command in commands]
+    settle_touched(ctx, results)
     keep_comments(ctx, commands, results)
     if carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok:
         results.append(note_on_result(ctx, results[carrier], notes))
@@ -122,6 +123,20 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, echoed)
+
+
+def settle_touched(ctx: HandlerContext, results: list[Result]) -> None:
+    """Any answer may be the last one a round waited for — a delay or a delivery settles an action
+    as surely as a confirmation: the minutes of every meeting touched become final once nothing in
+    them awaits an answer (it used to take a confirmation, and a round ending in a delay never closed)."""
+    seen: set[int] = set()
+    for result in results:
+        if not result.ok or not result.ref or not result.ref.startswith("A-"):
+            continue
+        action = ctx.session.get(ActionItem, int(result.ref[2:]))
+        if action is not None and action.meeting_id not in seen:
+            seen.add(action.meeting_id)
+            confirm_if_settled(ctx, action.meeting)
 
 
 def looks_like_command(line: str, vocabulary: CommandVocabulary) -> bool:

@@ -34,17 +34,17 @@ def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
     counts = {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
     with app.db.transaction() as session:
         # Only meetings where a round has run out: an action still awaiting an answer, or objected,
-        # past its deadline. Everything else has nothing due (and a quiet tick stays cheap).
+        # past its deadline — or a round with nothing left to answer past its deadline, whose
+        # minutes a missed step left under review (they become final now). Everything else has
+        # nothing due (and a quiet tick stays cheap).
+        unsettled = select(ActionItem.meeting_id).where(ActionItem.status.in_(UNSETTLED))
         meeting_ids = list(
             session.scalars(
                 select(Meeting.id)
                 .where(Meeting.status.in_(UNDER_REVIEW))
                 .where(
-                    Meeting.id.in_(
-                        select(ActionItem.meeting_id).where(
-                            ActionItem.status.in_(UNSETTLED), ActionItem.confirm_by < today
-                        )
-                    )
+                    Meeting.id.in_(unsettled.where(ActionItem.confirm_by < today))
+                    | (Meeting.id.not_in(unsettled) & (Meeting.confirm_by < today))
                 )
                 .order_by(Meeting.id)
             )
