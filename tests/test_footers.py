@@ -13,11 +13,14 @@ from tests.test_inert import COMMON, TEMPLATES, samples
 OWNER = {"zh": "回复“确认”“异议：原因”", "en": 'reply "confirm", "object: reason"'}
 HOST = {"zh": "回复“A-1 改期 日期”“A-1 改派 姓名”", "en": 'reply "A-1 reschedule DATE", "A-1 reassign NAME"'}
 VERIFIER = {"zh": "回复“验收通过”或“验收不通过：原因”", "en": 'reply "verified" or "rejected: reason"'}
+PROGRESS = {"zh": "回复“进行中”“完成”“延期至 日期", "en": 'reply "in progress", "done", "delay to DATE'}
 HOST_KINDS = {"objection_notice", "delay_notice", "away_notice", "bounce_notice", "objections_open"}
 VERIFIER_KINDS = {"acceptance_request", "acceptance_reminder"}
+# Work already agreed: the owner's progress commands, not "confirm" or "object" again.
+PROGRESS_KINDS = {"reminder", "final_minutes"}
 # Mails that ask nothing, or a question of their own (the sender check has its own yes/no).
 BARE_KINDS = {"agenda_notice", "agenda_cancel", "escalation", "minutes_late", "digest", "sender_check",
-              "forgery_notice", "final_minutes", "delivery_failed", "agenda_ack", "minutes_ack", "agenda_rejected",
+              "forgery_notice", "delivery_failed", "agenda_ack", "minutes_ack", "agenda_rejected",
               "minutes_rejected", "too_big", "processing_error"}  # fmt: skip
 
 
@@ -35,17 +38,25 @@ def renderer() -> Renderer:
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_footer_lists_the_readers_commands(renderer: Renderer, kind: str, language: str) -> None:
     context = samples()[kind][0]
-    if kind in {"agenda_notice", "final_minutes", "digest", "escalation", "minutes_late"}:
+    if kind in {"agenda_notice", "digest", "escalation", "minutes_late"}:
         context = {**context, "no_reply": kind not in {"escalation", "minutes_late"}}
     text, html = footer(renderer, kind, language, context)
-    expected = HOST if kind in HOST_KINDS else VERIFIER if kind in VERIFIER_KINDS else None
+    expected = (
+        HOST
+        if kind in HOST_KINDS
+        else VERIFIER
+        if kind in VERIFIER_KINDS
+        else PROGRESS
+        if kind in PROGRESS_KINDS
+        else None
+    )
     if kind in BARE_KINDS:
-        for words in (OWNER, HOST, VERIFIER):
+        for words in (OWNER, HOST, VERIFIER, PROGRESS):
             assert words[language] not in text and words[language] not in html.replace("&#34;", '"'), (kind, text)
         return
     expected = expected or OWNER
     assert expected[language] in text and expected[language] in html.replace("&#34;", '"'), (kind, text)
-    for other in {id(OWNER): OWNER, id(HOST): HOST, id(VERIFIER): VERIFIER}.values():
+    for other in (OWNER, HOST, VERIFIER, PROGRESS):
         if other is not expected:
             assert other[language] not in text, (kind, text)
 
