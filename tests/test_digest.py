@@ -103,7 +103,6 @@ RD_PART = """== M-1 Q1 新品上市跨部门协作会（2026年12月2日（周�
 A-2  提供产品功能亮点说明
     负责人：研发部 陈喆　完成时限：2026年12月10日（周四）　已逾期 7 个工作日（已上报）　状态：已确认
 
-回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
 """
 HELLO = "您好，以下是截至 2026年12月21日（周一） 您参与的会议的行动项状态（本周：2026年12月21日（周一） 至 2026年12月27日（周日））。\n\n"
 
@@ -128,7 +127,9 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
         "    完成时限：2026年12月10日（周四）（已逾期 7 个工作日，已上报）　状态：已确认\n\n" + OWNER_MEETING
     )
     # The department head owns nothing and is no other party of M-1: their department's part of it.
+    # No "reply to update your items" for someone who has none, and no reply commands in the footer.
     assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + RD_PART
+    assert mails["rd.head@corp.example"].rstrip().endswith("Mailbot <minutes@corp.example>")
     # The host verifies A-1 (no 需求方 named): it leads their mail after their own items.
     assert "== 待您验收 ==\nA-1  输出新品推广活动方案初稿（M-1）\n" in mails["li.na@corp.example"]
     assert "2026年12月16日（周三） 报完成；回复“A-1 验收通过”或“A-1 验收不通过：原因”" in mails["li.na@corp.example"]
@@ -136,7 +137,11 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
     assert "待您验收" not in mails["chen.zhe@corp.example"]
     # Decided: a party whose own actions are all done still gets the meeting's status while it has
     # open work (their done item is listed under 待验收); only party to no active meeting is "nothing".
-    assert body(mails["zhang.wei@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING
+    # (With nothing of their own open, no "reply to update your items" either.)
+    assert (
+        body(mails["zhang.wei@corp.example"])
+        == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING.split("回复本邮件")[0]
+    )
     subject = next(m.subject for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
     assert subject == "【每周状态】2026年12月21日（周一）起的一周：1 个会议，1 项逾期，您有 1 项未完成"
     with app.db.session() as session:

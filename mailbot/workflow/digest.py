@@ -474,6 +474,8 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         "mine_overdue": sum(1 for r in mine if r["overdue_days"]),
         # For people whose own language is unknown: the one their (first) meeting was written in.
         "meeting_language": theirs[0].language,
+        # The footer's commands: an owner's progress on their own items, a verifier's 验收, else none.
+        "audience": "progress" if mine else "requester" if to_verify else "none",
     }
 
 
