@@ -171,6 +171,7 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
     escalations = {m.to_address: m.body_text or "" for m in outbox(app, "escalation")}
     assert "回复“A-1 改期 日期”" in escalations[HOST]  # the host may decide; the head is told
     assert "回复“" not in escalations[HEAD].rsplit("\n--\n", 1)[-1]
+    assert "一键回复" in escalations[HOST] and "一键回复" not in escalations[HEAD]  # a head's click would be refused
 
 
 def test_the_round_running_out_sends_the_final_minutes_to_everyone_once(round_: Round) -> None:
