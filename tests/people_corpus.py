@@ -386,7 +386,7 @@ CONFIRM = [
        style="outlook_zh_fullwidth", status={"A-4": ACCEPTED}),
     _r("confirm", "question-below", ZW, "确认\n\n交付标准里的 PDF 需要盖章吗？\n\n张伟\n市场部",
        status={"A-1": ACCEPTED}, notes_to=(HOST,), kept={"A-1": "需要盖章吗"},
-       says=("已把您写的话转告 li.na@corp.example",)),
+       says=("已把您写的话转告 李娜 <li.na@corp.example>",)),
     _r("confirm", "remark-below", CZ, "确认\n\n接口文档下周三前会先发给张伟。\n\n陈喆", style="foxmail",
        status={"A-2": ACCEPTED}, notes_to=(HOST,)),
     _r("confirm", "remark-below-iphone", ZR, "确认\n\n预算核算表沿用上季度的模板。\n\n发自我的iPhone", style="apple",
@@ -732,7 +732,7 @@ OWN_THREAD = [
 
 NOTES = [
     _r("notes", "words-to-request", ZW, "李总，这个方案需要先和研发部对一下接口，我周五前回复您。\n\n张伟",
-       notes_to=(HOST,), kept={"A-1": "对一下接口"}, says=("已把您写的话转告 li.na@corp.example",)),
+       notes_to=(HOST,), kept={"A-1": "对一下接口"}, says=("已把您写的话转告 李娜 <li.na@corp.example>",)),
     _r("notes", "question-to-request", CZ, "请问功能亮点说明需要中英文两个版本吗？\n\n陈喆\n研发部", style="foxmail",
        notes_to=(HOST,)),
     _r("notes", "words-iphone", ZR, "我在出差，下周一回来后再确认具体时间。\n\n发自我的iPhone", style="apple",

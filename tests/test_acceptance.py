@@ -103,7 +103,7 @@ def test_done_goes_to_the_requester_who_sends_it_back_then_verifies_it(accepted:
     assert process(app, done).outcome == "processed"
     a1 = action(app, "A-1")
     assert a1.status == "done" and a1.done_at is not None
-    assert f"已请需求方 {REQUESTER} 验收" in answer_to(app, "zhang.wei@corp.example").body_text
+    assert f"已请需求方 赵敏 <{REQUESTER}> 验收" in answer_to(app, "zhang.wei@corp.example").body_text
 
     (ask,) = outbox(app, "acceptance_request")
     assert ask.to_address == REQUESTER and ask.subject.startswith("【待验收】A-1 输出华东区价格调整方案")

@@ -116,7 +116,7 @@ def test_a_department_heads_answer_in_words_to_an_escalation_reaches_the_host_an
     assert set(notes) == {HOST, "chen.zhe@corp.example"}
     assert "> 陈喆这周在外地出差，功能说明由我来整理，周五前给到李娜。" in (notes[HOST].body_text or "")
     answer = next(m for m in new if m.kind == "reply_result")
-    assert "已把您写的话转告 li.na@corp.example、chen.zhe@corp.example，已记入 A-2 的处理记录" in (
+    assert "已把您写的话转告 李娜 <li.na@corp.example>、陈喆 <chen.zhe@corp.example>，已记入 A-2 的处理记录" in (
         answer.body_text or ""
     )
     assert "没有读懂" not in (answer.body_text or "")
@@ -145,7 +145,7 @@ def test_the_host_reopens_verified_work_and_a_cancelled_action(app: App, clock: 
     new = outbox(app)[before:]
     assert ("confirm_request", "zhao.min@corp.example") in {(m.kind, m.to_address) for m in new}
     answer = next(m for m in new if m.kind == "reply_result")
-    assert "A-1 已重新打开，交回负责人 zhang.wei@corp.example 继续处理" in (answer.body_text or "")
+    assert "A-1 已重新打开，交回负责人 张伟 <zhang.wei@corp.example> 继续处理" in (answer.body_text or "")
 
 
 def test_where_a_delay_needs_the_hosts_approval_it_waits_for_it(home, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +170,7 @@ def test_where_a_delay_needs_the_hosts_approval_it_waits_for_it(home, clock: Fix
         assert process(app, reply(app, zhao, "延期至12月28日，原因：培训讲师档期冲突")).outcome == "processed"
         assert (action(app, "A-3").due, action(app, "A-3").status) == (date(2026, 12, 18), "awaiting_confirmation")
         answer = outbox(app, "reply_result")[-1]
-        assert "等待主持人 li.na@corp.example 批准" in (answer.body_text or "")
+        assert "等待主持人 李娜 <li.na@corp.example> 批准" in (answer.body_text or "")
         (notice,) = outbox(app, "delay_notice")
         assert notice.subject.startswith("【延期申请】") and "回复“A-3 同意延期”即可" in (notice.body_text or "")
         # Only the host may agree; then the new date stands.

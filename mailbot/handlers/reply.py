@@ -415,8 +415,12 @@ def finish(
         meeting_id = int(thread.obj[2:])
     elif thread.answered is not None:
         meeting_id = thread.answered.meeting_id
+    names = names_in(ctx, results)
     context: dict[str, Any] = {
-        "results": [{"line": r.line, "code": r.code, "ok": r.ok, "ref": r.ref, "params": r.params} for r in results],
+        "results": [
+            {"line": r.line, "code": r.code, "ok": r.ok, "ref": r.ref, "params": r.params, "names": names}
+            for r in results
+        ],
         "unrecognised": unrecognised[:20],
         "open_actions": open_actions(ctx) if any(r.code == "status" for r in results) else [],
         "today": ctx.app.today(),
@@ -436,6 +440,28 @@ def finish(
     outcome = "processed" if applied else "rejected"
     error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
+
+
+def names_in(ctx: HandlerContext, results: list[Result]) -> dict[str, str]:
+    """The names the meetings of these results know (the host, the owners, the verifier): the
+    answer says "已转主持人 李娜 <li.na@…>", not a bare address."""
+    names: dict[str, str] = {}
+    for result in results:
+        refs = [result.ref, *(part.get("ref") for part in result.params.get("parts") or [])]
+        for ref in refs:
+            if not ref or not str(ref).startswith("A-") or not str(ref)[2:].isdigit():
+                continue
+            action = ctx.session.get(ActionItem, int(str(ref)[2:]))
+            if action is None:
+                continue
+            names.update(action.meeting.names or {})
+            for address, name in (
+                (action.owner_address, action.owner_name),
+                (action.requester_address, action.requester_name),
+            ):
+                if address and name:
+                    names.setdefault(address, name)
+    return names
 
 
 def take_own_final_minutes(ctx: HandlerContext) -> dict[str, Any] | None:
