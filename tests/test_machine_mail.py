@@ -252,7 +252,7 @@ def test_an_away_owner_with_a_proxy_has_the_proxy_asked(round_open: App, clock: 
     request, notice = new
     assert request.key == "confirm_request:A-3:proxy:sun.lei@corp.example"
     assert "请于2026年12月11日（周五）前回复" in request.subject and "A-3" in request.body_text
-    assert "已请其代理人 sun.lei@corp.example 代为确认" in notice.body_text
+    assert "已请其代理人 孙磊 <sun.lei@corp.example> 代为确认" in notice.body_text
 
 
 # --- bounces -----------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_late_minutes_nudge_the_recorder_twice_then_the_host(app: App, clock: Fi
         assert len(nudges()) == expected, when
     assert [to for to, _ in nudges()] == ["wang.fang@corp.example", "wang.fang@corp.example", "li.na@corp.example"]
     assert nudges()[0][1].startswith("【请交纪要】Q1 新品上市跨部门协作会")
-    assert "已两次提醒记录人 wang.fang@corp.example" in outbox(app, "minutes_late")[2].body_text
+    assert "已两次提醒记录人 王芳 <wang.fang@corp.example>" in outbox(app, "minutes_late")[2].body_text
 
 
 def test_no_nudge_once_a_draft_has_arrived(app: App, clock: FixedClock) -> None:
