@@ -171,6 +171,8 @@ def test_a_crash_inside_a_handler_keeps_the_mail_and_tells_the_sender(
     assert record.raw == (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes()
     (answer,) = outbox(app)
     assert answer.kind == "processing_error" and answer.to_address == "wang.fang@corp.example"
+    # The exception stays in the record for the admin; the person is not shown a stack of words.
+    assert "disk on fire" not in (answer.body_text or "") + (answer.body_html or "")
     # The next mail goes through as usual.
     monkeypatch.undo()
     assert feed(app, "foxmail_zh_agenda_gbk.eml").outcome == "processed"
