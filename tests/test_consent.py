@@ -256,7 +256,7 @@ def test_objections_open_at_the_deadline_go_to_the_host_and_a_new_objection_is_n
     body = told.body_text
     assert "A-2  " in body and "<chen.zhe@corp.example>" in body
     assert "异议原因：研发排期已满，12月10日无法完成" in body
-    assert "A-2 改派 姓名 / A-2 改期 2027-01-10 / A-2 撤销 / A-2 维持" in body  # the real ref, ready to copy
+    assert "A-2 改派 姓名 / A-2 改期 日期 / A-2 撤销 / A-2 维持" in body  # the real ref, ready to copy
     assert "研发排期已满" in (told.body_html or "")
     assert tick(app, clock, "2026-12-07 09:05")["disputed"] == 0
     assert len(outbox(app, "objections_open")) == 1

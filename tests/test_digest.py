@@ -87,7 +87,7 @@ A-4  核算推广费用与提成预算占比
 A-1  输出新品推广活动方案初稿
     负责人：市场部 张伟　验收人：李娜　2026年12月16日（周三） 报完成
 
-回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 12月30日，原因：…”。
+回复本邮件可更新您的行动项，例如“A-2 完成”或“A-2 延期至 日期，原因：…”。
 """
 # The owner of A-2 finds it in their own part, not again under the meeting.
 OWNER_MEETING = MEETING.replace(

@@ -77,7 +77,7 @@ def test_outlook_minutes_open_the_confirmation_round(app: App, clock: FixedClock
     assert ack.to_address == "wang.fang@corp.example"
     for ref in ("A-1", "A-2", "A-3", "A-4"):
         assert ref in ack.body_text
-    assert "请于 2026年12月4日（周五） 前反馈确认意见，逾期视为默认。" in ack.body_text
+    assert "负责人须于 2026年12月4日（周五） 前确认或提出异议，逾期视为同意。" in ack.body_text
 
     requests = outbox(app, "confirm_request")
     assert sorted(r.to_address for r in requests) == [

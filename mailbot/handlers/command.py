@@ -30,7 +30,8 @@ def handle_command(ctx: HandlerContext) -> Outcome:
         context = {"actions": open_actions(ctx), "to_verify": to_verify(ctx), "today": ctx.app.today()}
         ctx.answer(kind="status", context=context)
         return Outcome("answered", "command")
-    ctx.answer(kind="help", context={"reason": None})
+    # The person asked for the guide ("帮助", "help"): it opens as one, not as "I did not understand".
+    ctx.answer(kind="help", context={"reason": "asked"})
     return Outcome("answered", "command")
 
 
