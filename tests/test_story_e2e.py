@@ -485,7 +485,7 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     assert confirmed["In-Reply-To"] == answer["Message-ID"]  # threaded under the owner's own reply
     (objected,) = s.new_mail(chen)
     assert "✓ 已记录对 A-2 的异议（原因：接口文档尚未冻结，12月18日前无法完成联调）" in text_of(objected)
-    assert f"已转主持人 {host.address} 处理" in text_of(objected)
+    assert f"已转主持人 {host.name} <{host.address}> 处理" in text_of(objected)
     (status,) = s.new_mail(zhao)
     # 赵敏 wrote "status" in English: the answer is in English (the task as the minutes wrote it).
     assert "Your open actions:\n  A-3  制定渠道返点政策" in text_of(status)
