@@ -18,19 +18,25 @@ Two shapes:
   work (or done work nobody verifies) is COMPLETED; a cancelled action is CANCELLED in both.
 
 Both take the views of mailbot/meetings.py (or the same dicts read back from an outbox context,
-dates as ISO text).
+dates as ISO text). A mail does not store the file's bytes: it stores what `action_todos_built` or
+`meeting_event_built` needs to build them when the mail is sent (mailbot.outbox.DeferredFile),
+from the very views and the decision's time, so the file is the one the decision would have built.
+
+icalendar is imported by the functions that build a file, not with this module: handling a mail
+only decides a file, and a process that never sends one never loads it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Todo, vCalAddress, vText
-
 from mailbot.lifecycle import Status, status_words
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, vCalAddress
 
 PRODID = "-//Mailbot//meeting follow-up//ZH-EN"
 # A meeting whose agenda gave a start but no end: this long, unless its topics' planned minutes say.
@@ -55,6 +61,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -88,6 +96,8 @@ def _words(language: str | None) -> tuple[str, Mapping[str, str]]:
 
 
 def _address(address: str, name: str | None, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     value = vCalAddress(f"mailto:{address}")
     if name:
         value.params["CN"] = vText(name)
@@ -161,6 +171,8 @@ def action_todos(
 ) -> bytes:
     """Each action's due date as an all-day VEVENT (UID `A-1.due@domain`) and a VTODO (UID
     `A-1@domain`), in `language` (else the meeting's; views from mailbot.meetings.action_view)."""
+    from icalendar import Event, Todo
+
     language, words = _words(language or meeting.get("language"))
     calendar = _calendar("PUBLISH")
     stamp = _utc(now)
@@ -236,6 +248,21 @@ def _meeting_description(meeting: Mapping[str, Any], words: Mapping[str, str]) -
     return "\n".join(lines)
 
 
+def _invited(meeting: Mapping[str, Any], cancel_for: str | None) -> tuple[str | None, str | None, list[str]]:
+    """The host, the organiser (the host, else the recorder) and the people the entry names."""
+    host, recorder = meeting.get("host") or None, meeting.get("recorder") or None
+    people = [p for p in dict.fromkeys([host, recorder, *(meeting.get("attendees") or [])]) if p]
+    return host, host or recorder, [cancel_for] if cancel_for else people
+
+
+def meeting_method(meeting: Mapping[str, Any], cancel_for: str | None = None) -> str:
+    """The METHOD `meeting_event` writes for this view, without building the file: CANCEL for a
+    person uninvited, REQUEST with somebody to invite, else PUBLISH."""
+    _, organizer, people = _invited(meeting, cancel_for)
+    invites = organizer is not None and bool(people)
+    return "CANCEL" if cancel_for and invites else "REQUEST" if invites else "PUBLISH"
+
+
 def meeting_event(
     meeting: Mapping[str, Any],
     domain: str,
@@ -251,15 +278,13 @@ def meeting_event(
     longer lists — their copy is the same entry (UID, SEQUENCE) as `METHOD:CANCEL` naming only them,
     which Outlook, Google Calendar and Apple Calendar take as "remove it from my calendar"
     (RFC 5546 3.2.5, uninviting attendees)."""
+    from icalendar import Event
+
     _, words = _words(meeting.get("language"))
     names: Mapping[str, str] = meeting.get("names") or {}
-    host, recorder = meeting.get("host") or None, meeting.get("recorder") or None
-    organizer = host or recorder
-    people = [p for p in dict.fromkeys([host, recorder, *(meeting.get("attendees") or [])]) if p]
-    if cancel_for:
-        people = [cancel_for]
+    host, organizer, people = _invited(meeting, cancel_for)
     invites = organizer is not None and bool(people)
-    calendar = _calendar("CANCEL" if cancel_for and invites else "REQUEST" if invites else "PUBLISH")
+    calendar = _calendar(meeting_method(meeting, cancel_for))
 
     event = Event()
     event.add("uid", f"{meeting['ref']}@{domain}")
@@ -298,3 +323,32 @@ def meeting_event(
         start = times[0].date()
         calendar.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 2, 1, 1))
     return calendar.to_ical()
+
+
+# Files built when the mail is sent ---------------------------------------------------------------
+
+
+def _decided_at(args: Mapping[str, Any]) -> datetime:
+    now = _moment(args.get("now"))
+    if now is None:
+        raise ValueError("a calendar file's recipe needs the decision's time")
+    return now
+
+
+def action_todos_built(args: Mapping[str, Any]) -> bytes:
+    """`action_todos` from a recipe's arguments (mailbot.outbox.DeferredFile, build "action_todos"):
+    {"actions", "meeting", "domain", "now", "language"?} as decided — live, or read back from the
+    outbox row (dates and the decision's time as ISO text). DTSTAMP is the decision's time."""
+    return action_todos(
+        args["actions"], args["meeting"], args["domain"], _decided_at(args), language=args.get("language")
+    )
+
+
+def meeting_event_built(args: Mapping[str, Any]) -> bytes:
+    """`meeting_event` from a recipe's arguments (build "meeting_event"): {"meeting", "domain",
+    "tz" (the zone's name), "now", "sender"?, "cancel_for"?} as decided."""
+    zone = args["tz"] if isinstance(args["tz"], ZoneInfo) else ZoneInfo(str(args["tz"]))
+    return meeting_event(
+        args["meeting"], args["domain"], zone, _decided_at(args), sender=args.get("sender"),
+        cancel_for=args.get("cancel_for"),
+    )  # fmt: skip

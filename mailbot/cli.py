@@ -143,6 +143,23 @@ def parser() -> argparse.ArgumentParser:
     rules.add_argument("rules_command", choices=("check",))
     rules.set_defaults(func=cmd_rules)
 
+    web = sub.add_parser(
+        "web", help="serve the read-only pages ([web] in config.toml); `web revoke ADDR` ends a person's links"
+    )
+    web.add_argument("--host", default=None, help="listen on this address (default: web.host)")
+    web.add_argument("--port", type=int, default=None, help="listen on this port (default: web.port)")
+    web_sub = web.add_subparsers(dest="web_command")
+    web_revoke = web_sub.add_parser("revoke", help="end every link mailed to ADDRESS so far (new mails carry new ones)")
+    web_revoke.add_argument("address")
+    web_link = web_sub.add_parser("link", help="print a link for ADDRESS (their page, or --scope)")
+    web_link.add_argument("address")
+    web_link.add_argument("--scope", default="person", help="person (default), M-3, project:NAME or department:NAME")
+    web.set_defaults(func=cmd_web)
+
+    archive = sub.add_parser("archive", help="file every official meeting's minutes into [archive] path again")
+    archive.add_argument("--meeting", default=None, help="only this meeting (M-3)")
+    archive.set_defaults(func=cmd_archive)
+
     outbox = sub.add_parser("outbox", help="mails decided, sent or pending")
     outbox.add_argument("--status", choices=("pending", "sent", "failed"))
     outbox.add_argument("--json", action="store_true")
@@ -315,6 +332,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
     print(", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     if not args.no_flush:
         report_flush(app)
+        deliver_group_posts(app)
     # A job that failed was logged and the others ran; cron still hears about it.
     return 1 if any(what.endswith(" failed") for what in counts) else 0
 
@@ -373,6 +391,19 @@ def flush_quietly(app: App) -> dict[str, int]:
     )  # fmt: skip
 
 
+def deliver_group_posts(app: App) -> dict[str, int]:
+    """The project group's posts that are due ([groups]; mailbot.groups loads only when on)."""
+    if not app.config.groups.enabled:
+        return {}
+    from mailbot.groups import deliver
+    from mailbot.jobs import guarded
+
+    counts = guarded("group posts", lambda: deliver(app))
+    if any(counts.values()):
+        print(", ".join(f"{n} group post(s) {what}" for what, n in counts.items()))
+    return counts
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     app = open_app(args)
     if args.once:
@@ -383,6 +414,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"processed: {summary}")
         jobs = run_deadlines(app)
         report_flush(app)
+        deliver_group_posts(app)
         return 1 if any(what.endswith(" failed") for what in jobs) else 0
     from mailbot.daemon import Daemon
 
@@ -631,6 +663,51 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for line in effective_rules(app):
         print(line)
     return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    # The pages and uvicorn load here only: every other command stays light.
+    app = open_app(args)
+    if args.web_command == "revoke":
+        from mailbot.web.links import revoke
+
+        with app.db.transaction() as session:
+            generation = revoke(session, args.address, app.now())
+        print(f"every link mailed to {args.address.lower()} so far is refused now (generation {generation})")
+        return 0
+    if args.web_command == "link":
+        from mailbot.web.links import make_link
+
+        print(make_link(app, args.address, args.scope))
+        return 0
+    web = app.config.web
+    if not web.enabled:
+        raise MailbotError(f"{app.config.origin}: web.enabled is false: set [web] enabled = true and base_url first")
+    from mailbot.web.server import serve
+
+    host, port = args.host or web.host, args.port or web.port
+    print(f"serving the pages on http://{host}:{port}/ for links to {web.base_url}", flush=True)
+    serve(app, host, port)
+    return 0
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    from mailbot.archive import archive_root, file_all
+    from mailbot.queries import parse_ref
+
+    parsed = parse_ref(args.meeting) if args.meeting else None
+    if args.meeting and (parsed is None or parsed[0] != "meeting"):
+        raise MailbotError(f"--meeting: {args.meeting!r} is no meeting ref (refs look like M-3)")
+    app = open_app(args)
+    results = file_all(app, parsed[1] if parsed else None)
+    if args.meeting and results and results[0][1] is None and results[0][2] is None:
+        raise MailbotError(f"{args.meeting}: its minutes are not official (yet): nothing to file")
+    if args.meeting and not results:
+        raise MailbotError(f"--meeting: no meeting {args.meeting!r} (see `mailbot meetings`)")
+    for ref, folder, error in results:
+        print(f"{ref}: {folder}" if folder else f"{ref}: not filed ({error})")
+    print(f"{sum(1 for _, folder, _ in results if folder)} meeting(s) filed under {archive_root(app)}")
+    return 1 if any(error for _, _, error in results) else 0
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:

@@ -134,6 +134,71 @@ class PathsSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The read-only pages (`mailbot web`): where the server listens, the public address the
+    links in mails use, and how long a link lasts. Links are signed with [security] token_key."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8470
+    # What people's browsers reach, e.g. "https://minutes.corp.example" (the reverse proxy).
+    base_url: str = ""
+    link_days: int = 30
+    # Proxies whose X-Forwarded-For names the client (the rate limit counts per client).
+    trusted_proxies: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # A client that shows this many bad links within the window is refused until it passes.
+    bad_link_limit: int = 20
+    bad_link_window_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class ArchiveSection:
+    """The minutes archive (mailbot/archive.py): official minutes filed into a folder tree a
+    shared drive syncs, `<path>/<project or 跨部门协作>/<year>/<date> <title> (M-n)/`."""
+
+    enabled: bool = False
+    path: str = "archive"
+
+
+# What a project group hears of (mailbot/groups.py).
+GROUP_EVENTS = ("official", "done", "escalated")
+
+
+@dataclass(frozen=True)
+class GroupRobotSection:
+    """One group robot: `[groups.robots."项目名"]` (or `"*"` for every other project)."""
+
+    service: Literal["dingtalk", "wecom", "feishu"]
+    # The webhook URL holds the robot's token: prefer the environment variable.
+    webhook: str = ""
+    webhook_env: str = ""
+    # DingTalk's 加签 and Feishu's 签名校验 secret; WeCom signs nothing.
+    secret: str = ""
+    secret_env: str = ""
+    events: list[str] = field(default_factory=lambda: list(GROUP_EVENTS))
+
+
+@dataclass(frozen=True)
+class GroupsSection:
+    """Posts to a project's DingTalk, WeCom or Feishu group (mailbot/groups.py): queued with the
+    decision, delivered by the daemon's and `tick`'s delivery step, retried with backoff."""
+
+    enabled: bool = False
+    max_attempts: int = 6
+    timeout_seconds: float = 10.0
+    # Project name (or "*") -> a table as GroupRobotSection reads it; checked at load.
+    robots: dict = field(default_factory=dict)  # type: ignore[type-arg]
+
+    def robot_tables(self, origin: str = "<config>") -> dict[str, GroupRobotSection]:
+        return {
+            str(name): GroupRobotSection(
+                **build_dataclass(GroupRobotSection, raw, Path(origin), f"groups.robots.{name}.")
+            )
+            for name, raw in self.robots.items()
+        }
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotSection
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -143,6 +208,9 @@ class Config:
     calendar: CalendarSection = field(default_factory=CalendarSection)
     trust: TrustSection = field(default_factory=TrustSection)
     paths: PathsSection = field(default_factory=PathsSection)
+    web: WebSection = field(default_factory=WebSection)
+    archive: ArchiveSection = field(default_factory=ArchiveSection)
+    groups: GroupsSection = field(default_factory=GroupsSection)
     # The folder relative paths are resolved against (the config file's folder).
     base_dir: Path = Path(".")
     origin: str = "<defaults>"
@@ -213,6 +281,36 @@ def _check(config: Config) -> None:
         raise ConfigError(f"{origin}: delivery.smtp: missing section [delivery.smtp] for delivery.kind = 'smtp'")
     if config.calendar.kind == "country" and not config.calendar.country:
         raise ConfigError(f"{origin}: calendar.country: required when calendar.kind = 'country'")
+    _check_web(config)
+    _check_groups(config)
+
+
+def _check_web(config: Config) -> None:
+    origin, web = config.origin, config.web
+    if web.base_url and not web.base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{origin}: web.base_url: {web.base_url!r} is not an http(s) URL")
+    if web.enabled and not web.base_url:
+        raise ConfigError(f"{origin}: web.base_url: required when web.enabled = true (the address links use)")
+    if not 1 <= web.link_days <= 366:
+        raise ConfigError(f"{origin}: web.link_days: {web.link_days} is not between 1 and 366")
+    if not 0 < web.port < 65536:
+        raise ConfigError(f"{origin}: web.port: {web.port} is not a TCP port")
+    if web.bad_link_limit < 1 or web.bad_link_window_seconds < 1:
+        raise ConfigError(f"{origin}: web.bad_link_limit and web.bad_link_window_seconds must be at least 1")
+
+
+def _check_groups(config: Config) -> None:
+    origin, groups = config.origin, config.groups
+    if groups.max_attempts < 1 or groups.timeout_seconds <= 0:
+        raise ConfigError(f"{origin}: groups.max_attempts must be at least 1 and groups.timeout_seconds above 0")
+    for name, robot in groups.robot_tables(origin).items():
+        unknown = sorted(set(robot.events) - set(GROUP_EVENTS))
+        if unknown:
+            raise ConfigError(f"{origin}: groups.robots.{name}.events: {unknown} not among {list(GROUP_EVENTS)}")
+        if robot.webhook and not robot.webhook.startswith(("https://", "http://")):
+            raise ConfigError(f"{origin}: groups.robots.{name}.webhook: {robot.webhook!r} is not an http(s) URL")
+        if groups.enabled and not robot.webhook and not robot.webhook_env:
+            raise ConfigError(f"{origin}: groups.robots.{name}: needs webhook or webhook_env")
 
 
 def build_dataclass(cls: type, raw: Any, path: Path, prefix: str, skip: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
@@ -297,5 +395,28 @@ recipient_domains = []       # where else the bot may write, besides its own dom
 
 [security]
 # Set the key with the environment variable MAILBOT_TOKEN_KEY in production.
+# It also signs the web links: a new key ends every link already mailed.
 token_key = "{os.urandom(16).hex()}"
+
+[web]
+# Read-only pages (`mailbot web`): every mail can carry a signed link to the reader's page.
+enabled = false
+host = "127.0.0.1"           # listen here, behind a reverse proxy with TLS (deploy/web.md)
+port = 8470
+base_url = ""                # what browsers reach, e.g. "https://minutes.corp.example"; required when enabled
+link_days = 30               # a link expires after this many days; `mailbot web revoke ADDR` ends one person's links
+
+[archive]
+# Official minutes filed into a folder a shared drive syncs (docs/archive-and-groups.md).
+enabled = false
+path = "archive"
+
+[groups]
+# Posts to a project's DingTalk, WeCom or Feishu group when minutes become official, an action is
+# done or escalated. One table per project name, or "*" for any project:
+#   [groups.robots."*"]
+#   service = "dingtalk"        # dingtalk | wecom | feishu
+#   webhook_env = "MAILBOT_GROUP_WEBHOOK"
+#   secret_env = "MAILBOT_GROUP_SECRET"
+enabled = false
 """

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.archive import file_after_commit, minutes_recipe
+from mailbot.groups import post_official
 from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Status
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
@@ -69,6 +71,7 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     seen = {notifier.app.sender.address, ""}
     notifier.know(p for p in parties if p)
     ics = notifier.todo_file(actions, view)
+    minutes = minutes_recipe(notifier, view, actions, version)  # the .docx of the 正式版
     for party in parties:
         if not party or party in seen:
             continue
@@ -76,8 +79,10 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
         notifier.send(
             key=f"final_minutes:{meeting.ref}:v{version}:{party}", kind="final_minutes", to=party,
             context={"meeting": view, "actions": actions, "version": version, "changes": changes},
-            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
+            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics, minutes],
         )  # fmt: skip
+    file_after_commit(notifier, meeting)  # the archive, once this transaction commits
+    post_official(notifier, meeting, version, actions)  # the project group, queued
     return True
 
 

@@ -141,6 +141,10 @@ class Daemon:
         )  # fmt: skip
         if counts.get("sent") or counts.get("retry") or counts.get("failed"):
             log.info("job deliver: %s", counts)
+        if config.groups.enabled:  # the project group's posts (mailbot/groups.py), after the mail
+            from mailbot.groups import deliver
+
+            guarded("group posts", lambda: deliver(self.app))
 
     def run(self) -> None:
         # After downtime: catch up once at start, before waiting for the first interval. The mail

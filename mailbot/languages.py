@@ -28,12 +28,12 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from typing import TYPE_CHECKING, Any
 
 from mailbot.errors import ConfigError
+
+if TYPE_CHECKING:  # Babel is imported where a day is formatted or a locale read, not with the module
+    from babel import Locale
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,8 @@ class Words:
         day = value.date() if isinstance(value, datetime) else value
         text = self._days.get(day)
         if text is None:
+            from babel.dates import format_date
+
             text = self._days[day] = format_date(day, self.date_pattern, locale=self.locale)
         return text
 
@@ -252,6 +254,8 @@ def merge(base: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def make_words(language: str, data: dict[str, Any], path: Path) -> Words:
+    from babel import Locale, UnknownLocaleError
+
     try:
         locale = Locale.parse(data["locale"])
     except (UnknownLocaleError, ValueError) as exc:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from mailbot import people, tokens
 from mailbot.app import App
-from mailbot.calendar_files import action_todos
 from mailbot.errors import MailbotError
-from mailbot.outbox import OutgoingFile, enqueue_many, insert_one, outbox_values
+from mailbot.outbox import Attachment, DeferredFile, enqueue_many, insert_one, outbox_values
+from mailbot.store.db import insert_later
 from mailbot.store.models import Event, Person
 
 
@@ -96,7 +96,7 @@ class Notifier:
         language: str | None = None,
         token_for: str | None = None,
         meeting_id: int | None = None,
-        attachments: Sequence[OutgoingFile] = (),
+        attachments: Sequence[Attachment] = (),
     ) -> dict[str, Any]:
         """The outbox row of a new mail to one person, not yet written (see `send_prepared`)."""
         token = self.token(token_for, to) if token_for else None
@@ -117,10 +117,11 @@ class Notifier:
         self.sent.extend(row["key"] for row in rows if row["key"] in written)
         return written
 
-    def todo_file(self, actions: Sequence[dict[str, Any]], meeting: dict[str, Any]) -> OutgoingFile:
-        """The actions as calendar tasks (.ics), for the mail that asks about or fixes them."""
-        data = action_todos(actions, meeting, self.app.sender.domain, self.now)
-        return OutgoingFile("actions.ics", "text/calendar", data)
+    def todo_file(self, actions: Sequence[dict[str, Any]], meeting: dict[str, Any]) -> DeferredFile:
+        """The actions as calendar tasks (.ics), for the mail that asks about or fixes them: built
+        when the mail is sent (calendar_files.action_todos), stamped with this decision's time."""
+        args = {"actions": actions, "meeting": meeting, "domain": self.app.sender.domain, "now": self.now}
+        return DeferredFile("actions.ics", "text/calendar", "action_todos", args)
 
     def event(
         self,
@@ -131,14 +132,18 @@ class Notifier:
         detail: dict[str, Any] | None = None,
         actor: str | None = None,
     ) -> None:
-        self.session.add(
-            Event(
-                at=self.now,
-                actor=actor or self.actor,
-                what=what,
-                meeting_id=meeting_id,
-                action_id=action_id,
-                inbound_mail_id=self.inbound_mail_id,
-                detail=detail or {},
-            )
+        """An event of the audit trail: written with the session's next statement, together with
+        the other events decided since (store.db.insert_later), within this transaction."""
+        insert_later(
+            self.session,
+            Event.__table__,  # type: ignore[arg-type]
+            {
+                "at": self.now,
+                "actor": actor or self.actor,
+                "what": what,
+                "meeting_id": meeting_id,
+                "action_id": action_id,
+                "inbound_mail_id": self.inbound_mail_id,
+                "detail": detail or {},
+            },
         )

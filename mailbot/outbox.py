@@ -12,9 +12,10 @@ import base64
 import email.policy
 import hashlib
 import hmac
+import importlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from mailbot.clock import Clock
 from mailbot.inert import clean_text
 from mailbot.recipients import configured_allows, configured_domains, domain_of, in_directory
 from mailbot.render import Renderer
-from mailbot.store.db import Database
+from mailbot.store.db import Database, insert_later
 from mailbot.store.models import Event, OutboxMail
 from mailbot.tokens import bounce_token, plus_address
 
@@ -49,6 +50,80 @@ class OutgoingFile:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class DeferredFile:
+    """A file decided with a mail but built when the mail is sent, as its bodies are: the row
+    keeps the recipe — which builder (`build`, a name in BUILDERS) and its arguments — not the bytes. An argument that is also a value of the mail's context (the same
+    object: the owner's actions, the meeting) is stored once, as a reference into the context.
+    The arguments carry the decision's time, so the bytes are those the decision would have built."""
+
+    filename: str
+    content_type: str
+    build: str
+    args: Mapping[str, Any]
+
+    @property
+    def data(self) -> bytes:
+        """The bytes now, from the live arguments (what the stored recipe gives back at send time)."""
+        return built_bytes(self.build, self.args)
+
+
+Attachment = OutgoingFile | DeferredFile
+
+
+# The builders of DeferredFile, by name: "module:function", the function taking the recipe's
+# arguments and returning the bytes. Imported when a file is built: a process that only decides
+# mails never loads them (nor icalendar). A row naming no builder here fails as unbuildable.
+BUILDERS: Mapping[str, str] = {
+    "action_todos": "mailbot.calendar_files:action_todos_built",
+    "meeting_event": "mailbot.calendar_files:meeting_event_built",
+    # The official minutes as a Word document (mailbot/archive.py), built as the mail leaves.
+    "minutes_docx": "mailbot.archive:minutes_docx_built",
+}
+
+
+def built_bytes(build: str, args: Mapping[str, Any]) -> bytes:
+    if build not in BUILDERS:
+        raise ValueError(f"no file is built as {build!r}")
+    module, _, function = BUILDERS[build].partition(":")
+    builder: Callable[[Mapping[str, Any]], bytes] = getattr(importlib.import_module(module), function)
+    return builder(args)
+
+
+def stored_attachment(attached: Attachment, context: Mapping[str, Any]) -> dict[str, Any]:
+    """An attachment as the outbox row keeps it: the bytes (base64), or a DeferredFile's recipe."""
+    if not isinstance(attached, DeferredFile):
+        return {
+            "filename": attached.filename,
+            "content_type": attached.content_type,
+            "data": base64.b64encode(attached.data).decode(),
+        }
+    shared = {id(value): name for name, value in context.items() if isinstance(value, dict | list)}
+    args: dict[str, Any] = {}
+    from_context: dict[str, str] = {}
+    for name, value in attached.args.items():
+        if isinstance(value, dict | list) and id(value) in shared:
+            from_context[name] = shared[id(value)]
+        else:
+            args[name] = value
+    recipe: dict[str, Any] = {"build": attached.build, "args": args}
+    if from_context:
+        recipe["context_args"] = from_context
+    return {"filename": attached.filename, "content_type": attached.content_type, "recipe": recipe}
+
+
+def attachment_bytes(attached: Mapping[str, Any], context: Mapping[str, Any] | None) -> bytes:
+    """A stored attachment's bytes: kept whole (base64, rows decided before recipes, and files
+    that came from people), or built now from the row's recipe and context."""
+    if "data" in attached:
+        return base64.b64decode(attached["data"])
+    recipe = attached["recipe"]
+    args = dict(recipe.get("args") or {})
+    for name, key in (recipe.get("context_args") or {}).items():
+        args[name] = (context or {})[key]
+    return built_bytes(recipe["build"], args)
 
 
 @dataclass(frozen=True)
@@ -108,13 +183,13 @@ def allowed_rows(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[
             kept.append({**row, "status": "pending"})
             continue
         log.warning("not queued: %s to %s, outside the allowed recipient domains", row["kind"], row["to_address"])
-        session.add(
-            Event(
-                at=row["created_at"], what="mail.not_queued", meeting_id=row.get("meeting_id"),
-                inbound_mail_id=row.get("inbound_mail_id"),
-                detail={"to": row["to_address"], "kind": row["kind"], "key": row["key"],
-                        "reason": "recipient domain not allowed"},
-            )
+        # With the other events of the transaction (store.db.insert_later), in the order decided.
+        insert_later(
+            session, Event.__table__,  # type: ignore[arg-type]
+            {"at": row["created_at"], "actor": None, "what": "mail.not_queued", "meeting_id": row.get("meeting_id"),
+             "action_id": None, "inbound_mail_id": row.get("inbound_mail_id"),
+             "detail": {"to": row["to_address"], "kind": row["kind"], "key": row["key"],
+                        "reason": "recipient domain not allowed"}},
         )  # fmt: skip
     return kept
 
@@ -172,7 +247,7 @@ def outbox_values(
     auto_submitted: str = "auto-generated",
     meeting_id: int | None = None,
     inbound_mail_id: int | None = None,
-    attachments: Sequence[OutgoingFile] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
     """The outbox row of one decided mail, with its subject rendered."""
     # The context is serialised once, by the JSON column at insert (dates as ISO text, see
@@ -187,10 +262,7 @@ def outbox_values(
         "to_name": to_name,
         "subject": renderer.render_subject(kind, language, context),
         "context": context,
-        "attachments": [
-            {"filename": f.filename, "content_type": f.content_type, "data": base64.b64encode(f.data).decode()}
-            for f in attachments
-        ],
+        "attachments": [stored_attachment(f, context) for f in attachments],
         "message_id": message_id_for(key, sender.domain, sender.secret),
         "in_reply_to": in_reply_to,
         "references": " ".join(f"<{ref}>" for ref in references) or None,
@@ -305,7 +377,7 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
         # Bytes as they came, with their own charset (a GBK .csv stays GBK; our .ics says UTF-8,
         # or Outlook reads its Chinese as mojibake): never decoded and re-encoded here.
         message.add_attachment(
-            base64.b64decode(attached["data"]), maintype=maintype, subtype=subtype,
+            attachment_bytes(attached, row.context), maintype=maintype, subtype=subtype,
             filename=one_line(attached["filename"], 200) or "attachment", params=params or None,
         )  # fmt: skip
     return message

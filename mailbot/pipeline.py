@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from mailbot.limits import lines_over_limit
 from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
 from mailbot.store.models import InboundMail as InboundRecord
-from mailbot.store.models import OutboxMail
+from mailbot.store.models import OutboxMail, storable
 from mailbot.tokens import plus_part
 from mailbot.workflow.consent import reachable_again
 
@@ -317,10 +317,19 @@ def sender_allowed(app: App, address: str) -> bool:
 
 
 def find_earlier(session: Session, content_hash: str, source_key: str | None) -> InboundRecord | None:
-    found = session.scalar(select(InboundRecord).where(InboundRecord.content_hash == content_hash))
-    if found is None and source_key:
-        found = session.scalar(select(InboundRecord).where(InboundRecord.source_key == source_key))
-    return found
+    """The mail recorded before with these bytes, else from this place in the source: one query
+    (both columns are unique, so at most one row each)."""
+    if not source_key:
+        return session.scalar(select(InboundRecord).where(InboundRecord.content_hash == content_hash))
+    found = list(
+        session.scalars(
+            select(InboundRecord).where(
+                or_(InboundRecord.content_hash == content_hash, InboundRecord.source_key == source_key)
+            )
+        )
+    )
+    same_bytes = [record for record in found if record.content_hash == content_hash]
+    return (same_bytes or found or [None])[0]
 
 
 def is_duplicate_message(app: App, session: Session, mail: InboundMail) -> bool:
@@ -329,15 +338,19 @@ def is_duplicate_message(app: App, session: Session, mail: InboundMail) -> bool:
     Message-ID for a new mail ("确认" after the draft) is not a duplicate: what the person wrote
     decides — the same words, or one copy's words inside the other's."""
     sender = mail.sender.address if mail.sender else None
-    earlier = list(
-        session.execute(
-            select(InboundRecord.body_hash, InboundRecord.raw).where(
-                InboundRecord.message_id == mail.message_id,
-                InboundRecord.sender == sender,
-                InboundRecord.outcome != "duplicate",
+    # Asked by the Message-ID alone, the sender and outcome compared here (as the column stores the
+    # address): with the sender in the WHERE too, SQLite (which keeps no statistics) may walk the
+    # sender's index instead — every mail that person ever sent, for each of their mails.
+    stored_sender = storable(sender, SENDER_CHARS)
+    earlier = [
+        (body_hash, raw)
+        for body_hash, raw, by, outcome in session.execute(
+            select(InboundRecord.body_hash, InboundRecord.raw, InboundRecord.sender, InboundRecord.outcome).where(
+                InboundRecord.message_id == mail.message_id
             )
         )
-    )
+        if by == stored_sender and outcome != "duplicate"
+    ]
     if not earlier:
         return False
     words = written_words(app, mail)
@@ -349,6 +362,10 @@ def is_duplicate_message(app: App, session: Session, mail: InboundMail) -> bool:
         if words and theirs and (words in theirs or theirs in words):
             return True
     return False
+
+
+# inbound_mails.sender is a String(320).
+SENDER_CHARS = 320
 
 
 def written_words(app: App, mail: InboundMail) -> str:

@@ -7,7 +7,6 @@ folded at 75 octets, VERSION and PRODID, a UID and a UTC DTSTAMP per component, 
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -20,7 +19,9 @@ from icalendar import Calendar
 from mailbot.app import App
 from mailbot.calendar_files import action_todos, meeting_event, todo_status
 from mailbot.clock import FixedClock
+from mailbot.outbox import build_message
 from mailbot.pipeline import process
+from mailbot.store.models import OutboxMail
 from mailbot.workflow.consent import run_consent_deadlines
 from tests.helpers import at, feed, outbox
 from tests.replying import reply
@@ -51,6 +52,16 @@ def action(ref: str, status: str, **more: Any) -> dict[str, Any]:
         "deliverable": "方案初稿 PDF", "status": status, "consent": "explicit", "requester": HOST,
         "requester_name": None, "sequence": 0, **more,
     }  # fmt: skip
+
+
+def attached(app: App, row: OutboxMail) -> list[tuple[str | None, str, bytes]]:
+    """The files of a decided mail as it goes out (built at send time from the row's recipe):
+    (filename, content type with its method, bytes)."""
+    message = build_message(row, app.sender, app.now())
+    return [
+        (part.get_filename(), part.get("Content-Type", ""), part.get_payload(decode=True))
+        for part in message.iter_attachments()
+    ]
 
 
 def rfc5545(data: bytes) -> Calendar:
@@ -171,14 +182,14 @@ def test_the_agenda_sends_the_invitation_and_a_corrected_agenda_updates_the_same
     at(clock, "2026-11-30 09:20")
     assert feed(app, "foxmail_zh_agenda_gbk.eml").outcome == "processed"
     (ack,) = outbox(app, "agenda_ack")
-    first = rfc5545(base64.b64decode(ack.attachments[0]["data"]))
+    first = rfc5545(attached(app, ack)[0][2])
     assert str(first["method"]) == "REQUEST" and [str(z["tzid"]) for z in first.walk("VTIMEZONE")] == ["Asia/Shanghai"]
     (event,) = first.walk("VEVENT")
     assert str(event["organizer"]) == "mailto:li.na@corp.example" and event["organizer"].params["CN"] == "李娜"
     invited = {str(a) for a in event["attendee"]}
     notices = outbox(app, "agenda_notice")
     assert {f"mailto:{n.to_address}" for n in notices} <= invited  # everyone notified is invited
-    assert base64.b64decode(notices[0].attachments[0]["data"]) == base64.b64decode(ack.attachments[0]["data"])
+    assert attached(app, notices[0])[0][2] == attached(app, ack)[0][2]
 
     corrected = EmailMessage()
     corrected["From"] = "李娜 <li.na@corp.example>"
@@ -195,7 +206,7 @@ def test_the_agenda_sends_the_invitation_and_a_corrected_agenda_updates_the_same
     at(clock, "2026-11-30 15:00")
     assert process(app, corrected.as_bytes()).outcome == "processed"
     ack2 = outbox(app, "agenda_ack")[-1]
-    (updated,) = rfc5545(base64.b64decode(ack2.attachments[0]["data"])).walk("VEVENT")
+    (updated,) = rfc5545(attached(app, ack2)[0][2]).walk("VEVENT")
     assert str(updated["uid"]) == str(event["uid"]) == "M-1@corp.example"  # the same entry…
     assert updated["sequence"] > event["sequence"]  # …updated, not a second one
     assert updated.decoded("dtstart") == datetime(2026, 12, 2, 15, 0, tzinfo=SHANGHAI)
@@ -274,9 +285,9 @@ def test_the_final_minutes_carry_the_due_dates_in_their_state(app: App, clock: F
     at(clock, "2026-12-07 09:00")
     run_consent_deadlines(app, app.now())
     final = next(m for m in outbox(app, "final_minutes") if m.to_address == HOST)
-    (attached,) = final.attachments
-    assert attached["filename"] == "actions.ics" and attached["content_type"] == "text/calendar"
-    calendar = rfc5545(base64.b64decode(attached["data"]))
+    ((content_type, data),) = [(kind, data) for name, kind, data in attached(app, final) if name == "actions.ics"]
+    assert content_type.startswith("text/calendar")
+    calendar = rfc5545(data)
     tasks = {str(t["uid"]): t for t in calendar.walk("VTODO")}
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
     assert str(tasks["A-3@corp.example"]["status"]) == "IN-PROCESS"

@@ -141,7 +141,6 @@ def test_minutes_only_in_a_word_attachment_get_a_plain_answer(app: App, clock: F
 def test_requests_carry_the_actions_as_calendar_tasks_and_the_agenda_ack_the_meeting(
     app: App, clock: FixedClock
 ) -> None:
-    import base64
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -152,7 +151,8 @@ def test_requests_carry_the_actions_as_calendar_tasks_and_the_agenda_ack_the_mee
     at(clock, "2026-11-30 09:20")
     feed(app, "foxmail_zh_agenda_gbk.eml")
     (ack,) = outbox(app, "agenda_ack")
-    (event,) = Calendar.from_ical(base64.b64decode(ack.attachments[0]["data"])).walk("VEVENT")
+    (invite,) = build_message(ack, app.sender, app.now()).iter_attachments()
+    (event,) = Calendar.from_ical(invite.get_content()).walk("VEVENT")
     assert str(event["summary"]) == Q1
     assert event.decoded("dtstart") == datetime(2026, 12, 2, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

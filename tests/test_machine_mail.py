@@ -273,9 +273,7 @@ def test_a_bounced_confirmation_request_marks_the_owner_and_tells_the_host_once(
     assert [(m.kind, m.to_address, m.language) for m in new] == [("bounce_notice", HOST, "zh")]
     told = new[0]
     assert told.key == "bounce_notice:M-1:zhu.rong@corp.example"
-    assert told.subject.startswith(
-        "【退信】Q1 新品上市跨部门协作会：朱镕 收不到邮件，A-4 无法默认确认"
-    )
+    assert told.subject.startswith("【退信】Q1 新品上市跨部门协作会：朱镕 收不到邮件，A-4 无法默认确认")
     assert "发给 朱镕 <zhu.rong@corp.example> 的确认请求被退回" in told.body_text
     assert "A-4  " in told.body_text and "A-4 改派 姓名" in told.body_text
     (event,) = events(app, "address.bouncing")

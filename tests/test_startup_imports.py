@@ -50,14 +50,7 @@ def loaded_after(code: str) -> set[str]:
         "icalendar",
         "sqlalchemy",
         "jinja2",
-        pytest.param(
-            "babel",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="mailbot/languages.py imports babel at its top (lines 33-34) and mailbot.config "
-                "imports mailbot.languages: move them into the functions that format dates",
-            ),
-        ),
+        "babel",
     ],
 )
 def test_importing_the_command_line_loads_no_heavy_package(package: str) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mailbot.calendar_files import meeting_event
+from mailbot.calendar_files import meeting_method
 from mailbot.formats.model import ParsedMeeting, Problem
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.lifecycle import MeetingStatus, Status
 from mailbot.limits import draft_over_limits
 from mailbot.meetings import action_view, find_meeting, match_key, may_change, meeting_view, remember_names
-from mailbot.outbox import OutgoingFile
+from mailbot.outbox import DeferredFile
 from mailbot.recipients import recipient_problems, shown_domains
 from mailbot.store.models import ActionItem, Meeting, Topic
 from mailbot.workdays import working_day_on_or_before
@@ -183,7 +183,6 @@ def notify_attendees(
     changed and who changed it. Whoever the correction no longer lists is told so, with the
     calendar entry cancelled — not left to find an outdated meeting in their calendar."""
     view = meeting_view(meeting)
-    ics = invitation(ctx, meeting)
     # Seeds: materials are sent out the day before (the last working day before the meeting).
     materials_by = working_day_on_or_before(ctx.app.calendar, meeting.meeting_date - timedelta(days=1))
     skip = {ctx.sender_address, ctx.app.sender.address, ""}
@@ -201,7 +200,7 @@ def notify_attendees(
         context["update"] = update if was_invited else None
         ctx.send(
             key=f"agenda_notice:{meeting.ref}:{ctx.record.id}:{attendee}", kind="agenda_notice", to=attendee,
-            context=context, token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics],
+            context=context, token_for=meeting.ref, meeting_id=meeting.id, attachments=[invitation(ctx, meeting, view=view)],
         )  # fmt: skip
     for dropped in before["party"] if before is not None else []:
         if dropped in party or dropped in skip:
@@ -211,17 +210,23 @@ def notify_attendees(
             # The meeting as it stood in their calendar: the time they would otherwise keep free.
             context={"meeting": {k: v for k, v in before.items() if k != "party"}, "by": ctx.sender_address,
                      "no_reply": True},
-            meeting_id=meeting.id, attachments=[invitation(ctx, meeting, cancel_for=dropped)],
+            meeting_id=meeting.id, attachments=[invitation(ctx, meeting, cancel_for=dropped, view=view)],
         )  # fmt: skip
 
 
-def invitation(ctx: HandlerContext, meeting: Meeting, cancel_for: str | None = None) -> OutgoingFile:
-    view = meeting_view(meeting)
-    data = meeting_event(
-        view, ctx.app.sender.domain, ctx.app.config.tz, ctx.now, sender=ctx.app.sender.address, cancel_for=cancel_for
-    )
-    method = next(m for m in ("CANCEL", "REQUEST", "PUBLISH") if f"METHOD:{m}".encode() in data)
-    return OutgoingFile("meeting.ics", f"text/calendar; method={method}", data)
+def invitation(
+    ctx: HandlerContext, meeting: Meeting, cancel_for: str | None = None, *, view: dict[str, Any] | None = None
+) -> DeferredFile:
+    """The meeting as a calendar entry (calendar_files.meeting_event), built when the mail is sent
+    and stamped with this decision's time. `view`: the meeting_view the mail's context already
+    holds (then stored once, with the context), else the meeting's now."""
+    view = meeting_view(meeting) if view is None else view
+    args = {
+        "meeting": view, "domain": ctx.app.sender.domain, "tz": ctx.app.config.tz.key, "now": ctx.now,
+        "sender": ctx.app.sender.address, "cancel_for": cancel_for,
+    }  # fmt: skip
+    method = meeting_method(view, cancel_for)
+    return DeferredFile("meeting.ics", f"text/calendar; method={method}", "meeting_event", args)
 
 
 def open_objections(ctx: HandlerContext, meeting: Meeting) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from mailbot.addresses import is_valid_address
 from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
-from mailbot.outbox import MAX_NAME_CHARS, OutgoingFile, enqueue, one_line
+from mailbot.outbox import MAX_NAME_CHARS, Attachment, enqueue, one_line
 from mailbot.proof import SenderProof
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
@@ -158,7 +158,7 @@ class HandlerContext(Notifier):
         token_for: str | None = None,
         meeting_id: int | None = None,
         rate_limited: bool = False,
-        attachments: Sequence[OutgoingFile] = (),
+        attachments: Sequence[Attachment] = (),
     ) -> bool:
         """The answer to the mail in hand: threaded to it, marked auto-replied, one per mail and kind."""
         to = self.sender_address

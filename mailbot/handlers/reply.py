@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from mailbot import people, tokens
+from mailbot import groups, people, tokens
 from mailbot.confirmation import ask_to_confirm, confirm_if_settled
 from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
@@ -644,6 +644,7 @@ def on_done(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     stored, refused, blocked = keep_deliverables(ctx, action)
     action.done_at = ctx.now
     change(ctx, action, "action.done", files=[f.filename for f in stored], refused=refused, blocked=blocked)
+    groups.post_done(ctx, action, [f.filename for f in stored])  # the project group, queued
     if action.requester_address:
         request_acceptance(ctx, action, note=step.command.reason)
     return Result(

@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -60,6 +61,47 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
+
+
+# Rows a unit of work writes but never needs back at once (the audit trail's events): kept with
+# the session and written together, one statement per table, just before the session's next
+# statement and before it commits — never later than anything that could read them, since every
+# read goes through the session. Ten events of one mail are one INSERT instead of ten ORM inserts
+# each asking for its id. A transaction rolled back takes them with it, as it would take rows.
+_LATER = "mailbot_rows_later"
+
+
+def insert_later(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Write `row` into `table` with the session's next statement (or at its commit)."""
+    session.info.setdefault(_LATER, []).append((table, row))
+
+
+def write_later(session: Session) -> None:
+    """Write the rows `insert_later` kept, in the order they came: one executemany per run of rows
+    of one table with the same columns."""
+    pending = session.info.pop(_LATER, None)
+    if not pending:
+        return
+    connection = session.connection()
+    for (table, _), rows in groupby(pending, key=lambda item: (item[0], tuple(item[1]))):
+        connection.execute(insert(table), [row for _, row in rows])
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_statement(state: ORMExecuteState) -> None:
+    if _LATER in state.session.info:
+        write_later(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_later(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (written) or rolled back (gone with it)
+        session.info.pop(_LATER, None)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy import String as SqlString
 from sqlalchemy import Text as SqlText
@@ -185,6 +186,18 @@ class Meeting(Base):
         return f"M-{self.id}"
 
 
+@event.listens_for(Meeting, "init")
+def _a_new_meeting_has_nothing_under_it(target: Meeting, args: Any, kwargs: dict[str, Any]) -> None:
+    """A meeting made now has no actions, topics or decisions in the database: those collections
+    start loaded and empty, instead of each asking the database once after the first flush (three
+    queries for every new meeting). Children added through them are kept as ever; an action
+    written by its `meeting_id` alone is not seen in `actions` until the meeting is loaded again,
+    as it was not once the collection had been read (the minutes read it before adding any)."""
+    for name in ("actions", "topics", "decisions"):
+        if name not in kwargs:
+            setattr(target, name, [])
+
+
 class MinutesVersion(Base):
     """Each minutes draft received for a meeting, accepted or not: versions are kept."""
 
@@ -318,7 +331,8 @@ class OutboxMail(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    # Indexed (migration 0006): a meeting's last draft mail is looked up for every draft.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
@@ -370,3 +384,44 @@ class HeldMail(Base):
     settled_at: Mapped[datetime | None]
     # The inbound mail that confirmed (or declined) it.
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mails.id"))
+
+
+class WebLinkGeneration(Base):
+    """How many times a person's web links were revoked (`mailbot web revoke ADDRESS`): a link
+    carries the generation it was issued in and is refused once this one has moved on. A person
+    without a row is at generation 0."""
+
+    __tablename__ = "web_link_generations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime]
+
+
+class GroupPost(Base):
+    """A post to a project's group robot (DingTalk, WeCom, Feishu), decided in the transaction of
+    what caused it and delivered later with retries (mailbot/groups.py): a robot that is down
+    never holds up mail. `key` is unique, so a decision taken twice posts once. The webhook and
+    its secret stay in the configuration (`robot` names the table), never in the database."""
+
+    __tablename__ = "group_posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    # official | done | escalated
+    event: Mapped[str] = mapped_column(String(20))
+    robot: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5))
+    # What to say, whatever the service: {"title": …, "lines": [...]}
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id"))
+
+    __table_args__ = (Index("ix_group_posts_status_next", "status", "next_attempt_at"),)

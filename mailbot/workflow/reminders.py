@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.app import App
+from mailbot.groups import post_escalated
 from mailbot.lifecycle import UNDER_WAY
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
@@ -226,6 +227,7 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
     if sent:
         notifier.event("action.escalated", meeting_id=action.meeting_id, action_id=action.id,
                        detail={"to": recipients})  # fmt: skip
+        post_escalated(notifier, action, context["overdue_days"])  # the project group, queued
         counts["escalations"] += 1
 
 

@@ -1,0 +1,452 @@
+"""What each page shows, as plain data for its template: a person's page, a meeting's page, and a
+project's or department's tracking table. Only what the viewer may see (mailbot/web/access.py);
+None when that is nothing, which the server answers with 404 like a page that does not exist.
+
+Overdue is derived as the weekly digest derives it: open, the owner's move, and past its due date;
+its age in working days, as reminders and escalations count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.exports import status_text
+from mailbot.lifecycle import LIVE, OPEN, WAITING_ON_OWNER, Status
+from mailbot.meetings import action_view, meeting_view
+from mailbot.store.models import ActionItem, Event, InboundMail, Meeting, MinutesVersion, Person
+from mailbot.web.access import (
+    Viewer,
+    head_meeting_ids,
+    meeting_access,
+    party_meeting_ids,
+    sees_action,
+)
+
+if TYPE_CHECKING:
+    from mailbot.app import App
+
+SORTS = ("due", "ref", "owner", "department", "status", "meeting")
+STATUS_FILTERS = ("open", "overdue", *(s.value for s in Status))
+# Rows per page of a tracking table (?page=N): a phone reads 200 rows, not 2,000; the counts and
+# the chart cover every row the filter keeps.
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Today:
+    day: date
+    week_end: date  # the Sunday of this week
+    app: App
+    language: str
+
+    def overdue(self, action: ActionItem) -> bool:
+        return action.status in WAITING_ON_OWNER and action.due < self.day
+
+    def overdue_days(self, action: ActionItem) -> int:
+        return self.app.calendar.workdays_between(action.due, self.day) if self.overdue(action) else 0
+
+
+def today_of(app: App, language: str) -> Today:
+    day = app.today()
+    return Today(day=day, week_end=day + timedelta(days=6 - day.weekday()), app=app, language=language)
+
+
+def who(names: Mapping[str, str], address: str | None, name: str | None = None) -> dict[str, str] | None:
+    if not address:
+        return None
+    return {"name": name or names.get(address) or names.get(address.lower()) or "", "address": address}
+
+
+def action_row(action: ActionItem, meeting: Meeting, now: Today, names: Mapping[str, str]) -> dict[str, Any]:
+    view = action_view(action)
+    app, language = now.app, now.language
+    consent_words = app.languages.of(language).consent
+    verifier = who(names, action.requester_address, action.requester_name)
+    if action.status == Status.VERIFIED and action.verified_by and action.verified_by != action.requester_address:
+        verifier = who(names, action.verified_by)
+    return {
+        **view,
+        "id": action.id,
+        "meeting_id": meeting.id,
+        "meeting_ref": meeting.ref,
+        "meeting_title": meeting.title,
+        "meeting_date": meeting.meeting_date,
+        "owner_who": who(names, action.owner_address, action.owner_name),
+        "verifier_who": verifier,
+        "status_text": status_text(view, language, app.rules.statuses, app.languages),
+        "consent_text": consent_words.get(action.consent or "", action.consent or ""),
+        "overdue": now.overdue(action),
+        "overdue_days": now.overdue_days(action),
+        "done_day": _local_day(action.done_at, app),
+        "verified_day": _local_day(action.verified_at, app),
+    }
+
+
+def _local_day(value: datetime | None, app: App) -> date | None:
+    return value.astimezone(app.config.tz).date() if value is not None else None
+
+
+def _local_time(value: datetime, app: App) -> str:
+    return value.astimezone(app.config.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def directory_names(session: Session, addresses: set[str]) -> dict[str, str]:
+    if not addresses:
+        return {}
+    found: dict[str, str] = {}
+    chunk = sorted(addresses)
+    for start in range(0, len(chunk), 500):
+        for address, name in session.execute(
+            select(Person.address, Person.name).where(Person.address.in_(chunk[start : start + 500]))
+        ):
+            if name:
+                found[address.lower()] = name
+    return found
+
+
+# A person's page ---------------------------------------------------------------------------------
+
+GROUPS = ("overdue", "this_week", "to_confirm", "to_verify", "later", "waiting_host")
+
+
+def person_page(session: Session, now: Today, viewer: Viewer) -> dict[str, Any]:
+    """Their own actions first, grouped (overdue, due this week, waiting for their confirmation,
+    waiting for their 验收, later, objections waiting for the host), then their meetings."""
+    me = viewer.address
+    mine = list(
+        session.scalars(
+            select(ActionItem)
+            .options(selectinload(ActionItem.meeting))
+            .where(
+                (ActionItem.owner_address == me) | (ActionItem.delegate_address == me) | (
+                    (ActionItem.requester_address == me) & (ActionItem.status == Status.DONE)
+                )
+            )
+            .order_by(ActionItem.due, ActionItem.id)
+        )
+    )  # fmt: skip
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    names = _names_for(session, [a.meeting for a in mine])
+    for action in mine:
+        owner = action.owner_address == me
+        if action.status == Status.DONE and (action.requester_address or "").lower() == me and not owner:
+            group = "to_verify"
+        elif not owner and action.delegate_address and action.delegate_address.lower() == me:
+            group = "to_confirm" if action.status in OPEN else None
+        elif action.status not in OPEN:
+            group = None
+        elif now.overdue(action):
+            group = "overdue"
+        elif action.status == Status.AWAITING_CONFIRMATION:
+            group = "to_confirm"
+        elif action.status == Status.OBJECTED:
+            group = "waiting_host"
+        elif action.due <= now.week_end:
+            group = "this_week"
+        else:
+            group = "later"
+        if group:
+            groups[group].append(action_row(action, action.meeting, now, names))
+    full = party_meeting_ids(session, me)
+    heads = head_meeting_ids(session, viewer) - full
+    meetings = []
+    if full or heads:
+        for meeting in session.scalars(
+            select(Meeting)
+            .options(selectinload(Meeting.actions))
+            .where(Meeting.id.in_(sorted(full | heads)))
+            .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        ):
+            live = [
+                a for a in meeting.actions
+                if a.status in LIVE and (meeting.id in full or a.department in viewer.head_of)
+            ]  # fmt: skip
+            meetings.append(
+                {
+                    "id": meeting.id,
+                    "ref": meeting.ref,
+                    "title": meeting.title,
+                    "project": meeting.project,
+                    "date": meeting.meeting_date,
+                    "status": meeting.status,
+                    "role": _role(meeting, me, full),
+                    "actions": len(live),
+                    "open": sum(a.status in OPEN for a in live),
+                    "overdue": sum(now.overdue(a) for a in live),
+                }
+            )
+    hosted_projects = sorted(
+        {m["project"] for m in meetings if m["project"] and m["role"] in ("host", "recorder", "head")}
+    )
+    return {
+        "viewer": viewer,
+        "groups": groups,
+        "group_order": GROUPS,
+        "own_count": sum(len(rows) for rows in groups.values()),
+        "meetings": meetings,
+        "projects": hosted_projects,
+        "departments": sorted(viewer.head_of),
+    }
+
+
+def _role(meeting: Meeting, me: str, full: set[int]) -> str:
+    if meeting.id not in full:
+        return "head"
+    if (meeting.host_address or "").lower() == me:
+        return "host"
+    if (meeting.recorder_address or "").lower() == me:
+        return "recorder"
+    if me in {a.lower() for a in meeting.attendees or []}:
+        return "attendee"
+    return "party"
+
+
+def _names_for(session: Session, meetings: list[Meeting]) -> dict[str, str]:
+    """Address -> name: what the meetings' minutes named, then the directory for the rest."""
+    names: dict[str, str] = {}
+    for meeting in {m.id: m for m in meetings}.values():
+        for address, name in (meeting.names or {}).items():
+            names.setdefault(address.lower(), name)
+    return names
+
+
+# A meeting's page --------------------------------------------------------------------------------
+
+
+def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) -> dict[str, Any] | None:
+    meeting = session.scalar(
+        select(Meeting)
+        .options(selectinload(Meeting.actions), selectinload(Meeting.topics), selectinload(Meeting.decisions))
+        .where(Meeting.id == meeting_id)
+    )
+    if meeting is None:
+        return None
+    access = meeting_access(session, viewer, meeting)
+    if access is None:
+        return None
+    shown = [a for a in meeting.actions if access == "full" or (a.status in LIVE and a.department in viewer.head_of)]
+    names = {a.lower(): n for a, n in (meeting.names or {}).items()}
+    wanted = {p.lower() for a in shown for p in (a.owner_address, a.requester_address) if p}
+    wanted |= {p.lower() for p in (meeting.host_address, meeting.recorder_address) if p}
+    names = {**directory_names(session, wanted - set(names)), **names}
+    rows = [action_row(a, meeting, now, names) for a in shown]
+    ids = [a.id for a in shown]
+    history: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    meeting_events = []
+    events = select(Event).where(Event.meeting_id == meeting.id).order_by(Event.at, Event.id)
+    for event in session.scalars(events):
+        item = {
+            "at": _local_time(event.at, now.app),
+            "what": event.what,
+            "actor": who(names, event.actor) if event.actor and "@" in event.actor else None,
+            "by_bot": bool(event.actor) and "@" not in (event.actor or ""),
+            "detail": _detail(event.detail or {}),
+        }
+        if event.action_id is None:
+            meeting_events.append(item)
+        elif event.action_id in history:
+            history[event.action_id].append(item)
+    versions = [
+        {
+            "number": v.number,
+            "status": v.status,
+            "at": _local_time(v.created_at, now.app),
+            "sender": sender,
+            "problems": len(v.problems or []),
+        }
+        for v, sender in session.execute(
+            select(MinutesVersion, InboundMail.sender)
+            .join(InboundMail, InboundMail.id == MinutesVersion.inbound_mail_id)
+            .where(MinutesVersion.meeting_id == meeting.id)
+            .order_by(MinutesVersion.number)
+        )
+    ]
+    view = meeting_view(meeting)
+    return {
+        "viewer": viewer,
+        "meeting": view,
+        "host": who(names, meeting.host_address),
+        "recorder": who(names, meeting.recorder_address),
+        "attendees": [who(names, a) for a in meeting.attendees or []],
+        "access": access,
+        "departments": sorted(viewer.head_of),
+        "actions": rows,
+        "history": history,
+        "meeting_events": meeting_events,
+        "versions": versions,
+        "counts": Counter(a.status for a in shown if a.status in LIVE),
+        "overdue": sum(r["overdue"] for r in rows),
+    }
+
+
+# What an event's detail says, in the order shown; values people wrote are shown as written.
+DETAIL_KEYS = ("old_due", "new_due", "previous", "new", "reason", "note", "consent", "deadline", "version", "actions")
+
+
+def _detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+    lines = []
+    for key in (*DETAIL_KEYS, *sorted(set(detail) - set(DETAIL_KEYS))):
+        value = detail.get(key)
+        if value is None or value == "" or value == [] or isinstance(value, dict):
+            continue
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        lines.append((key, text[:500]))
+    return lines[:12]
+
+
+# A project's or department's tracking table ------------------------------------------------------
+
+
+def table_page(
+    session: Session, now: Today, viewer: Viewer, kind: str, name: str, query: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The live actions of a project's meetings (kind "project") or of a department (kind
+    "department") that the viewer may see, filtered and sorted by the query; None when they may
+    see none of them."""
+    select_actions = select(ActionItem).where(ActionItem.status.in_(LIVE))
+    if kind == "project":
+        in_project = select(Meeting.id).where(Meeting.project == name)
+        select_actions = select_actions.where(ActionItem.meeting_id.in_(in_project))
+    else:
+        select_actions = select_actions.where(ActionItem.department == name)
+    found = list(session.scalars(select_actions.order_by(ActionItem.due, ActionItem.id)))
+    if not found:
+        return None
+    meetings = {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_({a.meeting_id for a in found})))}
+    pairs = [(a, meetings[a.meeting_id]) for a in found]
+    if not pairs:
+        return None
+    full = party_meeting_ids(session, viewer.address, {m.id for _, m in pairs})
+    pairs = [(a, m) for a, m in pairs if sees_action(viewer, a, full)]
+    if not pairs:
+        return None
+    names: dict[str, str] = {}
+    for _, meeting in pairs:
+        for address, person in (meeting.names or {}).items():
+            names.setdefault(address.lower(), person)
+    wanted = {a.owner_address.lower() for a, _ in pairs if not a.owner_name} - set(names)
+    names.update(directory_names(session, wanted))
+    every = [action_row(a, m, now, names) for a, m in pairs]
+    filters = read_filters(query)
+    rows = [r for r in every if _passes(r, filters)]
+    key, descending = filters["sort"], filters["dir"] == "desc"
+    rows.sort(key=_sort_key(key), reverse=descending)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(filters["page"], pages)
+    chart = overdue_chart(every)
+    options = {
+        "owners": sorted({(r["owner"], (r["owner_who"] or {}).get("name") or r["owner"]) for r in every},
+                         key=lambda o: o[1]),
+        "departments": sorted({r["department"] for r in every if r["department"]}),
+        "statuses": [s for s in STATUS_FILTERS if s in ("open", "overdue") or any(r["status"] == s for r in every)],
+    }  # fmt: skip
+    return {
+        "viewer": viewer,
+        "kind": kind,
+        "name": name,
+        "rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "page": page,
+        "pages": pages,
+        "total": len(every),
+        "shown": len(rows),
+        "overdue": sum(r["overdue"] for r in every),
+        "filters": filters,
+        "options": options,
+        "chart": chart,
+        "sorts": SORTS,
+        "scope_note": sorted(viewer.head_of) if len(full) == 0 else None,
+    }
+
+
+def read_filters(query: Mapping[str, str]) -> dict[str, Any]:
+    """The query's filters, each checked; anything unreadable is ignored, not an error."""
+    filters: dict[str, Any] = {
+        "owner": query.get("owner", "").strip().lower()[:320],
+        "department": query.get("department", "").strip()[:200],
+        "status": query.get("status", "") if query.get("status", "") in STATUS_FILTERS else "",
+        "due_from": _day(query.get("due_from", "")),
+        "due_to": _day(query.get("due_to", "")),
+        "sort": query.get("sort", "due") if query.get("sort", "due") in SORTS else "due",
+        "dir": "desc" if query.get("dir") == "desc" else "asc",
+        "page": int(query["page"]) if query.get("page", "").isdigit() and 0 < len(query["page"]) < 6 else 1,
+    }
+    filters["page"] = max(1, filters["page"])
+    return filters
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _passes(row: Mapping[str, Any], f: Mapping[str, Any]) -> bool:
+    if f["owner"] and row["owner"].lower() != f["owner"]:
+        return False
+    if f["department"] and (row["department"] or "") != f["department"]:
+        return False
+    status = f["status"]
+    if status == "overdue" and not row["overdue"]:
+        return False
+    if status == "open" and row["status"] not in OPEN:
+        return False
+    if status not in ("", "open", "overdue") and row["status"] != status:
+        return False
+    if f["due_from"] and row["due"] < f["due_from"]:
+        return False
+    return not (f["due_to"] and row["due"] > f["due_to"])
+
+
+def _sort_key(key: str) -> Any:
+    order = {s.value: n for n, s in enumerate(Status)}
+    keys = {
+        "due": lambda r: (r["due"], r["id"]),
+        "ref": lambda r: r["id"],
+        "owner": lambda r: (((r["owner_who"] or {}).get("name") or r["owner"]).lower(), r["due"], r["id"]),
+        "department": lambda r: (r["department"] or "", r["due"], r["id"]),
+        "status": lambda r: (not r["overdue"], order.get(r["status"], 99), r["due"], r["id"]),
+        "meeting": lambda r: (r["meeting_date"], r["meeting_id"], r["id"]),
+    }
+    return keys[key]
+
+
+# The chart: overdue by department, drawn on the server as SVG (mailbot/web templates).
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_SPACE = 22, 8, 110, 230
+
+
+def overdue_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars of overdue actions per department (with the open ones behind, for scale)."""
+    overdue = Counter(r["department"] or "" for r in rows if r["overdue"])  # "": no department named
+    open_ = Counter(r["department"] or "" for r in rows if r["status"] in OPEN)
+    departments = sorted(open_ | overdue, key=lambda d: (-overdue[d], -open_[d], d))[:20]
+    top = max([open_[d] for d in departments] + [1])
+    bars = []
+    for n, department in enumerate(departments):
+        y = n * (BAR_HEIGHT + BAR_GAP)
+        bars.append(
+            {
+                "label": department if len(department) <= 8 else department[:7] + "…",
+                "y": y,
+                "text_y": y + BAR_HEIGHT * 0.7,
+                "overdue": overdue[department],
+                "open": open_[department],
+                "open_width": round(BAR_SPACE * open_[department] / top, 1),
+                "overdue_width": round(BAR_SPACE * overdue[department] / top, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "label_width": LABEL_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "width": LABEL_WIDTH + BAR_SPACE + 50,
+        "height": max(1, len(bars)) * (BAR_HEIGHT + BAR_GAP),
+        "any_overdue": sum(overdue.values()),
+    }
