@@ -68,10 +68,10 @@ WORDS: Mapping[str, Mapping[str, str]] = {
     "en": {
         "official": "Official minutes: {title} ({ref})", "done": "Action done: {ref}", "escalated": "Action escalated: {ref}",
         "meeting": "Meeting: {title} ({ref}), {date}", "project": "Project: {project}", "version": "version {n}",
-        "counts": "{decisions} decision(s); {actions} action(s):", "action": "{ref} {description} — {owner} — {due} — {status}",
+        "counts": "Decisions: {decisions}; actions: {actions}:", "action": "{ref} {description} — {owner} — {due} — {status}",
         "more": "… and {n} more", "sent": "The official minutes went to everyone by mail.",
         "owner": "Owner: {owner}", "deliverable": "Deliverable: {deliverable}", "files": "Files: {files}",
-        "verify": "awaiting verification by {who}", "due": "Due {due}: {n} working day(s) overdue", "sep": ", ",
+        "verify": "awaiting verification by {who}", "due": "Due {due}; working days overdue: {n}", "sep": ", ",
     },
 }  # fmt: skip
 

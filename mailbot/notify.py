@@ -65,9 +65,16 @@ class Notifier:
     def token(self, obj: str, recipient: str) -> str:
         return tokens.issue(self.app.config.token_key, obj, recipient)
 
-    def common(self) -> dict[str, Any]:
+    def common(self, to: str | None = None) -> dict[str, Any]:
+        """What every mail's layout shows: the bot, the format guide and, where the web pages are on,
+        the reader's own signed link to their actions and meetings (fixed when the mail is decided)."""
         config = self.app.config
-        return {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
+        common = {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
+        if to and config.web.enabled and config.web.base_url:
+            from mailbot.web.links import web_link  # only where the pages are on
+
+            common["my_page"] = web_link(self.app, to, "person", session=self.session)
+        return common
 
     def count_mails(self, adding: int) -> None:
         """The safety net behind the draft limits: one inbound mail decides at most so many mails.
@@ -106,7 +113,7 @@ class Notifier:
         return outbox_values(
             self.app.renderer, self.app.sender, key=key, kind=kind, to_address=to,
             to_name=person.name if person is not None else None, language=language,
-            context={**context, "token": token, **self.common()}, now=self.now, reply_token=token,
+            context={**context, "token": token, **self.common(to)}, now=self.now, reply_token=token,
             meeting_id=meeting_id, inbound_mail_id=self.inbound_mail_id, attachments=attachments,
         )  # fmt: skip
 

@@ -217,6 +217,21 @@ def test_a_person_follows_their_link_and_sees_exactly_their_actions(site: Site) 
     assert sorted(refs(host.text, "meetings")) == ["M-1", "M-2"]
 
 
+def test_every_mail_carries_the_readers_own_link_and_it_opens_their_page(site: Site) -> None:
+    """Issue 14, item 2: the link in the mail is the way in — 朱镕's confirmation request carries
+    her page, in both parts, and following it shows her action; nobody else's link is in it."""
+    from tests.helpers import outbox
+
+    request = next(m for m in outbox(site.app, "confirm_request") if m.to_address == "zhu.rong@corp.example")
+    text = request.body_text or ""
+    found = re.search(r"个人链接，请勿转发）：(\S+)", text)
+    assert found, text[-600:]
+    link = found.group(1)
+    assert link.startswith(site.base) and link in (request.body_html or "")
+    page = get(link, client="10.0.0.2")
+    assert page.status == 200 and refs(page.text, "own") == ["A-4"]
+
+
 def test_a_department_head_sees_their_department_in_english(site: Site) -> None:
     page = get(site.link("cfo@corp.example"), client="10.0.0.2")
     assert page.status == 200 and 'lang="en"' in page.text

@@ -186,7 +186,7 @@ class HandlerContext(Notifier):
                 **context,
                 "token": token,
                 "original_subject": echoed_subject(self.mail.subject),
-                **self.common(),
+                **self.common(to),
             },
             now=self.now,
             in_reply_to=self.mail.message_id,
