@@ -433,7 +433,7 @@ def finish(
     ctx.answer(
         kind="reply_result" if applied or answered_only else "reply_refused",
         context=context, rate_limited=not applied, token_for=token_for,
-        attachments=[ctx.todo_file(final["actions"], final["meeting"])] if final else [],
+        attachments=own_final_files(ctx, final) if final else [],
     )  # fmt: skip
     if answered_only and not applied:
         return Outcome("answered", "reply", error="acknowledged without a command", meeting_id=meeting_id)
@@ -462,6 +462,16 @@ def names_in(ctx: HandlerContext, results: list[Result]) -> dict[str, str]:
                 if address and name:
                     names.setdefault(address, name)
     return names
+
+
+def own_final_files(ctx: HandlerContext, final: dict[str, Any]) -> list[Any]:
+    """What everyone's 正式版 carries, for the copy inside the answer: the .ics and the .docx."""
+    from mailbot.archive import minutes_recipe
+
+    return [
+        ctx.todo_file(final["actions"], final["meeting"]),
+        minutes_recipe(ctx, final["meeting"], final["actions"], final["version"]),
+    ]
 
 
 def take_own_final_minutes(ctx: HandlerContext) -> dict[str, Any] | None:
