@@ -146,7 +146,33 @@ class Daemon:
 
             guarded("group posts", lambda: deliver(self.app))
 
+    def start_pages(self) -> Any:
+        """The read-only web pages ([web] enabled) beside the mail loop, in a thread of their own:
+        one service for the administrator to run. None when the pages are off."""
+        web = self.app.config.web
+        if not web.enabled:
+            return None
+        import threading
+
+        from mailbot.web.server import make_server
+
+        server = make_server(self.app, web.host, web.port)
+        thread = threading.Thread(target=server.run, name="mailbot-web", daemon=True)
+        thread.start()
+        log.info("web pages on http://%s:%d (links: %s)", web.host, web.port, web.base_url)
+        return server, thread
+
     def run(self) -> None:
+        pages = self.start_pages()
+        try:
+            self.run_mail()
+        finally:
+            if pages is not None:
+                server, thread = pages
+                server.should_exit = True
+                thread.join(10)
+
+    def run_mail(self) -> None:
         # After downtime: catch up once at start, before waiting for the first interval. The mail
         # first: replies that waited in the mailbox were written before the deadlines now due.
         self.poll_and_deliver()
