@@ -579,21 +579,10 @@ def file_after_commit(notifier: Notifier, meeting: Meeting) -> None:
     event.listen(notifier.session, "after_commit", after_commit, once=True)
 
 
-def minutes_attachment(notifier: Notifier, view: dict[str, Any], actions: list[dict[str, Any]], version: int | None):  # type: ignore[no-untyped-def]
-    """The .docx the final minutes mail carries (built now, the bytes stored with the mail)."""
-    from mailbot.outbox import OutgoingFile
-
-    data = minutes_docx(
-        view, actions, version=version, when=notifier.now, bot=notifier.app.config.bot.name,
-        languages=notifier.app.languages, words=notifier.app.rules.statuses,
-    )  # fmt: skip
-    return OutgoingFile(minutes_filename(view), DOCX_TYPE, data)
-
-
 def minutes_recipe(notifier: Notifier, view: dict[str, Any], actions: list[dict[str, Any]], version: int | None):  # type: ignore[no-untyped-def]
     """The same .docx as a send-time recipe (the mail stores no bytes; `view` and `actions`, the
-    very objects of the mail's context, are stored once, as references into it). Needs the
-    "minutes_docx" builder in mailbot.calendar_files.built_file (docs/archive-and-groups.md)."""
+    very objects of the mail's context, are stored once, as references into it); built by the
+    "minutes_docx" entry of mailbot.outbox.BUILDERS."""
     from mailbot.outbox import DeferredFile
 
     args = {"meeting": view, "actions": actions, "version": version, "now": notifier.now,

@@ -37,8 +37,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from mailbot.app import App
     from mailbot.config import Config, GroupRobotSection
     from mailbot.notify import Notifier
@@ -433,16 +431,3 @@ def _settle(app: App, post_id: int, error: str | None, now: datetime) -> str:
                     "error": row.last_error, "admin": app.config.bot.admin},
         ))  # fmt: skip
         return "failed"
-
-
-def pending_posts(session: Session) -> list[dict[str, Any]]:
-    """Every post, newest first (for `mailbot show`-like listings and tests)."""
-    from sqlalchemy import select
-
-    from mailbot.store.models import GroupPost
-
-    return [
-        {"key": p.key, "event": p.event, "robot": p.robot, "status": p.status, "attempts": p.attempts,
-         "last_error": p.last_error}
-        for p in session.scalars(select(GroupPost).order_by(GroupPost.id.desc()))
-    ]  # fmt: skip

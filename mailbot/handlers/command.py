@@ -12,6 +12,7 @@ from mailbot.lifecycle import OPEN, Status
 from mailbot.meetings import action_view
 from mailbot.replies.commands import CommandVocabulary, read_commands
 from mailbot.store.models import ActionItem
+from mailbot.workflow.reminders import overdue_working_days
 
 
 def bare_command(line: str, vocabulary: CommandVocabulary) -> str | None:
@@ -44,8 +45,7 @@ def open_actions(ctx: HandlerContext) -> list[dict[str, Any]]:
         .where(ActionItem.owner_address == ctx.sender_address, ActionItem.status.in_(OPEN))
         .order_by(ActionItem.due, ActionItem.id)
     )
-    return [{**action_view(a), "overdue_days": calendar.workdays_between(a.due, today) if a.due < today else 0}
-            for a in rows]  # fmt: skip
+    return [{**action_view(a), "overdue_days": overdue_working_days(calendar, a.due, today)} for a in rows]
 
 
 def to_verify(ctx: HandlerContext) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from mailbot.web.access import (
     party_meeting_ids,
     sees_action,
 )
+from mailbot.workflow.reminders import overdue_working_days
 
 if TYPE_CHECKING:
     from mailbot.app import App
@@ -50,7 +51,7 @@ class Today:
         return action.status in WAITING_ON_OWNER and action.due < self.day
 
     def overdue_days(self, action: ActionItem) -> int:
-        return self.app.calendar.workdays_between(action.due, self.day) if self.overdue(action) else 0
+        return overdue_working_days(self.app.calendar, action.due, self.day) if self.overdue(action) else 0
 
 
 def today_of(app: App, language: str) -> Today:
