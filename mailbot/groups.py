@@ -6,8 +6,9 @@ A post never holds up mail: it is decided in the transaction of what caused it, 
 `group_posts` with a unique key (decided twice, posted once), and delivered later by the
 delivery step of the daemon, `run --once` and `tick` (`deliver`), outside any transaction. A
 robot that answers with an error, or not at all, is tried again with backoff (1 min, 2, 4, … at
-most an hour); after `[groups] max_attempts` the post is failed, logged, and recorded as a
-`group_post.failed` event for the admin (`mailbot show M-n`).
+most an hour); after `[groups] max_attempts` the post is failed, logged, recorded as a
+`group_post.failed` event (`mailbot show M-n`) and mailed to the `[bot] admin` (kind
+group_post_failed, at most one a day per robot).
 
 Each service as documented:
 - DingTalk (自定义机器人): POST JSON {"msgtype": "markdown", "markdown": {"title", "text"}} to the
@@ -37,10 +38,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from mailbot.app import App
     from mailbot.config import Config, GroupRobotSection
     from mailbot.notify import Notifier
-    from mailbot.store.models import ActionItem, Meeting
+    from mailbot.store.models import ActionItem, GroupPost, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,13 @@ LEASE = timedelta(minutes=10)
 MAX_LISTED = 15
 # WeCom refuses markdown over 4096 bytes; the others allow more, but a group post should be short.
 MAX_TEXT_BYTES = 4000
+
+# How the admin's mail names each service.
+SERVICE_NAMES: Mapping[str, str] = {
+    "dingtalk": "DingTalk (钉钉)",
+    "wecom": "WeCom (企业微信)",
+    "feishu": "Feishu (飞书)",
+}
 
 WORDS: Mapping[str, Mapping[str, str]] = {
     "zh": {
@@ -430,4 +440,37 @@ def _settle(app: App, post_id: int, error: str | None, now: datetime) -> str:
             detail={"key": row.key, "robot": row.robot, "service": row.service, "attempts": row.attempts,
                     "error": row.last_error, "admin": app.config.bot.admin},
         ))  # fmt: skip
+        tell_admin(app, session, row, now)
         return "failed"
+
+
+def tell_admin(app: App, session: Session, row: GroupPost, now: datetime) -> None:
+    """A post that will never appear is news for a person: the admin gets a mail, at most one a
+    day per robot — a robot whose webhook was revoked fails every post, and the admin needs to
+    hear it once, not once per action. Every failed post stays an event (`mailbot show M-n`)."""
+    from sqlalchemy import func, select
+
+    from mailbot.notify import Notifier
+    from mailbot.store.models import GroupPost, Meeting
+
+    admin = app.config.bot.admin
+    if not admin:
+        return
+    local_day = now.astimezone(app.config.tz).date()
+    meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
+    pending = session.scalar(
+        select(func.count()).select_from(GroupPost).where(GroupPost.robot == row.robot, GroupPost.status == "pending")
+    )
+    notifier = Notifier(app=app, session=session, now=now, actor="mailbot")
+    notifier.send(
+        key=f"group_post_failed:{row.robot}:{local_day.isoformat()}", kind="group_post_failed", to=admin,
+        context={
+            "robot": row.robot, "service": row.service, "service_name": SERVICE_NAMES.get(row.service, row.service),
+            "title": str((row.message or {}).get("title", ""))[:300], "event": row.event,
+            "meeting_ref": meeting.ref if meeting is not None else None,
+            "meeting_title": meeting.title if meeting is not None else None,
+            "attempts": row.attempts, "error": (row.last_error or "")[:500],
+            "queued_at": row.created_at.astimezone(app.config.tz).strftime("%Y-%m-%d %H:%M"),
+            "pending": int(pending or 0), "no_reply": True,
+        },
+    )  # fmt: skip

@@ -54,6 +54,8 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "forgery_notice": "the admin learns that someone sent a mail in another person's name",
         # From the outbox itself.
         "delivery_failed": "the admin learns a mail could not be delivered",
+        # From the group robots' delivery (mailbot/groups.py).
+        "group_post_failed": "the admin learns a project group's robot refused posts (at most once a day per robot)",
     }
 )
 

@@ -20,7 +20,7 @@ VERIFIER_KINDS = {"acceptance_request", "acceptance_reminder"}
 PROGRESS_KINDS = {"reminder", "final_minutes", "acceptance_result"}
 # Mails that ask nothing, or a question of their own (the sender check has its own yes/no).
 BARE_KINDS = {"agenda_notice", "agenda_cancel", "escalation", "minutes_late", "digest", "sender_check",
-              "forgery_notice", "delivery_failed", "agenda_ack", "minutes_ack", "agenda_rejected",
+              "forgery_notice", "delivery_failed", "group_post_failed", "agenda_ack", "minutes_ack", "agenda_rejected",
               "minutes_rejected", "too_big", "processing_error", "status", "help", "minutes_notice"}  # fmt: skip
 
 

@@ -256,6 +256,8 @@ def test_mail_is_decided_while_the_robot_is_down_and_the_admin_hears_after_the_l
 ) -> None:
     gone = "http://127.0.0.1:9/feishu/open-apis/bot/v2/hook/abc"  # the discard port: nothing listens
     body = f'enabled = true\nmax_attempts = 3\ntimeout_seconds = 2.0\n[groups.robots."*"]\nservice = "feishu"\nwebhook = "{gone}"\n'
+    config = home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('admin = ""', 'admin = "it@corp.example"', 1))
     app = open_app(home, clock, body)
     try:
         zh_round(app, clock)
@@ -274,11 +276,26 @@ def test_mail_is_decided_while_the_robot_is_down_and_the_admin_hears_after_the_l
         results.append(deliver(app))
         assert sum(r["failed"] for r in results) == 2
         assert {p.status for p in posts(app)} == {"failed"}
+        failed_post = posts(app)[0]
         with app.db.session() as session:
             failed = list(session.scalars(select(Event).where(Event.what == "group_post.failed")))
         assert len(failed) == 2 and failed[0].detail["attempts"] == 3
         assert "not reachable" in failed[0].detail["error"]
         assert "failed after 3 attempts" in caplog.text
+        # The admin hears once that day, however many posts the robot refused.
+        told = outbox(app, "group_post_failed")
+        assert [m.to_address for m in told] == ["it@corp.example"]
+        assert told[0].subject == "【群通知失败】Feishu (飞书) 机器人“*”未能发出群消息"
+        assert "尝试 3 次后仍未发出" in told[0].body_text and "not reachable" in told[0].body_text
+        assert "邮件不受影响" in told[0].body_text and "mailbot show M-1" in told[0].body_text
+        # The next day's failure is news again.
+        clock.set(clock.now() + timedelta(days=1))
+        with app.db.transaction() as session:
+            session.add(GroupPost(**{**{c: getattr(failed_post, c) for c in ("event", "robot", "service", "language",
+                                    "message", "meeting_id")}, "key": "again", "status": "pending", "attempts": 2,
+                                    "created_at": clock.now(), "next_attempt_at": clock.now()}))  # fmt: skip
+        assert deliver(app)["failed"] == 1
+        assert len(outbox(app, "group_post_failed")) == 2
     finally:
         app.db.dispose()
 

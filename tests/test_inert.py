@@ -193,6 +193,11 @@ def samples() -> dict[str, list[dict[str, Any]]]:
                     "meeting_language": "zh"}],
         "delivery_failed": [{"to": "nobody@corp.example", "subject": "Re: 你好", "error": "550 5.1.1 no such user",
                              "failed_kind": "help"}],
+        "group_post_failed": [{"robot": "新品发布", "service": "dingtalk", "service_name": "DingTalk (钉钉)",
+                               "title": "正式版会议纪要：新品发布协调会（M-3）", "event": "official", "meeting_ref": r,
+                               "meeting_title": "新品发布协调会", "attempts": 6, "queued_at": "2026-12-07 10:00",
+                               "error": "HTTP 400: {\"errcode\":310000,\"errmsg\":\"sign not match\"}",
+                               "pending": p, "no_reply": True} for r, p in (("M-3", 2), (None, 0))],
         "sender_check": [{"what": w, "lines": ["A-1 完成"], "more_lines": 2, "expires": "2026-12-10",
                           "received_at": "2026-12-07T10:00:00+08:00", "address": "zhang.wei@corp.example"}
                          for w in ("reply", "minutes", "agenda")],
