@@ -105,6 +105,20 @@ A-2  提供产品功能亮点说明
     负责人：研发部 陈喆　完成时限：2026年12月10日（周四）　已逾期 7 个工作日（已上报）　状态：已确认
 
 """
+# The head's overview of their department (digest.glance; tests/test_digest_glance.py tests it).
+RD_GLANCE = """== 一览 ==
+您负责的部门（研发部）的未完成行动项共 1 项，其中逾期 1 项。
+按部门：
+  研发部          逾期 1 / 未完成 1
+未完成项按完成时限：
+  已逾期          1
+  本周            0
+  下周            0
+  1月4日起一周    0
+  1月11日起一周   0
+  更晚            0
+
+"""
 HELLO = "您好，以下是截至 2026年12月21日（周一） 您参与的会议的行动项状态（本周：2026年12月21日（周一） 至 2026年12月27日（周日））。\n\n"
 
 
@@ -129,7 +143,7 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
     )
     # The department head owns nothing and is no other party of M-1: their department's part of it.
     # No "reply to update your items" for someone who has none, and no reply commands in the footer.
-    assert body(mails["rd.head@corp.example"]) == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + RD_PART
+    assert body(mails["rd.head@corp.example"]) == HELLO + RD_GLANCE + "== 您负责的未完成行动项 ==\n无。\n\n" + RD_PART
     assert mails["rd.head@corp.example"].rstrip().endswith("Mailbot <minutes@corp.example>")
     # The host verifies A-1 (no 需求方 named): it leads their mail after their own items.
     assert "== 待您验收 ==\nA-1  输出新品推广活动方案初稿（M-1）\n" in mails["li.na@corp.example"]

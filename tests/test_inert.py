@@ -122,6 +122,20 @@ def digest_meeting() -> dict[str, Any]:
             "counts": [{"status": "in_progress", "count": 4}], "overdue_count": 1, "total": 4}  # fmt: skip
 
 
+# A host who also heads 市场部 (digest.glance): nine departments and one action without one, so
+# the chart folds the smallest into "other"; every week of the due-week chart filled but one.
+GLANCE: dict[str, Any] = {
+    "hosted": 2, "headed": ["市场部"], "open": 47, "overdue": 9,
+    "by_department": [{"name": n, "overdue": o, "open": c} for n, o, c in (
+        ("研发部", 4, 12), ("市场部", 3, 9), ("销售部", 1, 8), ("财务部", 1, 3), ("人力资源与行政管理部", 0, 6),
+        ("法务部", 0, 3), (None, 0, 1))],
+    "other": {"departments": 3, "overdue": 0, "open": 5},
+    "by_week": [{"key": "overdue", "from": None, "count": 9}, {"key": "this_week", "from": "2026-12-21", "count": 7},
+                {"key": "next_week", "from": "2026-12-28", "count": 12}, {"key": "week", "from": "2027-01-04", "count": 0},
+                {"key": "week", "from": "2027-01-11", "count": 4}, {"key": "later", "from": "2027-01-18", "count": 15}],
+}  # fmt: skip
+
+
 # A corrected draft: what changed since the one people had (mailbot.confirmation.changes_since).
 REVISION: dict[str, Any] = {
     "revision": {"version": 2, "by": "wang.fang@corp.example"},
@@ -190,7 +204,7 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "digest": [{"today": "2026-12-21", "week": "2026-W52", "week_start": "2026-12-21", "week_end": "2026-12-27",
                     "recipient": "li.na@corp.example", "mine": [ACTION], "to_verify": [ACTION],
                     "meetings": [digest_meeting()], "overdue_total": 1, "mine_overdue": 1,
-                    "meeting_language": "zh"}],
+                    "meeting_language": "zh", "glance": GLANCE}],
         "delivery_failed": [{"to": "nobody@corp.example", "subject": "Re: 你好", "error": "550 5.1.1 no such user",
                              "failed_kind": "help"}],
         "group_post_failed": [{"robot": "新品发布", "service": "dingtalk", "service_name": "DingTalk (钉钉)",

@@ -26,6 +26,8 @@ is not listed again under its meeting (the meeting says how many of theirs are a
 actions closed before last week are counted and said to be left out: every action a count names is
 in the mail or accounted for. A done action with no requester counts as closed. People are shown
 by name wherever one is known (the minutes, the meeting's names, the directory), else by address.
+A host's and a department head's mail opens with an at-a-glance picture of what they oversee
+(`glance`: overdue and open per department, open by due week), drawn in table cells.
 
 Queries are bulk: active meetings, their actions, the escalation and done events, and the
 department heads are each loaded once per run, then grouped in Python per recipient. A meeting's
@@ -420,6 +422,69 @@ def meeting_digest(meeting: Meeting, week: Week, departments: frozenset[str] | N
     }
 
 
+# The at-a-glance block of a host's or head's mail: at most this many department rows (the rest
+# folded into one "other" row), so the block stays a phone screen high however large the scope.
+GLANCE_DEPARTMENTS = 8
+# Open actions by due week: overdue, this week, the next GLANCE_WEEKS - 1 weeks, then "later".
+GLANCE_WEEKS = 4
+
+
+def glance(week: Week, recipient: str, theirs: list[Meeting]) -> dict[str, Any] | None:
+    """The picture of what `recipient` oversees, as the web tracking table's charts draw it: the
+    open actions of the meetings they host and of the departments they head (in the meetings
+    their mail covers), overdue and open per department and open by due week. None for whoever
+    neither hosts nor heads (an owner's mail is their own items), or when nothing is open there.
+    Counts and labels only: the context is stored as JSON, and the template draws the bars."""
+    hosted = {m.id for m in theirs if (m.host_address or "").lower() == recipient}
+    headed = week.head_departments.get(recipient, frozenset())
+    if not hosted and not headed:
+        return None
+    open_ = [
+        a for m in theirs for a in week.actions_of(m) if a.status in OPEN and (m.id in hosted or a.department in headed)
+    ]
+    if not open_:
+        return None
+    late = {a.id for a in open_ if is_overdue(a, week)}
+    overdue = Counter(a.department or "" for a in open_ if a.id in late)
+    opened = Counter(a.department or "" for a in open_)
+    # Most overdue first, as the web chart ranks them; an action with no department last of its tie.
+    ranked = sorted(opened, key=lambda d: (-overdue[d], -opened[d], d == "", d))
+    top = ranked if len(ranked) <= GLANCE_DEPARTMENTS else ranked[: GLANCE_DEPARTMENTS - 1]
+    rest = ranked[len(top) :]
+    monday = week.today - timedelta(days=week.today.weekday())
+    by_week = [0] * (GLANCE_WEEKS + 2)
+    for action in open_:
+        if action.id in late:
+            by_week[0] += 1
+        else:
+            # Past its due date but not overdue is an objection, waiting for the host: this week's
+            # business, not a week gone by.
+            ahead = max(0, (action.due - monday).days // 7)
+            by_week[1 + min(ahead, GLANCE_WEEKS)] += 1
+    keys = ["this_week", "next_week", *["week"] * (GLANCE_WEEKS - 2), "later"]
+    return {
+        "hosted": len(hosted),
+        "headed": sorted(headed),
+        "open": len(open_),
+        "overdue": len(late),
+        "by_department": [{"name": d or None, "overdue": overdue[d], "open": opened[d]} for d in top],
+        "other": {
+            "departments": len(rest),
+            "overdue": sum(overdue[d] for d in rest),
+            "open": sum(opened[d] for d in rest),
+        }
+        if rest
+        else None,
+        "by_week": [
+            {"key": "overdue", "from": None, "count": by_week[0]},
+            *(
+                {"key": key, "from": iso(monday + timedelta(weeks=n)), "count": by_week[1 + n]}
+                for n, key in enumerate(keys)
+            ),
+        ],
+    }
+
+
 def for_recipient(section: dict[str, Any], recipient: str, verifies: bool) -> dict[str, Any]:
     """A meeting's part without what the recipient's own part lists already: their open actions
     (under "your open action items") and, when they verify some, the actions waiting for their
@@ -474,6 +539,8 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         "mine_overdue": sum(1 for r in mine if r["overdue_days"]),
         # For people whose own language is unknown: the one their (first) meeting was written in.
         "meeting_language": theirs[0].language,
+        # A host's or head's overview, drawn above their own items (None for everyone else).
+        "glance": glance(week, recipient, theirs),
         # The footer's commands: an owner's progress on their own items, a verifier's 验收, else none.
         "audience": "progress" if mine else "requester" if to_verify else "none",
     }
