@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-import time as clock
+from collections.abc import Callable
 from datetime import date, time
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from mailbot.formats.model import ParsedMeeting, PersonRef, Problem, Topic
 from mailbot.formats.reader import ReadContext, detect_kind, read_meeting
 from mailbot.workdays import load_calendar
+from tests.complexity import assert_linear
 
 CAL = load_calendar("cn")
 HEADERS = [
@@ -418,27 +419,34 @@ def test_hostile_garbage_never_raises() -> None:
         read_meeting(body, ctx=CTX)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        "行动项：\n" + "- 任务；负责人：" + "a" * 200_000 + "\n",
-        "行动项：\n" + ("负责人：" * 20_000) + "\n",
-        "行动项：\n- 任务；负责人：" + "张" * 200_000 + "\n",
-        "行动项：\n- 任务；负责人：a" + " " * 200_000 + "b；截止：" + " " * 100_000 + "9月\n",
-        "主持人：" + "(" * 50_000 + "张伟" + ")" * 50_000 + "\n",
-        "行动项\n" + "序号\t任务\t负责人\t截止\n" + "1\t写\t张伟\t9月15日\n" * 5_000,
-        "议程\n" + "1. 议题（" * 20_000 + "\n",
-        "会议名称" + "\t" * 100_000 + "x\n",
-        "|" * 100_000 + "\n",
-        ("一、\n" * 20_000) + "行动项\n",
-        "@" * 50_000 + "a" * 50_000,
-        "\n" * 200_000,
-    ],
-)
-def test_hostile_sizes_read_in_linear_time(body: str) -> None:
-    started = clock.perf_counter()
-    read_meeting(body, ctx=CTX)
-    assert clock.perf_counter() - started < 5.0
+# Each hostile body as a function of its size, with the size the guard grows it to.
+HOSTILE_BODIES: dict[str, tuple[Callable[[int], str], int]] = {
+    "owner-letters": (lambda n: "行动项：\n- 任务；负责人：" + "a" * n + "\n", 200_000),
+    "owner-labels": (lambda n: "行动项：\n" + "负责人：" * n + "\n", 20_000),
+    "owner-han": (lambda n: "行动项：\n- 任务；负责人：" + "张" * n + "\n", 200_000),
+    "owner-and-due-spaces": (
+        lambda n: "行动项：\n- 任务；负责人：a" + " " * (2 * n) + "b；截止：" + " " * n + "9月\n",
+        100_000,
+    ),
+    "host-parentheses": (lambda n: "主持人：" + "(" * n + "张伟" + ")" * n + "\n", 50_000),
+    "table-rows": (lambda n: "行动项\n序号\t任务\t负责人\t截止\n" + "1\t写\t张伟\t9月15日\n" * n, 5_000),
+    "agenda-open-brackets": (lambda n: "议程\n" + "1. 议题（" * n + "\n", 20_000),
+    "title-tabs": (lambda n: "会议名称" + "\t" * n + "x\n", 100_000),
+    "pipes": (lambda n: "|" * n + "\n", 100_000),
+    "section-numbers": (lambda n: "一、\n" * n + "行动项\n", 20_000),
+    "at-signs": (lambda n: "@" * n + "a" * n, 50_000),
+    "newlines": (lambda n: "\n" * n, 200_000),
+}
+
+
+def _read(body: str) -> ParsedMeeting:
+    return read_meeting(body, ctx=CTX)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_BODIES))
+def test_hostile_sizes_read_in_linear_time(name: str) -> None:
+    make, size = HOSTILE_BODIES[name]
+    assert_linear(_read, make, size // 8)
 
 
 def test_the_templates_confirm_sentence_left_unfilled_is_flagged() -> None:
