@@ -44,14 +44,15 @@ GOOD_BEFORE = ("foxmail_zh_agenda_gbk.eml", "outlook_zh_minutes_gbk_html.eml")
 GOOD_BETWEEN = ("gmail_en_minutes_markdown.eml", "qq_zh_minutes_utf8_lines.eml")
 GOOD_AFTER = ("netease_zh_minutes_block.eml", "outlook_en_minutes_tsv.eml")
 
-HANG_SECONDS = 20.0  # one process/flush call longer than this is a hang
+# One process/flush call longer than this is a hang, not a slow mail: speed is bench/'s (the
+# slowest mails are printed in the report), a stuck call is a broken promise.
+HANG_SECONDS = 20.0
 # The run may use this much more address space than it started with: a mail that makes the bot
 # (or the stdlib under it) eat memory fails with MemoryError instead of the OOM killer's SIGKILL.
 MEMORY_HEADROOM = 4 * 1024**3
 # The stdlib's policy.default needed over 20 GB for one 2 MB Subject: a delivered header section
 # this big is reported, not parsed.
 MAX_PARSED_HEAD = 256 * 1024
-SLOW_SECONDS = 5.0
 MAX_LINE = 998
 MAX_SUBJECT = 1000
 # A row whose delivery raised is set aside (due in the year 9000) so the rest can be delivered.
@@ -61,7 +62,6 @@ INVARIANTS = (
     "exception escaping process",
     "exception escaping flush",
     "hang",
-    f"slow (> {SLOW_SECONDS:.0f} s)",
     "no inbound_mails row",
     "inbound_mails count",
     "human not answered",
@@ -304,10 +304,6 @@ def run_the_corpus(app: App, clock: FixedClock, tmp_path: Path) -> None:
     for row in rows:
         if row.status == "sent" and row.message_id not in seen:
             broken["sent but not in the Maildir"].append(f"{owner_of(row)} ({row.kind})")
-
-    for mail_id, seconds in timings.items():
-        if seconds > SLOW_SECONDS:
-            broken[f"slow (> {SLOW_SECONDS:.0f} s)"].append(f"{mail_id} ({seconds:.1f} s)")
 
     # 5. One report, then one assertion per invariant.
     dialect = app.db.engine.dialect.name

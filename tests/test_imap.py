@@ -131,9 +131,7 @@ def assert_each_mail_handled_once(app: App, raws: list[bytes]) -> None:
 def test_run_once_handles_every_mail_once_and_moves_it_out(imap_app: App, dovecot: Dovecot, user: str) -> None:
     raws = [path.read_bytes() for path in FIXTURES]
     append(dovecot, user, raws)
-    began = time.monotonic()
     counts = run_once(imap_app)
-    elapsed = time.monotonic() - began
     assert sum(counts.values()) == len(raws), counts
     assert "duplicate" not in counts
     assert_each_mail_handled_once(imap_app, raws)
@@ -148,7 +146,6 @@ def test_run_once_handles_every_mail_once_and_moves_it_out(imap_app: App, doveco
     # A second pass finds the folder empty: nothing fetched, nothing handled again.
     assert run_once(imap_app) == {}
     assert len(inbound(imap_app)) == len(raws)
-    assert elapsed < 30
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -397,7 +396,6 @@ def own_section(digest_text: str) -> str:
 
 def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story: Story) -> None:
     s = story
-    began = time.monotonic()
     recorder, host, zhang, chen, zhao, liu = s.everyone
 
     # --- Tue 11-17: the daemon starts on an empty mailbox; the recorder sends the agenda --------
@@ -600,7 +598,6 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
     assert s.dovecot.read_mailbox(s.bot) == []
     assert len(s.dovecot.read_mailbox(s.bot, "Mailbot.Processed")) == 6
     assert s.dovecot.read_mailbox(s.bot, "Mailbot.Failed") == []
-    assert time.monotonic() - began < 30
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
