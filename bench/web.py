@@ -1,12 +1,13 @@
 """The web pages under load: a project's tracking table with 2,000 actions, read one at a time
 (latency: p50, p95) and by 100 concurrent readers (errors, latency, throughput).
 
-    .venv/bin/python bench/web.py [--actions 2000] [--readers 100] [--rounds 5] [--cores 0,1]
+    .venv/bin/python bench/web.py [--actions 2000] [--readers 100] [--rounds 5] [--cores 0,1] [--workers N]
 
 Builds a throw-away SQLite home (100 meetings of one project, 20 actions each, 8 departments,
 statuses and due dates spread so that some are overdue), starts the real server as
-`mailbot web` in its own process (pinned to --cores with taskset when there is one), and
-fetches the host's project link over HTTP. Prints figures; asserts nothing about time.
+`mailbot web` in its own process (pinned to --cores with taskset when there is one; --workers
+server processes, by default `mailbot web`'s own: one per CPU it may use), and fetches the
+host's project link over HTTP. Prints figures; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="pages each concurrent reader fetches")
     parser.add_argument("--sequential", type=int, default=100)
     parser.add_argument("--cores", default="0,1", help="CPUs the server may use (taskset); '' = all")
+    parser.add_argument("--workers", type=int, default=None, help="server processes (default: mailbot web's)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="mailbot-bench-web-"))
     port = free_port()
@@ -157,6 +159,8 @@ def main() -> int:
         app.db.dispose()
         command = [sys.executable, "-m", "mailbot.cli", "--config", str(config), "--now", NOW.isoformat(), "web",
                    "--port", str(port)]  # fmt: skip
+        if args.workers is not None:
+            command += ["--workers", str(args.workers)]
         if args.cores and shutil.which("taskset"):
             command = ["taskset", "-c", args.cores, *command]
             print(f"server pinned to CPUs {args.cores} (of {os.cpu_count()})")
@@ -170,6 +174,10 @@ def main() -> int:
                 time.sleep(0.1)
             status, seconds, size = fetch(table)
             print(f"project table: HTTP {status}, {size / 1024:.0f} KiB, first request {seconds * 1000:.0f} ms")
+            # Each worker process builds its templates and caches on its first pages: warm them
+            # all before timing, as a server that has been up a minute is.
+            for _ in range(20):
+                fetch(table), fetch(person), fetch(meeting)
             for name, url in (("project table (2,000 actions), one reader", table),
                               ("host's own page (100 meetings), one reader", person),
                               ("meeting page (20 actions), one reader", meeting)):  # fmt: skip

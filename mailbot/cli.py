@@ -29,13 +29,7 @@ log = logging.getLogger("mailbot")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter() if args.log_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    )
-    logging.basicConfig(
-        level=logging.INFO if args.verbose or args.log_json else logging.WARNING, handlers=[handler], force=True
-    )
+    configure_logging(log_json=args.log_json, verbose=args.verbose)
     try:
         return int(args.func(args) or 0)
     except MailbotError as exc:
@@ -44,6 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `mailbot outbox | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+
+
+def configure_logging(*, log_json: bool, verbose: bool) -> None:
+    """Also called by each process of `mailbot web --workers N` (mailbot.web.server.worker_app)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_json else logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose or log_json else logging.WARNING, handlers=[handler], force=True)
 
 
 class JsonFormatter(logging.Formatter):
@@ -87,6 +88,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
         help="first start on an IMAP mailbox: process the old mail received on or after this day (default: none)",
+    )  # fmt: skip
+    run.add_argument(
+        "--web-workers", type=int, choices=(0, 1), default=1,
+        help="1: serve the pages ([web] on) in this process; 0: a `mailbot web --workers N` serves them (deploy/web.md)",
     )  # fmt: skip
     run.set_defaults(func=cmd_run)
 
@@ -148,6 +153,10 @@ def parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--host", default=None, help="listen on this address (default: web.host)")
     web.add_argument("--port", type=int, default=None, help="listen on this port (default: web.port)")
+    web.add_argument(
+        "--workers", type=int, default=None,
+        help="server processes (default: one per CPU this may use, at most 8; deploy/web.md)",
+    )  # fmt: skip
     web_sub = web.add_subparsers(dest="web_command")
     web_revoke = web_sub.add_parser("revoke", help="end every link mailed to ADDRESS so far (new mails carry new ones)")
     web_revoke.add_argument("address")
@@ -418,7 +427,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1 if any(what.endswith(" failed") for what in jobs) else 0
     from mailbot.daemon import Daemon
 
-    daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval)
+    daemon = Daemon(app, source_for(app, args.since), lambda: delivery_for(app), interval=args.interval,
+                    web_workers=args.web_workers)  # fmt: skip
     daemon.install_signal_handlers()
     daemon.run()
     return 0
@@ -683,11 +693,20 @@ def cmd_web(args: argparse.Namespace) -> int:
     web = app.config.web
     if not web.enabled:
         raise MailbotError(f"{app.config.origin}: web.enabled is false: set [web] enabled = true and base_url first")
-    from mailbot.web.server import serve
+    from mailbot.web.server import default_workers, serve
 
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        raise MailbotError(f"--workers: {workers} is not a number of processes (1 or more)")
     host, port = args.host or web.host, args.port or web.port
-    print(f"serving the pages on http://{host}:{port}/ for links to {web.base_url}", flush=True)
-    serve(app, host, port)
+    print(
+        f"serving the pages on http://{host}:{port}/ for links to {web.base_url} "
+        f"({workers} process{'es' if workers > 1 else ''})",
+        flush=True,
+    )
+    if workers > 1:
+        app.db.dispose()  # this process only watches over the workers; each opens its own
+    serve(app, host, port, workers=workers, now=args.now, log_json=args.log_json, verbose=args.verbose)
     return 0
 
 

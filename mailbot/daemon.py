@@ -98,9 +98,13 @@ MAX_WAIT_SECONDS = 5.0
 
 
 class Daemon:
-    def __init__(self, app: App, source: Source, delivery_factory: Callable[[], Any], *, interval: float) -> None:
+    def __init__(
+        self, app: App, source: Source, delivery_factory: Callable[[], Any], *, interval: float, web_workers: int = 1
+    ) -> None:
         self.app, self.source, self.delivery_factory = app, source, delivery_factory
         self.interval = interval
+        # 0: a `mailbot web --workers N` service of its own serves the pages (deploy/web.md).
+        self.web_workers = web_workers
         self.stopping = False
         import schedule  # only the long-running service has a schedule; `run --once` and `tick` do not
 
@@ -148,9 +152,9 @@ class Daemon:
 
     def start_pages(self) -> Any:
         """The read-only web pages ([web] enabled) beside the mail loop, in a thread of their own:
-        one service for the administrator to run. None when the pages are off."""
+        one service for the administrator to run. None when the pages are off, or served apart."""
         web = self.app.config.web
-        if not web.enabled:
+        if not web.enabled or self.web_workers < 1:
             return None
         import threading
 

@@ -20,11 +20,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -38,7 +39,7 @@ from mailbot.store.models import Meeting, Person
 from mailbot.web import web_link
 from mailbot.web.links import issue, link_key, make_link, read
 from mailbot.workflow.consent import run_consent_deadlines
-from tests.conftest import need_server
+from tests.conftest import need_server, postgres_schema_url
 from tests.helpers import SHANGHAI, at, feed, outbox
 from tests.replying import reply
 
@@ -61,6 +62,7 @@ class Site:
     clock: FixedClock
     base: str
     home: Path
+    database: str
 
     def link(self, address: str, scope: str = "person") -> str:
         url = web_link(self.app, address, scope)
@@ -93,14 +95,13 @@ def build_round(app: App, clock: FixedClock) -> None:
                            created_at=clock.now()))  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    home = tmp_path_factory.mktemp("web")
+def open_site(home: Path, database_url: str) -> tuple[Site, object]:
+    """The round on `database_url`, and the pages served from it; (site, the server)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     text = (
         default_config_text("minutes@corp.example")
-        .replace('url = "sqlite:///mailbot.db"', f'url = "sqlite:///{home / "mailbot.db"}"')
+        .replace('url = "sqlite:///mailbot.db"', f'url = "{database_url}"')
         .replace('unproven = "confirm"', 'unproven = "apply"')
         # Only the web pages on (the archive and the group robots keep their defaults).
         .replace("[web]\n# Read-only pages", "[web]\n# (test)\n# Read-only pages")
@@ -126,12 +127,56 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "the web server did not start"
         time.sleep(0.05)
+    return Site(app=app, clock=clock, base=base, home=home, database=database_url.split(":")[0]), (server, thread)
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Site]]:
+    """One site per database, built when a test first asks for it and kept for the module."""
+    opened: dict[str, Site] = {}
+    stops: list[Callable[[], None]] = []
+
+    def site_on(database: str) -> Site:
+        if database not in opened:
+            home = tmp_path_factory.mktemp(f"web-{database}")
+            if database == "sqlite":
+                url = f"sqlite:///{home / 'mailbot.db'}"
+            else:
+                schema = postgres_schema_url()
+                url = next(schema)  # skips (or fails in CI) when there is no server
+
+                def drop(schema: Iterator[str] = schema) -> None:
+                    next(schema, None)
+
+                stops.append(drop)
+            site, (server, thread) = open_site(home, url)
+
+            def stop(site: Site = site, server: Any = server, thread: threading.Thread = thread) -> None:
+                server.should_exit = True
+                thread.join(10)
+                site.app.db.dispose()
+
+            stops.insert(0, stop)  # the server before its schema
+            opened[database] = site
+        return opened[database]
+
     try:
-        yield Site(app=app, clock=clock, base=base, home=home)
+        yield site_on
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.db.dispose()
+        for stop in stops:
+            stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, sites: Callable[[str], Site]) -> Site:
+    """The round's pages on each database: what a page shows, and to whom, is read by SQL."""
+    return sites(request.param)
+
+
+@pytest.fixture(scope="module")
+def sqlite_site(sites: Callable[[str], Site]) -> Site:
+    """For what the database does not decide (headers, tokens, the rate limit, the browser)."""
+    return sites("sqlite")
 
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -262,6 +307,9 @@ def test_the_meeting_page_shows_the_minutes_table_and_history(site: Site) -> Non
         assert text in page.text, text
     assert refs(page.text, "tracking") == ["A-1", "A-2", "A-3", "A-4"]
     assert 'class="late"' in page.text  # A-1 is overdue
+    # Its one version of the minutes, as received (the changes of later ones: test_web_versions.py).
+    versions = page.text.split('id="versions"', 1)[1].split("</table>", 1)[0]
+    assert versions.count("<tr data-version=") == 1 and "首个版本。" in versions and "王芳" in versions
 
 
 def test_changing_the_url_to_another_meeting_gives_404(site: Site) -> None:
@@ -281,20 +329,20 @@ def test_changing_the_url_to_another_meeting_gives_404(site: Site) -> None:
     assert get(f"{site.base}/p/{meeting_token}", client="10.0.2.1").status == 404
 
 
-def test_a_forged_or_tampered_token_gives_404(site: Site) -> None:
-    url = site.link("zhang.wei@corp.example")
+def test_a_forged_or_tampered_token_gives_404(sqlite_site: Site) -> None:
+    url = sqlite_site.link("zhang.wei@corp.example")
     body, mac = url.rsplit("/", 1)[1].split(".")
-    key = link_key(site.app.config.token_key)
-    other = issue(key, "chen.zhe@corp.example", "person", site.app.now() + timedelta(days=1), 0)
+    key = link_key(sqlite_site.app.config.token_key)
+    other = issue(key, "chen.zhe@corp.example", "person", sqlite_site.app.now() + timedelta(days=1), 0)
     spliced = f"{other.split('.')[0]}.{mac}"  # someone else's payload under 张伟's MAC
     assert read(key, spliced) is None
     paths = (f"/p/{spliced}", f"/p/{body}.AAAAAAAAAAAAAAAAAAAAAA", "/p/", "/", "/m/1", "/admin", "/p/x/y")
     for n, path in enumerate(paths):
-        assert get(site.base + path, client=f"10.0.3.{10 + n}").status == 404, path
+        assert get(sqlite_site.base + path, client=f"10.0.3.{10 + n}").status == 404, path
     wrong_key = issue(
-        link_key(b"another key"), "zhang.wei@corp.example", "person", site.app.now() + timedelta(days=1), 0
+        link_key(b"another key"), "zhang.wei@corp.example", "person", sqlite_site.app.now() + timedelta(days=1), 0
     )
-    assert get(f"{site.base}/p/{wrong_key}", client="10.0.3.2").status == 404  # a rotated key ends every link
+    assert get(f"{sqlite_site.base}/p/{wrong_key}", client="10.0.3.2").status == 404  # a rotated key ends every link
 
 
 def test_an_expired_link_is_refused(site: Site) -> None:
@@ -316,8 +364,8 @@ def test_a_revoked_link_is_refused_and_a_new_one_works(site: Site, capsys: pytes
     assert get(site.link("zhou.ting@corp.example"), client="10.0.5.1").status == 200
 
 
-def test_security_headers_on_every_answer(site: Site) -> None:
-    for url, status in ((site.link("zhang.wei@corp.example"), 200), (site.base + "/nothing", 404)):
+def test_security_headers_on_every_answer(sqlite_site: Site) -> None:
+    for url, status in ((sqlite_site.link("zhang.wei@corp.example"), 200), (sqlite_site.base + "/nothing", 404)):
         page = get(url, client="10.0.6.1")
         assert page.status == status
         csp = page.headers["content-security-policy"]
@@ -333,23 +381,23 @@ def test_security_headers_on_every_answer(site: Site) -> None:
     import base64
     import hashlib
 
-    page = get(site.link("zhang.wei@corp.example"), client="10.0.6.1")
+    page = get(sqlite_site.link("zhang.wei@corp.example"), client="10.0.6.1")
     css = page.text.split("<style>", 1)[1].split("</style>", 1)[0]
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in page.headers["content-security-policy"]
-    assert get(site.base + "/robots.txt").text == "User-agent: *\nDisallow: /\n"
+    assert get(sqlite_site.base + "/robots.txt").text == "User-agent: *\nDisallow: /\n"
 
 
-def test_bad_links_from_one_client_are_rate_limited(site: Site) -> None:
-    good = site.link("zhang.wei@corp.example")
+def test_bad_links_from_one_client_are_rate_limited(sqlite_site: Site) -> None:
+    good = sqlite_site.link("zhang.wei@corp.example")
     for n in range(BAD_LINK_LIMIT):
-        assert get(f"{site.base}/p/guess{n}", client="10.9.9.9").status == 404
+        assert get(f"{sqlite_site.base}/p/guess{n}", client="10.9.9.9").status == 404
     assert get(good, client="10.9.9.9").status == 429  # even a good link, until the window passes
     assert get(good, client="10.9.9.8").status == 200  # another client is not held back
 
 
-def test_writes_are_refused(site: Site) -> None:
-    request = urllib.request.Request(site.link("zhang.wei@corp.example"), data=b"x", method="POST")
+def test_writes_are_refused(sqlite_site: Site) -> None:
+    request = urllib.request.Request(sqlite_site.link("zhang.wei@corp.example"), data=b"x", method="POST")
     request.add_header("X-Forwarded-For", "10.0.7.1")
     with pytest.raises(urllib.error.HTTPError) as refused:
         _OPENER.open(request, timeout=30)
@@ -377,6 +425,60 @@ def test_the_project_table_shows_the_host_what_they_are_party_to(site: Site) -> 
     assert get(site.base + next(h for h in hrefs(page.text) if h.startswith("/m/1/")), client="10.0.8.1").status == 200
 
 
+def test_the_table_pages_through_the_filtered_and_sorted_rows(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the rows of the page shown are read whole; the pages together are the whole table, in
+    its order, and the counts and charts cover every row whatever the page."""
+    from mailbot.web import pages
+    from mailbot.web.access import load_viewer
+
+    whole = refs(get(site.link(HOST, f"project:{PROJECT}") + "?sort=owner", client="10.0.8.4").text, "tracking")
+    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
+    with site.app.db.session() as session:
+        viewer = load_viewer(session, HOST)
+
+        def page(n: str) -> dict[str, Any]:
+            found = pages.table_page(session, pages.today_of(site.app, "zh"), viewer, "project", PROJECT,
+                                     {"sort": "owner", "page": n})  # fmt: skip
+            assert found is not None
+            return found
+
+        first = page("1")
+        assert first["pages"] == 3 and first["total"] == len(whole) and first["shown"] == len(whole)
+        assert [r["ref"] for n in ("1", "2", "3") for r in page(n)["rows"]] == whole
+        assert [r["ref"] for r in page("99")["rows"]] == whole[6:]  # past the end: the last page
+        assert page("2")["weeks"] == first["weeks"] and page("2")["chart"] == first["chart"]
+
+
+def test_the_project_table_charts_open_actions_by_due_week(site: Site) -> None:
+    """Issue 14: open actions week by week, drawn on the server — the counts are text in the
+    picture, in its description and in a table beneath; they add up to the table's open rows."""
+    url = site.link(HOST, f"project:{PROJECT}")
+    page = get(url + "?lang=zh", client="10.0.8.3")
+    chart = page.text.split('id="weeks-chart"', 1)[1].split("</section>", 1)[0]
+    svg = chart.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert 'role="img"' in svg and 'aria-labelledby="weeks-title weeks-desc"' in svg and 'viewBox="0 0 ' in svg
+    assert '<desc id="weeks-desc">' in svg and "本周" in svg
+    weeks = [
+        (kind, int(open_), int(late))
+        for kind, open_, late in re.findall(
+            r'<tr data-week="(\w+)"><td>[^<]*(?:<span[^>]*>[^<]*</span>)?</td><td class="nw">(\d+)</td>'
+            r'<td class="nw">(\d+)</td></tr>',
+            chart,
+        )
+    ]
+    kinds = [kind for kind, _, _ in weeks]
+    assert kinds == ["earlier", "this", "next", "from", "from", "from", "from", "from", "later"], weeks
+    opened = refs(get(url + "?status=open", client="10.0.8.3").text, "tracking")
+    overdue = refs(get(url + "?status=overdue", client="10.0.8.3").text, "tracking")
+    assert sum(n for _, n, _ in weeks) == len(opened)
+    assert sum(late for _, _, late in weeks) == len(overdue)
+    # Wednesday 16 December: A-1 (due Tuesday the 15th, overdue) and A-2 (delayed to Sunday the
+    # 20th) fall in this week; the bar's label says so.
+    _, this_week, late_this_week = weeks[1]
+    assert this_week >= 2 and late_this_week >= 1
+    assert re.search(r'<g data-week="this">\s*<title>本周：未完成 \d+ 项，其中逾期 \d+ 项</title>', svg)
+
+
 def test_a_head_sees_only_their_department_in_a_table_and_a_meeting(site: Site) -> None:
     project = get(site.link("cfo@corp.example", f"project:{PROJECT}"), client="10.0.8.2")
     assert refs(project.text, "tracking") == ["A-4"]
@@ -389,11 +491,11 @@ def test_a_head_sees_only_their_department_in_a_table_and_a_meeting(site: Site) 
     assert get(site.link("zhang.wei@corp.example", "project:Another"), client="10.0.8.2").status == 404
 
 
-def test_web_link_is_none_while_the_pages_are_off(site: Site, tmp_path: Path) -> None:
+def test_web_link_is_none_while_the_pages_are_off(sqlite_site: Site, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    off = App(config=replace(site.app.config, web=replace(site.app.config.web, enabled=False)),
-              clock=site.clock, db=site.app.db)  # fmt: skip
+    off = App(config=replace(sqlite_site.app.config, web=replace(sqlite_site.app.config.web, enabled=False)),
+              clock=sqlite_site.clock, db=sqlite_site.app.db)  # fmt: skip
     assert web_link(off, "zhang.wei@corp.example") is None
 
 
@@ -411,19 +513,19 @@ def screenshot(url: str, out: Path, size: str, profile: Path) -> None:
     assert out.stat().st_size > 15_000  # a blank page is a few kB
 
 
-def test_each_page_kind_renders_in_chromium(site: Site, tmp_path: Path) -> None:
+def test_each_page_kind_renders_in_chromium(sqlite_site: Site, tmp_path: Path) -> None:
     if not os.access(CHROMIUM, os.X_OK):
         need_server(f"{CHROMIUM} not installed: the pages are not checked in a browser")
     (REPO / "test-output").mkdir(exist_ok=True)
     # Browsers send no X-Forwarded-For: they count as 127.0.0.1, whom no test above limited.
     shots = {
-        "web-person-phone.png": (site.link("zhang.wei@corp.example") + "?lang=zh", "390,1100"),
-        "web-person-host.png": (site.link(HOST), "1200,900"),
-        "web-meeting.png": (site.link(HOST, "M-1") + "?lang=zh", "1280,3000"),
-        "web-meeting-phone.png": (site.link("zhang.wei@corp.example", "M-1"), "390,2600"),
-        "web-table.png": (site.link(HOST, f"project:{PROJECT}") + "?lang=zh&sort=status", "1280,1500"),
-        "web-table-head-en.png": (site.link("cfo@corp.example", "department:财务部"), "1000,900"),
-        "web-table-phone.png": (site.link(HOST, f"project:{PROJECT}") + "?status=open", "390,1800"),
+        "web-person-phone.png": (sqlite_site.link("zhang.wei@corp.example") + "?lang=zh", "390,1100"),
+        "web-person-host.png": (sqlite_site.link(HOST), "1200,900"),
+        "web-meeting.png": (sqlite_site.link(HOST, "M-1") + "?lang=zh", "1280,3000"),
+        "web-meeting-phone.png": (sqlite_site.link("zhang.wei@corp.example", "M-1"), "390,2600"),
+        "web-table.png": (sqlite_site.link(HOST, f"project:{PROJECT}") + "?lang=zh&sort=status", "1280,1500"),
+        "web-table-head-en.png": (sqlite_site.link("cfo@corp.example", "department:财务部"), "1000,900"),
+        "web-table-phone.png": (sqlite_site.link(HOST, f"project:{PROJECT}") + "?status=open", "390,1800"),
     }
     for name, (url, size) in shots.items():
         shot = tmp_path / name

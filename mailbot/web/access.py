@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -78,10 +79,15 @@ def party_meeting_ids(session: Session, address: str, among: Iterable[int] | Non
             func.lower(ActionItem.delegate_address) == address,
         ),
     )
-    if wanted is not None:
-        own = own.where(Meeting.id.in_(wanted))
-        by_action = by_action.where(ActionItem.meeting_id.in_(wanted))
-    return set(session.scalars(own)) | set(session.scalars(by_action))
+    if wanted is None:
+        return set(session.scalars(own)) | set(session.scalars(by_action))
+    found = set(session.scalars(own.where(Meeting.id.in_(wanted))))
+    # A host or recorder of every meeting asked about (the usual reader of a project's table)
+    # needs no look through the meetings' actions.
+    rest = [m for m in wanted if m not in found]
+    if rest:
+        found |= set(session.scalars(by_action.where(ActionItem.meeting_id.in_(rest))))
+    return found
 
 
 def head_meeting_ids(session: Session, viewer: Viewer) -> set[int]:
@@ -106,5 +112,14 @@ def meeting_access(session: Session, viewer: Viewer, meeting: Meeting) -> str | 
     return None
 
 
-def sees_action(viewer: Viewer, action: ActionItem, full_meetings: set[int]) -> bool:
+class InMeeting(Protocol):
+    """What seeing an action depends on: an ORM row, or the few columns a table reads of each."""
+
+    @property
+    def meeting_id(self) -> int: ...
+    @property
+    def department(self) -> str | None: ...
+
+
+def sees_action(viewer: Viewer, action: InMeeting, full_meetings: set[int]) -> bool:
     return action.meeting_id in full_meetings or (action.department or "") in viewer.head_of

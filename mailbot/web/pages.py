@@ -9,10 +9,10 @@ its age in working days, as reminders and escalations count.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -28,6 +28,7 @@ from mailbot.web.access import (
     party_meeting_ids,
     sees_action,
 )
+from mailbot.web.versions import FieldChange, VersionChanges, diff_versions, version_snapshots
 from mailbot.workflow.reminders import overdue_working_days
 
 if TYPE_CHECKING:
@@ -35,23 +36,52 @@ if TYPE_CHECKING:
 
 SORTS = ("due", "ref", "owner", "department", "status", "meeting")
 STATUS_FILTERS = ("open", "overdue", *(s.value for s in Status))
-# Rows per page of a tracking table (?page=N): a phone reads 200 rows, not 2,000; the counts and
-# the chart cover every row the filter keeps.
+# Rows per page of a tracking table (?page=N): a phone reads 200 rows, not 2,000. The counts and
+# the charts cover every row the viewer may see; the filter narrows the list.
 PAGE_SIZE = 200
+
+
+class Dated(Protocol):
+    """What overdue needs of an action: an ORM row, or the few columns a table reads of each."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def due(self) -> date: ...
 
 
 @dataclass(frozen=True)
 class Today:
+    """One request's day, language and the words it looks up for every row (each found once)."""
+
     day: date
     week_end: date  # the Sunday of this week
     app: App
     language: str
+    _status_texts: dict[tuple[str, bool], str] = field(default_factory=dict, repr=False, compare=False)
+    _overdue_days: dict[date, int] = field(default_factory=dict, repr=False, compare=False)
 
-    def overdue(self, action: ActionItem) -> bool:
+    def overdue(self, action: Dated) -> bool:
         return action.status in WAITING_ON_OWNER and action.due < self.day
 
-    def overdue_days(self, action: ActionItem) -> int:
-        return overdue_working_days(self.app.calendar, action.due, self.day) if self.overdue(action) else 0
+    def overdue_days(self, action: Dated) -> int:
+        if not self.overdue(action):
+            return 0
+        days = self._overdue_days.get(action.due)
+        if days is None:
+            days = self._overdue_days[action.due] = overdue_working_days(self.app.calendar, action.due, self.day)
+        return days
+
+    def status_text(self, status: str, requester: str | None) -> str:
+        """The 状态 cell (exports.status_text): it reads only the status and whether someone verifies."""
+        key = (status, bool(requester))
+        text = self._status_texts.get(key)
+        if text is None:
+            view = {"status": status, "requester": requester}
+            text = self._status_texts[key] = status_text(
+                view, self.language, self.app.rules.statuses, self.app.languages
+            )
+        return text
 
 
 def today_of(app: App, language: str) -> Today:
@@ -65,7 +95,22 @@ def who(names: Mapping[str, str], address: str | None, name: str | None = None) 
     return {"name": name or names.get(address) or names.get(address.lower()) or "", "address": address}
 
 
-def action_row(action: ActionItem, meeting: Meeting, now: Today, names: Mapping[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MeetingLabel:
+    """What a table row shows of its meeting, without loading the meeting."""
+
+    id: int
+    title: str
+    meeting_date: date
+
+    @property
+    def ref(self) -> str:
+        return f"M-{self.id}"
+
+
+def action_row(
+    action: ActionItem, meeting: Meeting | MeetingLabel, now: Today, names: Mapping[str, str]
+) -> dict[str, Any]:
     view = action_view(action)
     app, language = now.app, now.language
     consent_words = app.languages.of(language).consent
@@ -81,7 +126,7 @@ def action_row(action: ActionItem, meeting: Meeting, now: Today, names: Mapping[
         "meeting_date": meeting.meeting_date,
         "owner_who": who(names, action.owner_address, action.owner_name),
         "verifier_who": verifier,
-        "status_text": status_text(view, language, app.rules.statuses, app.languages),
+        "status_text": now.status_text(action.status, action.requester_address),
         "consent_text": consent_words.get(action.consent or "", action.consent or ""),
         "overdue": now.overdue(action),
         "overdue_days": now.overdue_days(action),
@@ -159,16 +204,21 @@ def person_page(session: Session, now: Today, viewer: Viewer) -> dict[str, Any]:
     heads = head_meeting_ids(session, viewer) - full
     meetings = []
     if full or heads:
-        for meeting in session.scalars(
-            select(Meeting)
-            .options(selectinload(Meeting.actions))
-            .where(Meeting.id.in_(sorted(full | heads)))
-            .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        wanted = sorted(full | heads)
+        # Counted from the few columns the counts need: a host of 100 meetings would otherwise
+        # load every one of their 2,000 actions whole.
+        live_of: dict[int, list[Any]] = {i: [] for i in wanted}
+        for row in session.execute(
+            select(ActionItem.meeting_id, ActionItem.status, ActionItem.due, ActionItem.department).where(
+                ActionItem.meeting_id.in_(wanted), ActionItem.status.in_(LIVE)
+            )
         ):
-            live = [
-                a for a in meeting.actions
-                if a.status in LIVE and (meeting.id in full or a.department in viewer.head_of)
-            ]  # fmt: skip
+            if row.meeting_id in full or row.department in viewer.head_of:
+                live_of[row.meeting_id].append(row)
+        for meeting in session.scalars(
+            select(Meeting).where(Meeting.id.in_(wanted)).order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        ):
+            live = live_of[meeting.id]
             meetings.append(
                 {
                     "id": meeting.id,
@@ -254,21 +304,7 @@ def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) 
             meeting_events.append(item)
         elif event.action_id in history:
             history[event.action_id].append(item)
-    versions = [
-        {
-            "number": v.number,
-            "status": v.status,
-            "at": _local_time(v.created_at, now.app),
-            "sender": sender,
-            "problems": len(v.problems or []),
-        }
-        for v, sender in session.execute(
-            select(MinutesVersion, InboundMail.sender)
-            .join(InboundMail, InboundMail.id == MinutesVersion.inbound_mail_id)
-            .where(MinutesVersion.meeting_id == meeting.id)
-            .order_by(MinutesVersion.number)
-        )
-    ]
+    versions = version_rows(session, now, meeting, names) if access == "full" else []
     view = meeting_view(meeting)
     return {
         "viewer": viewer,
@@ -284,6 +320,90 @@ def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) 
         "versions": versions,
         "counts": Counter(a.status for a in shown if a.status in LIVE),
         "overdue": sum(r["overdue"] for r in rows),
+    }
+
+
+def version_rows(session: Session, now: Today, meeting: Meeting, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every version of the minutes received, and for each one that took effect after the first,
+    what it changed from the one before it that took effect (a refused draft changed nothing)."""
+    found = list(
+        session.execute(
+            select(MinutesVersion, InboundMail.sender)
+            .join(InboundMail, InboundMail.id == MinutesVersion.inbound_mail_id)
+            .where(MinutesVersion.meeting_id == meeting.id)
+            .order_by(MinutesVersion.number)
+        )
+    )
+    took_effect = [(v.number, v.inbound_mail_id) for v, _ in found if v.status != "rejected"]
+    snapshots = version_snapshots(session, meeting.id, meeting.ref, took_effect)
+    rows, before = [], None
+    for version, sender in found:
+        row: dict[str, Any] = {
+            "number": version.number,
+            "status": version.status,
+            "at": _local_time(version.created_at, now.app),
+            "sender": who(names, sender),
+            "problems": len(version.problems or []),
+            "since": None,  # the version compared with; None for the first or a refused one
+            "changes": None,
+            "recorded": True,
+        }
+        if version.status != "rejected":
+            snapshot = snapshots.get(version.number)
+            if before is not None:
+                row["since"] = before[0]
+                if snapshot is not None and before[1] is not None:
+                    row["changes"] = shown_changes(diff_versions(before[1], snapshot), now, names)
+                else:
+                    row["recorded"] = False  # no mail of one of the two versions is left to compare
+            before = (version.number, snapshot)
+        rows.append(row)
+    return rows
+
+
+def shown_changes(changes: VersionChanges, now: Today, names: Mapping[str, str]) -> dict[str, Any]:
+    """The changes with every value as the page shows it: days in the page's language, people by
+    name."""
+    words = now.app.languages.of(now.language)
+
+    def value(name: str, raw: Any, own_name: str | None = None) -> str:
+        if raw is None or raw == "" or raw == []:
+            return ""
+        if name in ("due", "date"):
+            return words.day(raw)
+        if name in ("owner", "requester", "host", "recorder") and isinstance(raw, str) and "@" in raw:
+            return own_name or names.get(raw.lower()) or raw
+        if isinstance(raw, list):
+            return ", ".join(str(v) for v in raw)
+        return str(raw)
+
+    def fields(found: Iterable[FieldChange]) -> list[dict[str, str]]:
+        return [
+            {"field": f.field, "old": value(f.field, f.old, f.old_name), "new": value(f.field, f.new, f.new_name)}
+            for f in found
+        ]
+
+    added = [
+        {
+            "ref": a.get("ref", ""),
+            "description": a.get("description", ""),
+            "owner": value("owner", a.get("owner"), a.get("owner_name")),
+            "due": value("due", a.get("due")),
+        }
+        for a in changes.added
+    ]
+    return {
+        "empty": changes.empty,
+        "added": added,
+        "removed": [{"ref": a.get("ref", ""), "description": a.get("description", "")} for a in changes.removed],
+        "changed": [
+            {"ref": c.ref, "was_ref": c.was_ref, "description": c.description, "fields": fields(c.fields)}
+            for c in changes.changed
+        ],
+        "decisions_added": changes.decisions_added,
+        "decisions_removed": changes.decisions_removed,
+        "meeting_fields": fields(changes.meeting_fields),
+        "topics": changes.topics,
     }
 
 
@@ -305,62 +425,93 @@ def _detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
 # A project's or department's tracking table ------------------------------------------------------
 
 
+# What every row of a table is read for: who may see it, the filters, the sorts, the counts, the
+# options and the charts. The rest (descriptions, deliverables, consent, verifier) is read only for
+# the rows of the page shown: 200 of 2,000.
+TABLE_COLUMNS = (
+    ActionItem.id, ActionItem.meeting_id, ActionItem.owner_address, ActionItem.owner_name, ActionItem.department,
+    ActionItem.due, ActionItem.status,
+)  # fmt: skip
+
+
 def table_page(
     session: Session, now: Today, viewer: Viewer, kind: str, name: str, query: Mapping[str, str]
 ) -> dict[str, Any] | None:
     """The live actions of a project's meetings (kind "project") or of a department (kind
     "department") that the viewer may see, filtered and sorted by the query; None when they may
     see none of them."""
-    select_actions = select(ActionItem).where(ActionItem.status.in_(LIVE))
+    select_actions = select(*TABLE_COLUMNS).where(ActionItem.status.in_(LIVE))
     if kind == "project":
         in_project = select(Meeting.id).where(Meeting.project == name)
         select_actions = select_actions.where(ActionItem.meeting_id.in_(in_project))
     else:
         select_actions = select_actions.where(ActionItem.department == name)
-    found = list(session.scalars(select_actions.order_by(ActionItem.due, ActionItem.id)))
+    found = session.execute(select_actions).all()
     if not found:
         return None
-    meetings = {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_({a.meeting_id for a in found})))}
-    pairs = [(a, meetings[a.meeting_id]) for a in found]
-    if not pairs:
+    full = party_meeting_ids(session, viewer.address, {a.meeting_id for a in found})
+    found = [a for a in found if sees_action(viewer, a, full)]
+    if not found:
         return None
-    full = party_meeting_ids(session, viewer.address, {m.id for _, m in pairs})
-    pairs = [(a, m) for a, m in pairs if sees_action(viewer, a, full)]
-    if not pairs:
-        return None
+    meetings: dict[int, MeetingLabel] = {}
     names: dict[str, str] = {}
-    for _, meeting in pairs:
-        for address, person in (meeting.names or {}).items():
+    for meeting_id, title, meeting_date, meeting_names in session.execute(
+        select(Meeting.id, Meeting.title, Meeting.meeting_date, Meeting.names).where(
+            Meeting.id.in_({a.meeting_id for a in found})
+        )
+    ):
+        meetings[meeting_id] = MeetingLabel(meeting_id, title, meeting_date)
+        for address, person in (meeting_names or {}).items():
             names.setdefault(address.lower(), person)
-    wanted = {a.owner_address.lower() for a, _ in pairs if not a.owner_name} - set(names)
+    wanted = {a.owner_address.lower() for a in found if not a.owner_name} - set(names)
     names.update(directory_names(session, wanted))
-    every = [action_row(a, m, now, names) for a, m in pairs]
+    today, waiting = now.day, WAITING_ON_OWNER
+    every = []
+    # Unpacked, not read by attribute: this loop runs once per action of the table.
+    for action_id, meeting_id, owner, owner_name, department, due, status in found:
+        every.append(
+            {
+                "id": action_id,
+                "meeting_id": meeting_id,
+                "meeting_date": meetings[meeting_id].meeting_date,
+                "owner": owner,
+                "owner_label": owner_name or names.get(owner) or names.get(owner.lower()) or owner,
+                "department": department,
+                "due": due,
+                "status": status,
+                "overdue": status in waiting and due < today,  # Today.overdue, inline
+            }
+        )
     filters = read_filters(query)
-    rows = [r for r in every if _passes(r, filters)]
+    narrowed = any(filters[k] for k in ("owner", "department", "status", "due_from", "due_to"))
+    kept = [r for r in every if _passes(r, filters)] if narrowed else list(every)
     key, descending = filters["sort"], filters["dir"] == "desc"
-    rows.sort(key=_sort_key(key), reverse=descending)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    kept.sort(key=_sort_key(key), reverse=descending)
+    pages = max(1, -(-len(kept) // PAGE_SIZE))
     page = min(filters["page"], pages)
-    chart = overdue_chart(every)
+    on_page = [r["id"] for r in kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
+    loaded = {a.id: a for a in session.scalars(select(ActionItem).where(ActionItem.id.in_(on_page)))} if on_page else {}
+    rows = [action_row(loaded[i], meetings[loaded[i].meeting_id], now, names) for i in on_page if i in loaded]
+    present = {r["status"] for r in every}
     options = {
-        "owners": sorted({(r["owner"], (r["owner_who"] or {}).get("name") or r["owner"]) for r in every},
-                         key=lambda o: o[1]),
+        "owners": sorted({(r["owner"], r["owner_label"]) for r in every}, key=lambda o: o[1]),
         "departments": sorted({r["department"] for r in every if r["department"]}),
-        "statuses": [s for s in STATUS_FILTERS if s in ("open", "overdue") or any(r["status"] == s for r in every)],
-    }  # fmt: skip
+        "statuses": [s for s in STATUS_FILTERS if s in ("open", "overdue") or s in present],
+    }
     return {
         "viewer": viewer,
         "kind": kind,
         "name": name,
-        "rows": rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "rows": rows,
         "page": page,
         "pages": pages,
         "total": len(every),
-        "shown": len(rows),
+        "shown": len(kept),
         "overdue": sum(r["overdue"] for r in every),
         "filters": filters,
         "options": options,
-        "chart": chart,
+        "chart": overdue_chart(every),
+        "weeks": week_chart(every, now),
         "sorts": SORTS,
         "scope_note": sorted(viewer.head_of) if len(full) == 0 else None,
     }
@@ -411,7 +562,7 @@ def _sort_key(key: str) -> Any:
     keys = {
         "due": lambda r: (r["due"], r["id"]),
         "ref": lambda r: r["id"],
-        "owner": lambda r: (((r["owner_who"] or {}).get("name") or r["owner"]).lower(), r["due"], r["id"]),
+        "owner": lambda r: (r["owner_label"].lower(), r["due"], r["id"]),
         "department": lambda r: (r["department"] or "", r["due"], r["id"]),
         "status": lambda r: (not r["overdue"], order.get(r["status"], 99), r["due"], r["id"]),
         "meeting": lambda r: (r["meeting_date"], r["meeting_id"], r["id"]),
@@ -420,7 +571,7 @@ def _sort_key(key: str) -> Any:
 
 
 # The chart: overdue by department, drawn on the server as SVG (mailbot/web templates).
-BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_SPACE = 22, 8, 110, 230
+BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_SPACE = 22, 8, 130, 230
 
 
 def overdue_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -434,7 +585,7 @@ def overdue_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         y = n * (BAR_HEIGHT + BAR_GAP)
         bars.append(
             {
-                "label": department if len(department) <= 8 else department[:7] + "…",
+                "label": _clipped(department, LABEL_WIDTH - 12),
                 "y": y,
                 "text_y": y + BAR_HEIGHT * 0.7,
                 "overdue": overdue[department],
@@ -451,3 +602,71 @@ def overdue_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "height": max(1, len(bars)) * (BAR_HEIGHT + BAR_GAP),
         "any_overdue": sum(overdue.values()),
     }
+
+
+def _clipped(text: str, room: int, size: int = 14) -> str:
+    """`text` cut to fit `room` pixels of a `size`-pixel font: a CJK character takes the full
+    size, any other about 0.6 of it (a department's name must not run off the chart's edge)."""
+    used = 0.0
+    for n, char in enumerate(text):
+        used += size if ord(char) >= 0x2E80 else size * 0.6
+        if used > room:
+            return text[: max(1, n - 1)] + "…"
+    return text
+
+
+# The chart of open actions by the week they are due, drawn on the server as SVG: this week, the
+# weeks after it one by one, then the rest; what fell due before this week in one bar.
+WEEKS_AHEAD = 6
+WEEK_LABEL_WIDTH, WEEK_BAR_SPACE, WEEK_VALUE_WIDTH = 120, 200, 110
+
+
+def week_chart(rows: list[dict[str, Any]], now: Today) -> dict[str, Any]:
+    """Bars of open actions per due week, the overdue part of each in front."""
+    monday = now.day - timedelta(days=now.day.weekday())
+    open_ = [0] * (WEEKS_AHEAD + 3)  # earlier, this week, WEEKS_AHEAD weeks, later
+    overdue = [0] * (WEEKS_AHEAD + 3)
+    for row in rows:
+        if row["status"] not in OPEN:
+            continue
+        weeks = (row["due"] - monday).days // 7
+        slot = 0 if weeks < 0 else min(weeks, WEEKS_AHEAD + 1) + 1
+        open_[slot] += 1
+        overdue[slot] += row["overdue"]
+    locale = now.app.languages.of(now.language).locale
+    top = max([*open_, 1])
+    bars = []
+    for slot, (count, late) in enumerate(zip(open_, overdue, strict=True)):
+        start = monday + timedelta(weeks=slot - 1) if slot else None
+        kind = ("earlier" if slot == 0 else "this" if slot == 1 else "next" if slot == 2
+                else "later" if slot == WEEKS_AHEAD + 2 else "from")  # fmt: skip
+        y = slot * (BAR_HEIGHT + BAR_GAP)
+        bars.append(
+            {
+                "kind": kind,
+                "start": _short_day(start, locale) if start else "",
+                "end": _short_day(start + timedelta(days=6), locale) if start else "",
+                "before": _short_day(monday, locale),
+                "open": count,
+                "overdue": late,
+                "y": y,
+                "text_y": y + BAR_HEIGHT * 0.7,
+                "open_width": round(WEEK_BAR_SPACE * count / top, 1),
+                "overdue_width": round(WEEK_BAR_SPACE * late / top, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "total": sum(open_),
+        "label_width": WEEK_LABEL_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "width": WEEK_LABEL_WIDTH + WEEK_BAR_SPACE + WEEK_VALUE_WIDTH,
+        "height": len(bars) * (BAR_HEIGHT + BAR_GAP),
+    }
+
+
+def _short_day(day: date, locale: Any) -> str:
+    """A day without year or weekday, as the language writes it: "1月4日", "Jan 4"."""
+    from babel.dates import format_skeleton
+
+    return str(format_skeleton("MMMd", day, locale=locale))

@@ -19,14 +19,20 @@ X-Frame-Options DENY and frame-ancestors 'none'; Cache-Control no-store (pages a
 Tokens are never logged: the access log shows paths with the token cut.
 
 Database work runs in a small thread pool, so the event loop keeps accepting while pages render.
+Rendering is Python work, one core per process: `mailbot web --workers N` runs N processes on one
+port (uvicorn's supervisor; `serve`), each with its own share of the bad-link limit (BadLinks).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import hashlib
+import json
 import logging
+import math
+import os
 import time
 import tomllib
 from collections import deque
@@ -137,9 +143,10 @@ class Response:
 
 
 class WebApp:
-    """The ASGI application. `app` is the bot's App (config, database, clock, rules, languages)."""
+    """The ASGI application. `app` is the bot's App (config, database, clock, rules, languages).
+    `processes`: how many server processes share the port, each counting bad links on its own."""
 
-    def __init__(self, app: App, *, workers: int = 8) -> None:
+    def __init__(self, app: App, *, workers: int = 8, processes: int = 1) -> None:
         self.app = app
         folder = pages_folder(app)
         self.css = (folder / "style.css").read_text(encoding="utf-8")
@@ -158,7 +165,10 @@ class WebApp:
         self.words = PageWords.load(folder / "words", app.languages.fallback)
         self.key = link_key(app.config.token_key)
         web = app.config.web
-        self.bad_links = BadLinks(web.bad_link_limit, web.bad_link_window_seconds)
+        # The counts live in each process's memory and a client's requests spread over the
+        # processes: each allows its share, so a client guessing links gets at most about
+        # bad_link_limit tries in all before every process refuses it (deploy/web.md).
+        self.bad_links = BadLinks(math.ceil(web.bad_link_limit / max(1, processes)), web.bad_link_window_seconds)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailbot-web")
         self.headers = [
             (b"content-security-policy", self.csp.encode()),
@@ -353,27 +363,70 @@ def redacted(path: str) -> str:
     return "/".join(part if len(part) <= 16 else part[:6] + "…" for part in path.split("/"))
 
 
+def server_options(app: App) -> dict[str, Any]:
+    web = app.config.web
+    return {
+        "http": "h11",
+        "lifespan": "on",
+        "proxy_headers": True,
+        "forwarded_allow_ips": ",".join(web.trusted_proxies) or None,
+        "server_header": False,
+        "access_log": False,  # uvicorn's would log tokens; WebApp logs paths with them cut
+        "log_config": None,
+        "timeout_keep_alive": 5,
+    }
+
+
 def make_server(app: App, host: str, port: int, **options: Any) -> Any:
-    """A uvicorn.Server for the pages (run it with .run(), or in a thread in tests)."""
+    """A uvicorn.Server for the pages in this process (run it with .run(), or in a thread, as the
+    daemon and the tests do)."""
     import uvicorn
 
-    web = app.config.web
-    config = uvicorn.Config(
-        WebApp(app),
-        host=host,
-        port=port,
-        http="h11",
-        lifespan="on",
-        proxy_headers=True,
-        forwarded_allow_ips=",".join(web.trusted_proxies) or None,
-        server_header=False,
-        access_log=False,  # uvicorn's would log tokens; WebApp logs paths with them cut
-        log_config=None,
-        timeout_keep_alive=5,
-        **options,
-    )
+    config = uvicorn.Config(WebApp(app), host=host, port=port, **{**server_options(app), **options})
     return uvicorn.Server(config)
 
 
-def serve(app: App, host: str, port: int) -> None:
-    make_server(app, host, port).run()
+def default_workers() -> int:
+    """One process per CPU this one may run on (taskset and cpusets count), at most 8: the pages
+    are CPU work, and a process more than there are cores only waits for one."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+# What a worker process needs to open the same App as the command that started it (uvicorn starts
+# workers fresh, by import: nothing of the parent's memory is passed on).
+WORKER_ENV = "MAILBOT_WEB_WORKER"
+
+
+def serve(
+    app: App, host: str, port: int, *, workers: int = 1, now: str | None = None, log_json: bool = False,
+    verbose: bool = False,
+) -> None:  # fmt: skip
+    """Serve the pages until stopped: in this process, or in `workers` processes on one socket
+    under uvicorn's supervisor (it restarts a worker that dies and stops them all on SIGTERM)."""
+    if workers <= 1:
+        make_server(app, host, port).run()
+        return
+    import uvicorn
+
+    os.environ[WORKER_ENV] = json.dumps(
+        {"config": str(Path(app.config.origin).resolve()), "now": now, "log_json": log_json, "verbose": verbose,
+         "workers": workers}
+    )  # fmt: skip
+    uvicorn.run(f"{__name__}:worker_app", factory=True, host=host, port=port, workers=workers, **server_options(app))
+
+
+def worker_app() -> WebApp:
+    """The application of one worker process of `serve` (uvicorn calls it by its import path)."""
+    from mailbot.cli import configure_logging, make_clock
+    from mailbot.config import load_config
+
+    settings = json.loads(os.environ[WORKER_ENV])
+    configure_logging(log_json=settings["log_json"], verbose=settings["verbose"])
+    config = load_config(Path(settings["config"]))
+    clock = make_clock(argparse.Namespace(now=settings["now"]), config)
+    # The command that started the workers brought the database up to date already.
+    return WebApp(App.open(config, clock, migrate=False), processes=int(settings["workers"]))
