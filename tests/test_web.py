@@ -307,6 +307,9 @@ def test_the_meeting_page_shows_the_minutes_table_and_history(site: Site) -> Non
         assert text in page.text, text
     assert refs(page.text, "tracking") == ["A-1", "A-2", "A-3", "A-4"]
     assert 'class="late"' in page.text  # A-1 is overdue
+    # The history says how each was agreed in words, not the stored key.
+    history = page.text.split("五、处理记录", 1)[1]
+    assert "本人确认" in history and "explicit" not in history and "silent" not in history
     # Its one version of the minutes, as received (the changes of later ones: test_web_versions.py).
     versions = page.text.split('id="versions"', 1)[1].split("</table>", 1)[0]
     assert versions.count("<tr data-version=") == 1 and "首个版本。" in versions and "王芳" in versions

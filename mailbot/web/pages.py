@@ -291,6 +291,7 @@ def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) 
     ids = [a.id for a in shown]
     history: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     meeting_events = []
+    consent_words = now.app.languages.of(now.language).consent
     events = select(Event).where(Event.meeting_id == meeting.id).order_by(Event.at, Event.id)
     for event in session.scalars(events):
         item = {
@@ -298,7 +299,7 @@ def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) 
             "what": event.what,
             "actor": who(names, event.actor) if event.actor and "@" in event.actor else None,
             "by_bot": bool(event.actor) and "@" not in (event.actor or ""),
-            "detail": _detail(event.detail or {}),
+            "detail": _detail(event.detail or {}, consent_words),
         }
         if event.action_id is None:
             meeting_events.append(item)
@@ -411,13 +412,17 @@ def shown_changes(changes: VersionChanges, now: Today, names: Mapping[str, str])
 DETAIL_KEYS = ("old_due", "new_due", "previous", "new", "reason", "note", "consent", "deadline", "version", "actions")
 
 
-def _detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _detail(detail: Mapping[str, Any], consent_words: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The detail's values as a reader sees them: the consent's kind in words ("本人确认"), not the
+    stored key ("explicit")."""
     lines = []
     for key in (*DETAIL_KEYS, *sorted(set(detail) - set(DETAIL_KEYS))):
         value = detail.get(key)
         if value is None or value == "" or value == [] or isinstance(value, dict):
             continue
         text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        if key == "consent":
+            text = consent_words.get(text, text)
         lines.append((key, text[:500]))
     return lines[:12]
 
