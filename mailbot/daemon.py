@@ -133,6 +133,7 @@ class Daemon:
         counts = run_deadlines(self.app)
         log.info("job deadlines: %s", ", ".join(f"{n} {what}" for what, n in counts.items()))
         self.deliver()
+        self.post_to_groups()
 
     def deliver(self) -> None:
         config = self.app.config
@@ -145,7 +146,12 @@ class Daemon:
         )  # fmt: skip
         if counts.get("sent") or counts.get("retry") or counts.get("failed"):
             log.info("job deliver: %s", counts)
-        if config.groups.enabled:  # the project group's posts (mailbot/groups.py), after the mail
+
+    def post_to_groups(self) -> None:
+        """The project group's posts (mailbot/groups.py) with the minute's jobs, not with the mail:
+        a robot that does not answer costs its timeout, and a burst of mail must not wait for it
+        (deliver runs between groups of a burst). A post waits a minute at most."""
+        if self.app.config.groups.enabled:
             from mailbot.groups import deliver
 
             guarded("group posts", lambda: deliver(self.app))

@@ -335,6 +335,28 @@ def test_tick_delivers_the_posts(home: Path, clock: FixedClock, robots: Robots) 
     assert len(robots.of("feishu")) == 2 and robots.problems == []
 
 
+def test_the_daemon_posts_with_the_minutes_jobs_not_between_mails(
+    home: Path, clock: FixedClock, robots: Robots
+) -> None:
+    """A robot that does not answer costs its timeout: the daemon's delivery between groups of a
+    burst of mail sends mail only, and the posts go with the minute's jobs."""
+    from mailbot.daemon import Daemon
+    from mailbot.delivery.maildir import MaildirDelivery
+    from mailbot.sources.maildir import MaildirSource
+
+    app = open_app(home, clock, "enabled = true\n" + robot_config(robots.url, "dingtalk"))
+    try:
+        zh_round(app, clock)
+        daemon = Daemon(app, MaildirSource(home / "inbox"), lambda: MaildirDelivery(home / "sent"), interval=1)
+        daemon.poll_and_deliver()
+        assert robots.requests == [] and {p.status for p in posts(app)} == {"pending"}
+        assert len(list((home / "sent" / "new").iterdir())) > 0  # the mail went
+        daemon.deadlines()
+        assert len(robots.of("dingtalk")) == 2 and {p.status for p in posts(app)} == {"sent"}
+    finally:
+        app.db.dispose()
+
+
 def test_nothing_is_queued_when_groups_are_off(app: App, clock: FixedClock) -> None:
     zh_round(app, clock)
     assert posts(app) == []
