@@ -12,6 +12,7 @@ from mailbot.addresses import is_valid_address
 from mailbot.formats.model import PersonRef
 from mailbot.message import Address
 from mailbot.store.models import Person, PersonName
+from mailbot.tokens import plus_part
 
 # A display name longer than this is not a name (the people table keeps 200).
 NAME_CHARS = 200
@@ -26,8 +27,13 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
     to eve. There is no default: every caller says whether the mail in hand is proven."""
     if not proven:
         return
-    # An address no server takes is nobody to remember (and no row for the database to refuse).
-    wanted = [p for p in people if p.address and p.address != skip and is_valid_address(p.address)]
+    # An address no server takes is nobody to remember (and no row for the database to refuse);
+    # nor is the bot, by its own address or the plus-addresses its mails carry (a reply is sent
+    # to minutes+token@…, and its To: header names that address).
+    wanted = [
+        p for p in people
+        if p.address and p.address != skip and plus_part(skip, p.address) is None and is_valid_address(p.address)
+    ]  # fmt: skip
     if not wanted:
         return
     known = {

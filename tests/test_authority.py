@@ -327,6 +327,21 @@ def test_a_name_from_an_unproven_sender_is_not_learnt(app: App) -> None:
     assert lookup(app, "王强") == ["eve@corp.example"]
 
 
+def test_the_bot_itself_is_nobody_to_remember(app: App) -> None:
+    """A reply goes to the bot's plus-address (minutes+token@…) and names it in To: as "Mailbot":
+    neither that nor the bot's own address becomes a person (`mailbot people` lists people)."""
+    local, _, domain = app.sender.address.partition("@")
+    with app.db.transaction() as session:
+        people.learn_from_headers(
+            session,
+            [Address("Mailbot", f"{local}+a1.x7k2m9@{domain}"), Address("Mailbot", app.sender.address),
+             Address("张伟", "zhang.wei@corp.example")],
+            app.now(), app.sender.address, proven=True,
+        )  # fmt: skip
+    with app.db.session() as session:
+        assert list(session.scalars(select(Person.address))) == ["zhang.wei@corp.example"]
+
+
 def test_a_header_name_never_overrides_the_directory(app: App, clock: FixedClock) -> None:
     directory_person(app, "wang.qiang@corp.example", "王强", "研发部")
     learn(app, "王强", "eve@corp.example", proven=True)  # a proven sender, but not the directory
