@@ -196,7 +196,7 @@ def assert_minutes(
     assert [v for v in versions(app, title) if v[1] == "active"] == [(version, "active")]
     acks = [m for m in outbox(app, "minutes_ack") if m.meeting_id == meeting.id]
     assert acks and acks[-1].to_address == sender
-    assert f"第 {version} 版" in acks[-1].subject or f"minutes v{version} in force" in acks[-1].subject
+    assert f"第 {version} 版" in acks[-1].subject or f"minutes v{version} received" in acks[-1].subject
 
 
 def zh_quote_outlook(original: ParsedMail, when: str) -> str:

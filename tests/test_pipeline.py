@@ -136,7 +136,7 @@ def test_a_corrected_draft_sent_in_reply_to_the_rejection_supersedes_it(app: App
         ("补充渠道反馈意见", "zhao.min@corp.example"),
     ]
     (ack,) = outbox(app, "minutes_ack")
-    assert "纪要第 2 版已生效" in ack.subject
+    assert "纪要第 2 版已收到" in ack.subject
 
 
 def test_a_resend_of_the_same_minutes_keeps_the_refs_people_have_seen(app: App, clock: FixedClock) -> None:

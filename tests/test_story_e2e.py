@@ -456,7 +456,7 @@ def test_story_agenda_minutes_replies_consent_reminders_and_monday_status(story:
         assert len(mails) == 1, [subject(m) for m in mails]
     # The recorder's one mail about her draft is its acknowledgement, not a notice of it besides.
     (ack,) = s.new_mail(recorder)
-    assert "纪要第 1 版已生效，3 项行动项" in subject(ack) and subject(ack).startswith(f"Re: 【纪要】{TITLE}")
+    assert "纪要第 1 版已收到（待确认），3 项行动项" in subject(ack) and subject(ack).startswith(f"Re: 【纪要】{TITLE}")
 
     # --- Mon 11-23 09:30: the first Monday status, at the start of the round ----------------------
     s.at("2026-11-23 09:30")
@@ -648,7 +648,7 @@ def test_story_people_write_as_people_do(story: Story) -> None:
     s.at("2026-11-23 10:01")
     s.run()
     assert meeting_status(s.app) == "in_review"
-    assert [m for m in s.new_mail(host) if "纪要第 1 版已生效" in subject(m)]  # the forwarder is answered
+    assert [m for m in s.new_mail(host) if "纪要第 1 版已收到" in subject(m)]  # the forwarder is answered
     requests = {p.address: one(s.new_mail(p), "【请确认】") for p in (zhang, chen, zhao)}
     assert "2026年11月20日" in text_of(requests[zhang.address])  # the meeting's day, not the forward's
 

@@ -39,6 +39,9 @@ def test_every_subject_reads_as_one_clean_line(renderer: Renderer, kind: str) ->
         ("Re: Re: 纪要 — 未执行 — 处理结果", "纪要"),
         ("回复：Re: Budget review — not applied", "Budget review"),
         ("答复: Re: 【纪要】复盘会 — 纪要第 2 版已生效，3 项行动项 [#M4.abcdefghij]", "【纪要】复盘会"),
+        ("Re: 【纪要】复盘会 — 纪要第 2 版已收到（待确认），3 项行动项 [#M4.abcdefghij]", "【纪要】复盘会"),
+        ("Re: Budget — minutes v2 received (awaiting confirmation), 3 actions", "Budget"),
+        ("Re: Budget — recorded", "Budget"),
         ("Q3 复盘 — 张伟", "Q3 复盘 — 张伟"),  # a person's own dash stays
     ],
 )
