@@ -9,6 +9,12 @@ the policy's window — except escalations, which are never skipped.
 Overdue is counted in working days (`overdue_working_days`), the count the escalation rule uses:
 "已逾期 3 个工作日" in a reminder and the escalation's threshold are the same number. The job
 runs within the sending hours only (mailbot/jobs.py): a moment's mails are decided at its opening.
+
+The moment decides *whether* a mail goes (and its key); the day the mail is decided decides what it
+says (`reminder_facts`). A due-day moment missed (the action was taken on only that night, the bot
+was down) and caught up the day after within the late window says "overdue by 1 working day", never
+"today"; a due date on a non-working day has its due-day moment on the working day before, and that
+mail says so ("due Sun 20 Dec, not a working day; today is the last working day"), not "today".
 """
 
 from __future__ import annotations
@@ -45,27 +51,62 @@ def overdue_working_days(calendar: WorkCalendar, due: date, today: date) -> int:
 
 
 def latest_reminder(app: App, due: date, today: date) -> tuple[str, date] | None:
-    """The kind and day of the latest reminder moment on or before today, if any."""
+    """The kind and day of the latest reminder moment on or before today, if any.
+
+    The due-day moment is the last working day on or before the due date; the "before" moment is
+    `before_due_working_days` working days before that one, so the mail then always has that many
+    working days left (a due date on a Sunday or a holiday included)."""
     rule, calendar = app.policy.reminders, app.calendar
     if today > due:
         overdue = overdue_working_days(calendar, due, today)
         every = rule.overdue_every_working_days
         if every > 0 and overdue >= every:
             return "overdue", calendar.add_workdays(due, (overdue // every) * every)
-    on_due = working_day_on_or_before(calendar, due)
-    if rule.on_due_day and on_due <= today:
-        return "due", on_due
-    before = working_days_before(calendar, due, rule.before_due_working_days)
-    if rule.before_due_working_days > 0 and before <= today:
-        return "before", before
+    last = working_day_on_or_before(calendar, due)
+    if rule.on_due_day and last <= today:
+        return "due", last
+    if rule.before_due_working_days > 0:
+        before = working_days_before(calendar, last, rule.before_due_working_days)
+        if before <= today:
+            return "before", before
     return None
+
+
+def reminder_facts(calendar: WorkCalendar, due: date, today: date) -> dict[str, Any]:
+    """What a reminder decided on `today` says, whichever moment it was decided for: the mail is
+    worded for the day it goes out. `when` is
+      "before"    the due date is ahead (`days_left` working days after today, up to it);
+      "last_day"  today is the last working day before a due date that is not a working day;
+      "due"       today is the due date;
+      "overdue"   the due date has passed (`overdue_days` working days since; 0 only when mails
+                  go on non-working days too and none has passed yet).
+    With the due date's own facts: whether it is a working day, and the last working day on or
+    before it (the day the due-day reminder goes)."""
+    last = working_day_on_or_before(calendar, due)
+    if today > due:
+        when = "overdue"
+    elif today == due:
+        when = "due"
+    elif today == last:
+        when = "last_day"
+    else:
+        when = "before"
+    return {
+        "when": when,
+        "today": today,
+        "due_is_workday": calendar.is_workday(due),
+        "last_workday": last,
+        "days_left": calendar.workdays_between(today, due),
+        "overdue_days": overdue_working_days(calendar, due, today),
+    }
 
 
 def run_reminders(app: App, now: datetime) -> dict[str, int]:
     today = now.astimezone(app.config.tz).date()
-    # The latest due date whose first moment (N working days before it) can have come by today;
-    # later ones cannot be due for anything yet, so they are never loaded.
-    horizon = app.calendar.add_workdays(today, app.policy.reminders.before_due_working_days)
+    # The latest due date whose first moment can have come by today: N working days before the last
+    # working day on or before it, so every due date before the (N+1)th working day after today (a
+    # Sunday or a holiday after the Nth included); later ones cannot be due for anything yet.
+    horizon = app.calendar.add_workdays(today, app.policy.reminders.before_due_working_days + 1) - timedelta(days=1)
     counts = {"reminders": 0, "skipped": 0, "escalations": 0}
     with app.db.transaction() as session, session.no_autoflush:
         # Indexed on (status, due): only open actions whose first moment can have come; their
@@ -189,11 +230,11 @@ def remind(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[str,
         notifier.event("reminder.skipped", meeting_id=action.meeting_id, action_id=action.id, detail={"key": key})
         counts["skipped"] += 1
         return
-    overdue_days = overdue_working_days(notifier.app.calendar, action.due, today)
+    # Worded for today, not for the moment: a due-day moment caught up the day after says "overdue".
+    facts = reminder_facts(notifier.app.calendar, action.due, today)
     written = notifier.send(
         key=key, kind="reminder", to=action.owner_address,
-        context={"meeting": tick.view(action.meeting), "action": action_view(action), "when": kind,
-                 "overdue_days": overdue_days, "today": today},
+        context={"meeting": tick.view(action.meeting), "action": action_view(action), **facts},
         token_for=action.ref, meeting_id=action.meeting_id,
     )  # fmt: skip
     if written:
