@@ -8,13 +8,17 @@ into a folder tree a shared drive syncs —
         交付物/A-3/<file>              what owners sent with 完成 (Deliverable rows)
         审计记录.csv                   the audit history (events), UTF-8 for Excel
 
-(English words for an English meeting.) The folder is built in a temporary folder beside it and
-renamed into place: a sync client never sees half a folder. Files somebody added by hand on the
-shared drive are carried over into the new folder.
+(English words for an English meeting, whose folder without a project is "Cross-department".)
+The folder is built in a temporary folder beside it and renamed into place: a sync client never
+sees half a folder. Files somebody added by hand on the shared drive are carried over into the new
+folder.
 
 Filing happens after the transaction that made the minutes official commits (`file_after_commit`),
 reading back what was committed; a failure is logged and recorded as an `archive.failed` event, and
-never touches the mail. `mailbot archive` files every official meeting again from the database.
+never touches the mail. The folder then follows the meeting: the periodic job `refresh` (each
+minute, mailbot/jobs.py) files again every official meeting whose record moved on since its last
+`archive.filed` event (later deliverables and states, the history). `mailbot archive` files every
+official meeting again from the database.
 
 python-docx and XlsxWriter load only when a file is built.
 """
@@ -32,7 +36,7 @@ import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +53,19 @@ log = logging.getLogger(__name__)
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # What the archive folder of a meeting is called after its date and title; how it is found again.
+# The folder of the meetings without a project, in the meeting's language.
 NO_PROJECT = "跨部门协作"
+NO_PROJECT_EN = "Cross-department"
 MANIFEST = ".mailbot-archive.json"
 # A title in a folder or file name: at most this many characters, then this many bytes (UTF-8:
 # a Chinese character is three; most file systems and sync clients stop at 255 bytes a name).
 TITLE_CHARS = 60
 NAME_BYTES = 180
+# The Word file's page: A4 (python-docx starts from US Letter), with Word's "moderate" margins
+# (top and bottom 25.4 mm, left and right 19.1 mm), which leave the eight columns of the tracking
+# table 172 mm.
+PAGE_MM = (210, 297)
+MARGINS = (25.4, 19.1)
 
 # The words the Word file adds to those of words.toml (tracking columns, consent) and of
 # rules/statuses.toml (status words): the seed's headings and labels, as the mails word them.
@@ -73,7 +84,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "verifier": "验收人 {who}", "delay_consent": "负责人回复延期，按新时限执行",
         "footer": "本纪要经各行动项负责人确认后成为正式版（{when}），由 {bot} 依据邮件记录生成；确认与变更记录见审计记录。",
         "file": "{title} 会议纪要", "deliverables": "交付物", "history": "审计记录.csv",
-        "history_columns": "时间,事件,操作人,行动项,来信编号,详情",
+        "history_columns": "时间,事件,操作人,行动项,来信编号,详情", "detail_sep": "；",
+        "no_project": NO_PROJECT,
     },
     "en": {
         "title": "Minutes: {title}", "official": "Official version", "version": "version {n}",
@@ -90,7 +102,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "footer": "These minutes became official once every action was settled ({when}); written by {bot} "
         "from the mail record. Confirmations and changes: see the audit history.",
         "file": "{title} minutes", "deliverables": "deliverables", "history": "history.csv",
-        "history_columns": "time,event,actor,action,mail,detail",
+        "history_columns": "time,event,actor,action,mail,detail", "detail_sep": "; ",
+        "no_project": NO_PROJECT_EN,
     },
 }  # fmt: skip
 
@@ -130,9 +143,11 @@ def _clip(text: str, max_bytes: int) -> str:
 
 
 def folder_for(root: Path, meeting: Mapping[str, Any]) -> Path:
-    """`<root>/<project or 跨部门协作>/<year>/<YYYY-MM-DD> <title> (M-n)` for a meeting view."""
+    """`<root>/<project, or 跨部门协作 / Cross-department>/<year>/<YYYY-MM-DD> <title> (M-n)` for a
+    meeting view: a meeting without a project is filed under the words of its language."""
     day = _day(meeting["date"])
-    project = safe_name(meeting.get("project"), fallback=NO_PROJECT) if meeting.get("project") else NO_PROJECT
+    none = words_for(meeting.get("language"))["no_project"]
+    project = safe_name(meeting.get("project"), fallback=none) if meeting.get("project") else none
     name = f"{day.isoformat()} {safe_name(meeting.get('title'))} ({meeting['ref']})"
     folder = root / project / str(day.year) / name
     if not folder.resolve().is_relative_to(root.resolve()):  # never, by safe_name: but never is checked
@@ -158,16 +173,19 @@ def minutes_docx(
     bot: str = "Mailbot",
     languages: Languages | None = None,
     words: StatusWords | None = None,
+    tz: tzinfo | str | None = None,
 ) -> bytes:
     """The official minutes (正式版会议纪要) as the seed's 纪要核心内容模板 lays them out: a title,
     一、会议基本信息 (a 项目/内容 table), 二、议题与讨论要点 (a table), 三、决议事项, 四、行动项跟踪表 (a table with
     each action's state and consent). `meeting` and `actions` are the views of the final minutes
-    mail (confirmation.official_actions), live or read back from JSON (dates as ISO text). The
-    same arguments give the same bytes."""
+    mail (confirmation.official_actions), live or read back from JSON (dates as ISO text). `when`
+    (the moment the minutes became official, stored in UTC) is written in `tz`, the bot's time
+    zone (a zone or its name; without one, in UTC and saying so). A4, as Chinese offices print.
+    The same arguments give the same bytes."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     from mailbot.exports import status_text
     from mailbot.languages import shipped_languages
@@ -183,6 +201,10 @@ def minutes_docx(
         return f"{names[address]} <{address}>" if names.get(address) else address
 
     document = Document()
+    for section in document.sections:  # python-docx's blank document is US Letter
+        section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+        section.top_margin = section.bottom_margin = Mm(MARGINS[0])
+        section.left_margin = section.right_margin = Mm(MARGINS[1])
     normal = document.styles["Normal"]
     normal.font.size = Pt(10.5)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
@@ -190,7 +212,8 @@ def minutes_docx(
     properties = document.core_properties
     properties.title = w["title"].format(title=meeting.get("title") or "")
     properties.author, properties.last_modified_by, properties.revision = bot, bot, int(version or 1)
-    properties.created = properties.modified = stamp.replace(tzinfo=None) if stamp else datetime(2000, 1, 1)
+    utc = stamp.astimezone(UTC) if stamp and stamp.tzinfo else stamp  # core properties are UTC
+    properties.created = properties.modified = utc.replace(tzinfo=None) if utc else datetime(2000, 1, 1)
     properties.identifier = str(meeting.get("ref") or "")
 
     document.add_heading(w["title"].format(title=meeting.get("title") or ""), level=0)
@@ -288,7 +311,7 @@ def minutes_docx(
         ),
         rows,
     )
-    confirmed = stamp.strftime("%Y-%m-%d %H:%M") if stamp else "—"
+    confirmed = _local_minute(stamp, tz)
     document.add_paragraph(w["footer"].format(when=confirmed, bot=bot))
     buffer = io.BytesIO()
     document.save(buffer)
@@ -297,12 +320,36 @@ def minutes_docx(
 
 def minutes_docx_built(args: Mapping[str, Any]) -> bytes:
     """The .docx from a stored recipe's arguments (mailbot.outbox.DeferredFile, build
-    "minutes_docx", see `minutes_recipe`): {"meeting", "actions", "version", "now", "bot"} as the
-    final minutes decided them, live or read back from the outbox row."""
+    "minutes_docx", see `minutes_recipe`): {"meeting", "actions", "version", "now", "bot", "tz"}
+    as the final minutes decided them, live or read back from the outbox row. (A recipe stored
+    before "tz" was one writes the time in UTC, saying so.)"""
     return minutes_docx(
         args["meeting"], args["actions"], version=args.get("version"), when=args.get("now"),
-        bot=args.get("bot") or "Mailbot",
+        bot=args.get("bot") or "Mailbot", tz=args.get("tz"),
     )  # fmt: skip
+
+
+def zone_name(tz: tzinfo) -> str:
+    """The bot's time zone as a recipe stores it (JSON): its IANA name."""
+    return str(getattr(tz, "key", None) or tz)
+
+
+def _local_minute(stamp: datetime | None, tz: tzinfo | str | None) -> str:
+    """The moment to the minute in the bot's time zone: "2026-12-07 11:00"."""
+    if stamp is None:
+        return "—"
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)  # stored instants are UTC
+    if isinstance(tz, str) and tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            tz = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = None
+    if not isinstance(tz, tzinfo):
+        return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return stamp.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _steady_zip(data: bytes) -> bytes:
@@ -352,6 +399,9 @@ class Filing:
     xlsx_name: str
     history: bytes
     deliverables: list[tuple[str, str, bytes]]  # (action ref, file name, bytes)
+    # What of the meeting's record the filing was built from (`record_marks`): the refresh job
+    # (`refresh`) files the meeting again when the record has moved on since.
+    mark: dict[str, int] | None = None
 
 
 def official_view(
@@ -377,6 +427,32 @@ def official_view(
     return meeting_view(meeting), actions, version
 
 
+# The archive's own events: not part of what a filing shows, so not part of its mark.
+ARCHIVE_EVENTS = ("archive.filed", "archive.failed")
+
+
+def record_marks(session: Session, meeting_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per meeting, where its record stands: how many events it has and the last one's id (the
+    archive's own events left out). Both, not the id alone: on PostgreSQL an event can commit
+    after one with a higher id was read, and the count still moves then. One query for them all."""
+    from sqlalchemy import func, select
+
+    from mailbot.store.models import Event
+
+    if not meeting_ids:
+        return {}
+    marks: dict[int, dict[str, int]] = {}
+    wanted = sorted(set(meeting_ids))
+    for start in range(0, len(wanted), 500):
+        for meeting_id, count, last in session.execute(
+            select(Event.meeting_id, func.count(Event.id), func.max(Event.id))
+            .where(Event.meeting_id.in_(wanted[start : start + 500]), Event.what.not_in(ARCHIVE_EVENTS))
+            .group_by(Event.meeting_id)
+        ):
+            marks[meeting_id] = {"events": int(count), "last_event": int(last)}
+    return marks
+
+
 def gather(app: App, session: Session, meeting: Meeting) -> Filing:
     from sqlalchemy import false, or_, select
 
@@ -385,14 +461,15 @@ def gather(app: App, session: Session, meeting: Meeting) -> Filing:
     from mailbot.queries import action_rows
     from mailbot.store.models import ActionItem, Deliverable, Event
 
+    mark = record_marks(session, [meeting.id]).get(meeting.id, {"events": 0, "last_event": 0})
     view, actions, version = official_view(app, session, meeting)
     language = app.languages.pick(meeting.language)
+    tz = app.config.tz
     docx = minutes_docx(
         view, actions, version=version, when=meeting.confirmed_at, bot=app.config.bot.name,
-        languages=app.languages, words=app.rules.statuses,
+        languages=app.languages, words=app.rules.statuses, tz=tz,
     )  # fmt: skip
     rows = [r for r in action_rows(session, meeting_id=meeting.id) if r["status"] in LIVE]
-    tz = app.config.tz
     xlsx = to_xlsx(rows, language, app.today(), app.rules.statuses, app.languages, calendar=app.calendar, tz=tz)
     ids = [a.id for a in meeting.actions]
     refs = {a.id: a.ref for a in meeting.actions}
@@ -402,25 +479,59 @@ def gather(app: App, session: Session, meeting: Meeting) -> Filing:
             select(Deliverable).join(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(Deliverable.id)
         )
     ]
-    events = session.scalars(
-        select(Event)
-        .where(or_(Event.meeting_id == meeting.id, Event.action_id.in_(ids) if ids else false()))
-        .order_by(Event.id)
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(or_(Event.meeting_id == meeting.id, Event.action_id.in_(ids) if ids else false()))
+            .order_by(Event.at, Event.id)
+        )
     )
+    # People by the names the minutes give them, else the directory's (as the meeting's page).
+    from mailbot.web.pages import HISTORY_EVENTS, directory_names, people_in
+
+    events = [e for e in events if e.what in HISTORY_EVENTS]
+    names = {address.lower(): name for address, name in (meeting.names or {}).items() if name}
+    names = {**directory_names(session, {a.lower() for e in events for a in people_in(e)} - set(names)), **names}
+    return Filing(
+        meeting=view, version=version, docx=docx, xlsx=xlsx, xlsx_name=app.languages.of(language).tracking_file,
+        history=history_csv(app, events, refs, names, language), deliverables=deliverables, mark=mark,
+    )  # fmt: skip
+
+
+def history_csv(
+    app: App, events: Sequence[Any], refs: Mapping[int, str], names: Mapping[str, str], language: str
+) -> bytes:
+    """审计记录.csv (UTF-8 with a BOM, which Excel needs to read it as UTF-8): the events the
+    meeting's page shows, worded as the page words them — the event in words, the person by name
+    (`names`: lower-cased address -> name), the details as "字段：值" — in the bot's time zone.
+    The bot's own bookkeeping (group posts, filing, delivery) is not there, nor its keys and
+    folders (`mailbot show` keeps them)."""
+    from mailbot.web.pages import HISTORY_EVENTS, event_details, today_of
+    from mailbot.web.server import PageWords, pages_folder
+
+    t = PageWords.load(pages_folder(app) / "words", app.languages.fallback).of(language)
+    now = today_of(app, language)
     w = words_for(language)
+    tz = app.config.tz
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(w["history_columns"].split(","))
     for event in events:
+        if event.what not in HISTORY_EVENTS:
+            continue
+        actor = event.actor or ""
+        if "@" in actor:
+            name = names.get(actor.lower())
+            actor = f"{name} <{actor}>" if name else actor
+        elif actor:
+            actor = t("bot")
+        details = event_details(event.what, event.detail or {}, now, names)
         writer.writerow([
-            event.at.astimezone(tz).isoformat(timespec="seconds"), event.what, event.actor or "",
-            refs.get(event.action_id, "") if event.action_id else "", event.inbound_mail_id or "",
-            json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+            event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), t(f"event.{event.what}", default=event.what),
+            actor, refs.get(event.action_id, "") if event.action_id else "", event.inbound_mail_id or "",
+            w["detail_sep"].join(d.text(t) for d in details),
         ])  # fmt: skip
-    return Filing(
-        meeting=view, version=version, docx=docx, xlsx=xlsx, xlsx_name=app.languages.of(language).tracking_file,
-        history=buffer.getvalue().encode("utf-8-sig"), deliverables=deliverables,
-    )  # fmt: skip
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 # Writing the folder -------------------------------------------------------------------------------
@@ -490,8 +601,24 @@ def write_filing(root: Path, filing: Filing) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     if before is not None and before.resolve() != target.resolve():
-        shutil.rmtree(before, ignore_errors=True)  # moved: a new project, date or title
+        # Moved (a new project, date or title; a meeting without a project filed under the old
+        # Chinese name for all languages): one folder, where the names say, never two.
+        shutil.rmtree(before, ignore_errors=True)
+        _prune_empty(root, before.parent)
     return target
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    """Remove `folder` and its parents up to `root` (not included) while they are empty: a move
+    leaves no empty year or project folder behind on the shared drive."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _read_manifest(folder: Path | None) -> dict[str, Any]:
@@ -529,6 +656,12 @@ def archive_root(app: App) -> Path:
 
 def file_meeting(app: App, meeting_id: int) -> Path | None:
     """File one official meeting from the database; None when it is not official (now)."""
+    filed = _file(app, meeting_id)
+    return filed[0] if filed is not None else None
+
+
+def _file(app: App, meeting_id: int) -> tuple[Path, dict[str, int]] | None:
+    """The folder filed and the mark of the record it was built from; None when not official."""
     from mailbot.lifecycle import MeetingStatus
     from mailbot.store.models import Meeting
 
@@ -537,21 +670,35 @@ def file_meeting(app: App, meeting_id: int) -> Path | None:
         if meeting is None or meeting.status not in (MeetingStatus.CONFIRMED, MeetingStatus.ARCHIVED):
             return None
         filing = gather(app, session, meeting)
-    return write_filing(archive_root(app), filing)
+    return write_filing(archive_root(app), filing), dict(filing.mark or {})
 
 
 def file_safely(app: App, meeting_id: int) -> Path | None:
     """`file_meeting`, never raising: a failure is logged and recorded as an `archive.failed` event."""
+    return _attempt(app, meeting_id)[1]
+
+
+def _attempt(app: App, meeting_id: int, *, quiet_failure: bool = False) -> tuple[str, Path | None]:
+    """File one meeting: ("filed", folder), ("failed", None) or ("not official", None). Each
+    filing is recorded (`archive.filed`, with the mark of the record it was built from); a
+    failure is logged and recorded (`archive.failed`), or only logged with `quiet_failure` (the
+    refresh job trying again a failure recorded before: one event a failure, not one a minute)."""
     try:
-        folder = file_meeting(app, meeting_id)
+        filed = _file(app, meeting_id)
     except Exception as exc:
-        log.exception("archive: meeting M-%s could not be filed", meeting_id)
-        _record(app, "archive.failed", meeting_id, {"error": f"{type(exc).__name__}: {exc}"[:1000]})
-        return None
-    if folder is not None:
-        log.info("archive: M-%s filed in %s", meeting_id, folder)
-        _record(app, "archive.filed", meeting_id, {"folder": str(folder)})
-    return folder
+        if quiet_failure:
+            log.warning("archive: M-%s could still not be filed (tried again next minute): %s: %s",
+                        meeting_id, type(exc).__name__, exc)  # fmt: skip
+        else:
+            log.exception("archive: meeting M-%s could not be filed", meeting_id)
+            _record(app, "archive.failed", meeting_id, {"error": f"{type(exc).__name__}: {exc}"[:1000]})
+        return "failed", None
+    if filed is None:
+        return "not official", None
+    folder, mark = filed
+    log.info("archive: M-%s filed in %s", meeting_id, folder)
+    _record(app, "archive.filed", meeting_id, {"folder": str(folder), **mark})
+    return "filed", folder
 
 
 def _record(app: App, what: str, meeting_id: int, detail: dict[str, Any]) -> None:
@@ -586,12 +733,13 @@ def minutes_recipe(notifier: Notifier, view: dict[str, Any], actions: list[dict[
     from mailbot.outbox import DeferredFile
 
     args = {"meeting": view, "actions": actions, "version": version, "now": notifier.now,
-            "bot": notifier.app.config.bot.name}  # fmt: skip
+            "bot": notifier.app.config.bot.name, "tz": zone_name(notifier.app.config.tz)}  # fmt: skip
     return DeferredFile(minutes_filename(view), DOCX_TYPE, "minutes_docx", args)
 
 
 def file_all(app: App, meeting_id: int | None = None) -> list[tuple[str, Path | None, str | None]]:
-    """`mailbot archive`: every official meeting (or one) filed again; (ref, folder, error) each."""
+    """`mailbot archive`: every official meeting (or one) filed again; (ref, folder, error) each.
+    Each filing is recorded (`archive.filed`), so the refresh job knows the folder is current."""
     from sqlalchemy import select
 
     from mailbot.lifecycle import MeetingStatus
@@ -607,8 +755,79 @@ def file_all(app: App, meeting_id: int | None = None) -> list[tuple[str, Path | 
     results = []
     for found in ids:
         try:
-            results.append((f"M-{found}", file_meeting(app, found), None))
+            filed = _file(app, found)
         except Exception as exc:
             log.exception("archive: M-%s could not be filed", found)
             results.append((f"M-{found}", None, f"{type(exc).__name__}: {exc}"))
+            continue
+        if filed is not None:
+            _record(app, "archive.filed", found, {"folder": str(filed[0]), **filed[1]})
+        results.append((f"M-{found}", filed[0] if filed is not None else None, None))
     return results
+
+
+# Keeping official meetings' folders current ----------------------------------------------------
+
+# Meetings filed again per run of the job at most; the rest the next minute (the first run after
+# the archive is turned on, or after an upgrade, may find every official meeting to file).
+REFRESH_BATCH = 20
+
+
+def stale_meetings(app: App) -> list[tuple[int, bool]]:
+    """The official meetings whose folder is behind their record: (meeting id, whether the last
+    attempt failed). Behind: never filed, the last filing failed, or events since the last filing
+    (a 完成 with its files, a 验收, a delay, a reminder …). Three queries, whatever the number of
+    meetings; nothing is built."""
+    from sqlalchemy import func, select
+
+    from mailbot.lifecycle import MeetingStatus
+    from mailbot.store.models import Event, Meeting
+
+    with app.db.session() as session:
+        official = list(
+            session.scalars(
+                select(Meeting.id)
+                .where(Meeting.status.in_((MeetingStatus.CONFIRMED, MeetingStatus.ARCHIVED)))
+                .order_by(Meeting.id)
+            )
+        )
+        if not official:
+            return []
+        marks = record_marks(session, official)
+        last: dict[int, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(official), 500):
+            chunk = official[start : start + 500]
+            latest = (
+                select(func.max(Event.id))
+                .where(Event.meeting_id.in_(chunk), Event.what.in_(ARCHIVE_EVENTS))
+                .group_by(Event.meeting_id)
+            )
+            for meeting_id, what, detail in session.execute(
+                select(Event.meeting_id, Event.what, Event.detail).where(Event.id.in_(latest))
+            ):
+                last[meeting_id] = (what, detail or {})
+    stale = []
+    for meeting_id in official:
+        what, detail = last.get(meeting_id, ("", {}))
+        mark = marks.get(meeting_id, {"events": 0, "last_event": 0})
+        if what == "archive.filed" and all(detail.get(k) == v for k, v in mark.items()):
+            continue
+        stale.append((meeting_id, what == "archive.failed"))
+    return stale
+
+
+def refresh(app: App, now: datetime | None = None) -> dict[str, int]:
+    """The periodic job (mailbot/jobs.py, each minute): file again every official meeting whose
+    record moved on since its folder was filed — the deliverables sent with 完成 after the minutes
+    became official, the states that followed (已完成, 已验收, 延期), the history. Idempotent: a
+    folder filed from the record as it stands is left alone. Nothing when [archive] is off. A
+    failure is logged and recorded once (`archive.failed`), and tried again the next minute; it
+    never touches the mail."""
+    if not app.config.archive.enabled:
+        return {}
+    counts = {"archive_filed": 0, "archive_failed": 0}
+    for meeting_id, failed_before in stale_meetings(app)[:REFRESH_BATCH]:
+        outcome, _ = _attempt(app, meeting_id, quiet_failure=failed_before)
+        if outcome != "not official":  # no longer official since it was listed: nothing to file
+            counts[f"archive_{outcome}"] += 1
+    return counts

@@ -165,6 +165,16 @@ def parser() -> argparse.ArgumentParser:
     web_link.add_argument("--scope", default="person", help="person (default), M-3, project:NAME or department:NAME")
     web.set_defaults(func=cmd_web)
 
+    groups = sub.add_parser("groups", help="the project groups' robots: `groups retry` sends failed posts again")
+    groups_sub = groups.add_subparsers(dest="groups_command", required=True)
+    groups_retry = groups_sub.add_parser(
+        "retry", help="put the posts that failed back in the queue (attempts reset), once the robot is fixed"
+    )
+    groups_retry.add_argument(
+        "--robot", default=None, help='only this robot ([groups.robots."NAME"]; "*": the default)'
+    )
+    groups.set_defaults(func=cmd_groups)
+
     archive = sub.add_parser("archive", help="file every official meeting's minutes into [archive] path again")
     archive.add_argument("--meeting", default=None, help="only this meeting (M-3)")
     archive.set_defaults(func=cmd_archive)
@@ -686,9 +696,18 @@ def cmd_web(args: argparse.Namespace) -> int:
         print(f"every link mailed to {args.address.lower()} so far is refused now (generation {generation})")
         return 0
     if args.web_command == "link":
-        from mailbot.web.links import make_link
+        from mailbot.web.access import load_viewer
+        from mailbot.web.links import make_link, normal_scope
+        from mailbot.web.pages import link_refusal
 
-        print(make_link(app, args.address, args.scope))
+        scope = normal_scope(args.scope)
+        with app.db.session() as session:
+            refusal = link_refusal(session, load_viewer(session, args.address), scope)
+        if refusal is not None:
+            # The page would answer 404 to this very person: no link that cannot work.
+            print(f"mailbot: no link made: {refusal}", file=sys.stderr)
+            return 1
+        print(make_link(app, args.address, scope))
         return 0
     web = app.config.web
     if not web.enabled:
@@ -707,6 +726,27 @@ def cmd_web(args: argparse.Namespace) -> int:
     if workers > 1:
         app.db.dispose()  # this process only watches over the workers; each opens its own
     serve(app, host, port, workers=workers, now=args.now, log_json=args.log_json, verbose=args.verbose)
+    return 0
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    from mailbot.groups import retry_failed
+
+    app = open_app(args)
+    groups = app.config.groups
+    if not groups.enabled:
+        raise MailbotError(f"{app.config.origin}: groups.enabled is false: no post is sent while [groups] is off")
+    robots = groups.robot_tables(app.config.origin)
+    if args.robot is not None and args.robot not in robots:
+        named = ", ".join(f'"{name}"' for name in robots) or "none"
+        raise MailbotError(f'--robot: no [groups.robots."{args.robot}"] in {app.config.origin} (robots: {named})')
+    count = retry_failed(app, args.robot)
+    which = f' of robot "{args.robot}"' if args.robot is not None else ""
+    if not count:
+        print(f"no failed group post{which}: nothing to send again")
+        return 0
+    print(f"{count} failed group post(s){which} back in the queue: the daemon sends them within a minute "
+          "(or `mailbot tick` now)")  # fmt: skip
     return 0
 
 

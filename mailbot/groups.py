@@ -4,11 +4,15 @@ escalated — optional, per project (`[groups.robots."项目名"]`, or `"*"` for
 
 A post never holds up mail: it is decided in the transaction of what caused it, as a row of
 `group_posts` with a unique key (decided twice, posted once), and delivered later by the
-delivery step of the daemon, `run --once` and `tick` (`deliver`), outside any transaction. A
-robot that answers with an error, or not at all, is tried again with backoff (1 min, 2, 4, … at
-most an hour); after `[groups] max_attempts` the post is failed, logged, recorded as a
-`group_post.failed` event (`mailbot show M-n`) and mailed to the `[bot] admin` (kind
-group_post_failed, at most one a day per robot).
+delivery step of the daemon, `run --once` and `tick` (`deliver`), outside any transaction. A post
+the clock caused (the confirmation round closing at midnight) is first tried at the same moment
+as the mails of that decision, within the sending hours (mailbot.outbox.not_before): the group
+never hears "the minutes went out by mail" before they did. A robot that answers with an error,
+or not at all, is tried again with backoff (1 min, 2, 4, … at most an hour); after `[groups]
+max_attempts` the post is failed, logged, recorded as a `group_post.failed` event (`mailbot show
+M-n`, or `A-n` for an action's post) and mailed to the `[bot] admin` (kind group_post_failed, at
+most one a day per robot). Once the robot is fixed, `mailbot groups retry` (`retry_failed`) puts
+the failed posts back in the queue.
 
 Each service as documented:
 - DingTalk (自定义机器人): POST JSON {"msgtype": "markdown", "markdown": {"title", "text"}} to the
@@ -115,12 +119,16 @@ def queue(
     if found is None or event not in found[1].events:
         return False
     name, robot = found
+    from mailbot.outbox import first_attempt_at
     from mailbot.store.models import GroupPost
 
     values = {
         "key": key[:300], "event": event, "robot": name, "service": robot.service,
         "language": _language(notifier, meeting), "message": {"title": title, "lines": list(lines)},
-        "status": "pending", "attempts": 0, "created_at": notifier.now, "next_attempt_at": notifier.now,
+        "status": "pending", "attempts": 0, "created_at": notifier.now,
+        # A post the clock caused (decided in a periodic job's `not_before` block) waits for the
+        # sending hours like the mails of the same decision: never before the mails it announces.
+        "next_attempt_at": first_attempt_at(notifier.now),
         "meeting_id": meeting.id, "action_id": action_id,
     }  # fmt: skip
     session = notifier.session
@@ -447,17 +455,19 @@ def _settle(app: App, post_id: int, error: str | None, now: datetime) -> str:
 def tell_admin(app: App, session: Session, row: GroupPost, now: datetime) -> None:
     """A post that will never appear is news for a person: the admin gets a mail, at most one a
     day per robot — a robot whose webhook was revoked fails every post, and the admin needs to
-    hear it once, not once per action. Every failed post stays an event (`mailbot show M-n`)."""
+    hear it once, not once per action. Every failed post stays an event (`mailbot show M-n`, or
+    `mailbot show A-n` for an action's post), and `mailbot groups retry` sends them again."""
     from sqlalchemy import func, select
 
     from mailbot.notify import Notifier
-    from mailbot.store.models import GroupPost, Meeting
+    from mailbot.store.models import ActionItem, GroupPost, Meeting
 
     admin = app.config.bot.admin
     if not admin:
         return
     local_day = now.astimezone(app.config.tz).date()
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
+    action = session.get(ActionItem, row.action_id) if row.action_id is not None else None
     pending = session.scalar(
         select(func.count()).select_from(GroupPost).where(GroupPost.robot == row.robot, GroupPost.status == "pending")
     )
@@ -469,8 +479,33 @@ def tell_admin(app: App, session: Session, row: GroupPost, now: datetime) -> Non
             "title": str((row.message or {}).get("title", ""))[:300], "event": row.event,
             "meeting_ref": meeting.ref if meeting is not None else None,
             "meeting_title": meeting.title if meeting is not None else None,
+            # The failure's event is on the action when the post is about one (`mailbot show A-n`);
+            # "*" as the robot is worded "默认机器人（*）" by the templates.
+            "action_ref": action.ref if action is not None else None,
             "attempts": row.attempts, "error": (row.last_error or "")[:500],
             "queued_at": row.created_at.astimezone(app.config.tz).strftime("%Y-%m-%d %H:%M"),
             "pending": int(pending or 0), "no_reply": True,
         },
     )  # fmt: skip
+
+
+def retry_failed(app: App, robot: str | None = None) -> int:
+    """`mailbot groups retry [--robot NAME]`: the failed posts (of one robot, else all) back in the
+    queue, their attempts reset, due at once — for after the robot's webhook or secret is fixed.
+    The next delivery (the daemon's minute, `run --once`, `tick`) sends them. A post already sent
+    is never touched. The number of posts put back."""
+    from sqlalchemy import update
+
+    from mailbot.store.models import GroupPost
+
+    now = app.now()
+    with app.db.transaction() as session:
+        statement = update(GroupPost).where(GroupPost.status == "failed")
+        if robot is not None:
+            statement = statement.where(GroupPost.robot == robot)
+        result = session.execute(statement.values(status="pending", attempts=0, next_attempt_at=now))
+        count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if count:
+        log.info("group posts: %d failed post(s)%s put back in the queue", count,
+                 f" of robot {robot!r}" if robot is not None else "")  # fmt: skip
+    return count

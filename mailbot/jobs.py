@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from mailbot.app import App
+from mailbot.archive import refresh as refresh_archive
 from mailbot.outbox import not_before
 from mailbot.workflow.acceptance import run_acceptance_reminders
 from mailbot.workflow.consent import run_consent_deadlines
@@ -65,6 +66,9 @@ JOBS: tuple[Job, ...] = (
         "done work (验收)"),
     Job("digest", run_digest, "weekly at rules/policy.toml [digest] weekday and time (within the sending hours), "
         "once per week"),
+    # Sends no mail: at any hour. Cheap when nothing changed (three queries, nothing built).
+    Job("archive", refresh_archive, "each minute, with [archive] on: official meetings whose record changed since "
+        "their folder was filed (a later deliverable or state) are filed again", chases=False),
 )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from mailbot.archive import (
 from mailbot.cli import main
 from mailbot.clock import FixedClock
 from mailbot.config import load_config
+from mailbot.jobs import run_jobs
 from mailbot.notify import Notifier
 from mailbot.outbox import attachment_bytes, stored_attachment
 from mailbot.pipeline import process
@@ -124,8 +125,9 @@ def test_official_minutes_are_filed_with_the_word_file_the_table_the_deliverable
     history = list(csv.reader(io.StringIO((folder / "审计记录.csv").read_text(encoding="utf-8-sig"))))
     assert history[0] == ["时间", "事件", "操作人", "行动项", "来信编号", "详情"]
     events = [row[1] for row in history[1:]]
-    assert "action.done" in events and events[-1] == "meeting.confirmed"
-    assert next(r for r in history if r[1] == "action.delayed")[3] == "A-2"
+    # The events in the page's words, not their keys.
+    assert "完成" in events and events[-1] == "纪要确认，发出正式版"
+    assert next(r for r in history if r[1] == "延期")[3] == "A-2"
     with app.db.session() as session:
         filed = session.scalars(select(Event).where(Event.what == "archive.filed")).one()
         assert filed.detail["folder"] == str(folder)
@@ -361,3 +363,213 @@ def test_a_folder_is_replaced_whole_or_not_at_all(tmp_path: Path, monkeypatch: p
         write_filing(tmp_path, Filing(**{**filing.__dict__, "version": 2, "history": b"new"}))
     assert (folder / "审计记录.csv").read_bytes() == b"h"  # the filed folder is untouched
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # and no half-written one beside it
+
+
+# Trial 14: the time in the bot's zone, A4, the folder in the meeting's language, kept current ---------
+
+
+def midnight_round(app: App, clock: FixedClock) -> None:
+    """The Chinese round, made official by the deadline job just after midnight on Saturday
+    (Shanghai), 16:05 on Friday in UTC: the time zone decides even the day."""
+    at(clock, "2026-11-30 09:20")
+    assert feed(app, "foxmail_zh_agenda_gbk.eml").outcome == "processed"
+    at(clock, "2026-12-02 18:00")
+    assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+    at(clock, "2026-12-03 10:00")
+    process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "确认"))
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "确认"))
+    at(clock, "2026-12-05 00:05")
+    assert run_jobs(app)["confirmed"] == 1
+
+
+def footer(document) -> str:  # type: ignore[no-untyped-def]
+    return next(p.text for p in document.paragraphs if "成为正式版" in p.text)
+
+
+def test_the_word_file_says_when_in_the_bots_time_zone_on_a4(archived: App, clock: FixedClock) -> None:
+    midnight_round(archived, clock)
+    document = Document(str(the_folder(archived) / "Q1 新品上市跨部门协作会 会议纪要.docx"))
+    assert "成为正式版（2026-12-05 00:05）" in footer(document)  # not 2026-12-04 16:05 (UTC)
+    (section,) = document.sections
+    size = [round(length.mm, 1) for length in (section.page_width, section.page_height)]  # Word keeps twips
+    assert size == [210.0, 297.0]  # A4, not US Letter (215.9 × 279.4)
+    margins = [
+        round(m.mm, 1) for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    ]
+    assert margins == [25.4, 25.4, 19.1, 19.1]
+    # The 正式版 mail's copy (built when the mail leaves, from its stored recipe) says the same.
+    final = next(m for m in outbox(archived, "final_minutes") if m.to_address == HOST)
+    (docx,) = [a for a in final.attachments if a["filename"].endswith(".docx")]
+    mailed = Document(io.BytesIO(attachment_bytes(docx, final.context)))
+    assert "成为正式版（2026-12-05 00:05）" in footer(mailed)
+    assert round(mailed.sections[0].page_height.mm) == 297
+
+
+def test_a_recipe_stored_before_the_time_zone_was_passed_says_utc() -> None:
+    meeting = {"ref": "M-2", "title": "周会", "date": "2026-12-02", "language": "zh", "topics": [], "decisions": []}
+    old = minutes_docx_built({"meeting": meeting, "actions": [], "version": 1, "now": "2026-12-04T16:05:00+00:00"})
+    assert "成为正式版（2026-12-04 16:05 UTC）" in footer(Document(io.BytesIO(old)))
+    new = minutes_docx_built({"meeting": meeting, "actions": [], "version": 1, "now": "2026-12-04T16:05:00+00:00",
+                              "tz": "Asia/Shanghai"})  # fmt: skip
+    assert "成为正式版（2026-12-05 00:05）" in footer(Document(io.BytesIO(new)))
+
+
+def english_round(app: App, clock: FixedClock) -> None:
+    at(clock, "2026-12-07 20:00")
+    assert feed(app, "gmail_en_minutes_markdown.eml").outcome == "processed"
+    at(clock, "2026-12-08 10:00")
+    for who, answer in (
+        ("zhou.ting", "done"),
+        ("zhao.min", "confirm"),
+        ("chen.zhe", "delay to 2026-12-18 because late"),
+    ):
+        process(app, reply(app, request_to(app, f"{who}@corp.example"), answer, style="gmail_en"))
+    at(clock, "2026-12-10 09:00")
+    assert run_consent_deadlines(app, app.now())["confirmed"] == 1
+
+
+def test_an_english_meeting_without_a_project_is_filed_under_english_words(archived: App, clock: FixedClock) -> None:
+    english_round(archived, clock)
+    root = archived.config.resolve(archived.config.archive.path)
+    folder = the_folder(archived)
+    assert folder.relative_to(root).parts == ("Cross-department", "2026", "2026-12-07 Q1 Launch Budget Review (M-1)")
+    assert not (root / "跨部门协作").exists()
+
+
+def test_a_folder_filed_under_the_old_name_moves_and_none_is_left_behind(
+    archived: App, clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An English meeting filed by an earlier version under "跨部门协作": filed again, it moves to
+    "Cross-department" with what people added, and no second folder (nor an empty one) is left."""
+    english_round(archived, clock)
+    root = archived.config.resolve(archived.config.archive.path)
+    new = the_folder(archived)
+    old = root / "跨部门协作" / "2026" / new.name
+    old.parent.mkdir(parents=True)
+    new.rename(old)
+    (root / "Cross-department" / "2026").rmdir()
+    (root / "Cross-department").rmdir()
+    (old / "budget sheet.xlsx").write_bytes(b"added by hand")
+    assert main(["--config", str(archived.config.origin), "archive", "--meeting", "M-1"]) == 0
+    assert f"M-1: {new}" in capsys.readouterr().out
+    assert sorted(p.name for p in root.iterdir()) == ["Cross-department"]
+    assert (new / "budget sheet.xlsx").read_bytes() == b"added by hand"
+
+
+def tracking_states(folder: Path, name: str = "行动项跟踪表.xlsx") -> dict[str, str]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(folder / name, read_only=True).worksheets[0]
+    rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if "编号" in r and "状态" in r)
+    ref, state = header.index("编号"), header.index("状态")
+    return {r[ref]: r[state] for r in rows[rows.index(header) + 1 :] if r[ref]}
+
+
+def history_of(folder: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO((folder / "审计记录.csv").read_text(encoding="utf-8-sig"))))
+
+
+def filings(app: App) -> list[Event]:
+    with app.db.session() as session:
+        return list(session.scalars(select(Event).where(Event.what.in_(("archive.filed", "archive.failed")))))
+
+
+def test_the_folder_follows_the_official_meeting_deliverables_and_states(archived: App, clock: FixedClock) -> None:
+    """Trial 14: after the minutes became official, 张伟 sent A-1 done with his file, 李娜 verified
+    it, 陈喆 delayed A-2. The minute's job files the meeting again each time; a minute with nothing
+    new files nothing."""
+    app = archived
+    midnight_round(app, clock)
+    folder = the_folder(app)
+    assert tracking_states(folder)["A-1"] == "未开始"
+    assert len(filings(app)) == 1
+    at(clock, "2026-12-05 00:06")
+    assert run_jobs(app)["archive_filed"] == 0  # filed at the confirmation: nothing new
+
+    at(clock, "2026-12-10 15:00")
+    plan = ("新品推广活动方案初稿.pdf", "application/pdf", b"%PDF-1.4 draft")
+    process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "完成", attachments=(plan,)))
+    process(app, reply(app, request_to(app, "chen.zhe@corp.example"), "延期至 2026-12-18，原因：等待供应商样机"))
+    at(clock, "2026-12-10 15:01")
+    assert run_jobs(app)["archive_filed"] == 1
+    assert the_folder(app) == folder
+    assert (folder / "交付物/A-1/新品推广活动方案初稿.pdf").read_bytes() == b"%PDF-1.4 draft"
+    states = tracking_states(folder)
+    assert states["A-1"] == "已完成（待验收）" and states["A-2"] == "延期"
+    events = [row[1] for row in history_of(folder)]
+    assert events[-2:] == ["完成", "延期"]
+    at(clock, "2026-12-10 15:02")
+    assert run_jobs(app)["archive_filed"] == 0  # idempotent: the same record, the same folder
+    assert len(filings(app)) == 2
+
+    at(clock, "2026-12-11 10:00")
+    (acceptance,) = outbox(app, "acceptance_request")
+    process(app, reply(app, acceptance, "确认"))
+    at(clock, "2026-12-11 10:01")
+    assert run_jobs(app)["archive_filed"] == 1
+    assert tracking_states(folder)["A-1"] == "已验收"
+    assert history_of(folder)[-1][1:4] == ["验收通过", "李娜 <li.na@corp.example>", "A-1"]
+    document = Document(str(folder / "Q1 新品上市跨部门协作会 会议纪要.docx"))
+    assert "成为正式版（2026-12-05 00:05）" in footer(document)  # still when it became official
+
+
+def test_a_refresh_that_fails_is_recorded_once_and_tried_again_each_minute(
+    archived: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = archived
+    midnight_round(app, clock)
+    root = app.config.resolve(app.config.archive.path)
+    at(clock, "2026-12-10 15:00")
+    process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "完成"))
+    moved = root.with_name("share-away")
+    root.rename(moved)
+    root.write_text("the share is not mounted")  # a file where the archive folder should be
+    for minute in ("15:01", "15:02", "15:03"):
+        at(clock, f"2026-12-10 {minute}")
+        assert run_jobs(app)["archive_failed"] == 1
+    assert [e.what for e in filings(app)] == ["archive.filed", "archive.failed"]  # one event, not one a minute
+    assert "could still not be filed" in caplog.text
+    assert outbox(app, "final_minutes")  # the mail was never touched
+    root.unlink()
+    moved.rename(root)
+    at(clock, "2026-12-10 15:04")
+    assert run_jobs(app)["archive_filed"] == 1
+    assert tracking_states(the_folder(app))["A-1"] == "已完成（待验收）"
+    at(clock, "2026-12-10 15:05")
+    assert run_jobs(app)["archive_filed"] == 0
+
+
+def test_the_refresh_does_nothing_while_the_archive_is_off(app: App, clock: FixedClock) -> None:
+    midnight_round(app, clock)
+    at(clock, "2026-12-10 15:00")
+    process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "完成"))
+    assert "archive_filed" not in run_jobs(app)
+    assert filings(app) == []
+
+
+def test_the_history_csv_is_written_in_words_for_people(archived: App, clock: FixedClock) -> None:
+    """审计记录.csv as the meeting's page words it: events and details in words, people by name, the
+    bot's own bookkeeping (its keys, the archive folder, group posts) left out."""
+    app = archived
+    zh_round(app, clock)
+    at(clock, "2026-12-11 09:00")
+    run_jobs(app)  # A-1 (due 12-15) is reminded; the reminder's key is the bot's, not the reader's
+    at(clock, "2026-12-11 09:01")
+    run_jobs(app)
+    folder = the_folder(app)
+    text = (folder / "审计记录.csv").read_text(encoding="utf-8-sig")
+    history = history_of(folder)
+    accepted = next(r for r in history if r[1] == "确认" and r[3] == "A-1")
+    assert accepted[2] == "张伟 <zhang.wei@corp.example>" and accepted[5] == "确认方式：本人确认"
+    delayed = next(r for r in history if r[1] == "延期")
+    assert delayed[5] == (
+        "原完成时限：2026年12月10日（周四）；新完成时限：2026年12月20日（周日）；原因：等待供应商样机"
+    )
+    assert re.fullmatch(r"2026-12-03 10:00:\d\d", delayed[0])  # Shanghai time, as Excel reads it
+    silent = next(r for r in history if r[3] == "A-4" and r[1] == "确认")
+    assert silent[2] == "机器人（自动）" and silent[5].startswith("确认方式：逾期未回复，视为同意；反馈截止：")
+    reminded = next(r for r in history if r[1] == "发出提醒")
+    assert reminded[3] == "A-1" and reminded[5] == "提醒类型：到期前提醒"
+    for internal in ("reminder:", "archive.filed", "folder", "{", "explicit", "silent", str(folder.parent)):
+        assert internal not in text, internal

@@ -33,7 +33,7 @@ from mailbot.pipeline import process
 from mailbot.store.models import Event, GroupPost, Meeting
 from mailbot.workflow.consent import run_consent_deadlines
 from mailbot.workflow.reminders import run_reminders
-from tests.helpers import at, feed, outbox
+from tests.helpers import SHANGHAI, at, feed, outbox
 from tests.replying import reply
 
 DING_SECRET = "SEC0123456789abcdef"
@@ -285,9 +285,14 @@ def test_mail_is_decided_while_the_robot_is_down_and_the_admin_hears_after_the_l
         # The admin hears once that day, however many posts the robot refused.
         told = outbox(app, "group_post_failed")
         assert [m.to_address for m in told] == ["it@corp.example"]
-        assert told[0].subject == "【群通知失败】Feishu (飞书) 机器人“*”未能发出群消息"
+        # The default robot by its meaning, not as "“*”"; the first failed post is A-3's (done): its
+        # failure is recorded on the action, so the mail points to `mailbot show A-3`.
+        assert told[0].subject == "【群通知失败】Feishu (飞书) 默认机器人（*）未能发出群消息"
+        assert "机器人：默认机器人（*），Feishu (飞书)" in told[0].body_text
         assert "尝试 3 次后仍未发出" in told[0].body_text and "not reachable" in told[0].body_text
-        assert "邮件不受影响" in told[0].body_text and "mailbot show M-1" in told[0].body_text
+        assert "邮件不受影响" in told[0].body_text and "行动项的历史中（mailbot show A-3）" in told[0].body_text
+        assert "mailbot show M-1" not in told[0].body_text
+        assert 'mailbot groups retry --robot "*"' in told[0].body_text
         # The next day's failure is news again.
         clock.set(clock.now() + timedelta(days=1))
         with app.db.transaction() as session:
@@ -399,3 +404,86 @@ def test_secrets_come_from_the_environment(
     assert robots.problems == []
     with app.db.session() as session:
         assert "ding-token" not in json.dumps([p.message for p in session.scalars(select(GroupPost))])
+
+
+# Trial 14 ---------------------------------------------------------------------------------------
+
+
+def test_a_post_the_clock_caused_waits_for_the_sending_hours_and_follows_its_mails(
+    home: Path, clock: FixedClock, robots: Robots
+) -> None:
+    """The confirmation round closes at 00:05 on Saturday: the 正式版 mails wait for Monday 09:00,
+    and so does the post saying they went out — it is not in the group at 00:05."""
+    from mailbot.jobs import run_jobs
+
+    app = open_app(home, clock, "enabled = true\n" + robot_config(robots.url, "wecom", events='["official"]'))
+    try:
+        at(clock, "2026-12-02 18:00")
+        assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+        at(clock, "2026-12-03 10:00")
+        process(app, reply(app, request_to(app, "zhang.wei@corp.example"), "确认"))
+        at(clock, "2026-12-05 00:05")
+        assert run_jobs(app)["confirmed"] == 1
+        (post,) = posts(app)
+        opening = datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI)
+        assert post.next_attempt_at == opening
+        assert {m.next_attempt_at for m in outbox(app, "final_minutes")} == {opening}
+        assert deliver(app) == {"posted": 0, "retry": 0, "failed": 0}
+        at(clock, "2026-12-07 08:59")
+        assert deliver(app)["posted"] == 0 and robots.requests == []
+    finally:
+        app.db.dispose()
+    # Monday 09:00, as the daemon's minute runs it: the mails first, then the post.
+    assert main(["--config", str(home / "config.toml"), "--now", "2026-12-07T09:00", "tick"]) == 0
+    (official,) = robots.of("wecom")
+    assert "正式版已邮件发送给全体参会人员。" in official["body"]["markdown"]["content"]
+    assert {m.status for m in outbox(app, "final_minutes")} == {"sent"}
+
+
+def test_a_post_a_person_caused_is_not_held(home: Path, clock: FixedClock, robots: Robots) -> None:
+    """A 完成 at 20:00 is posted with its answer, at once (only the clock's decisions wait)."""
+    app = open_app(home, clock, "enabled = true\n" + robot_config(robots.url, "wecom", events='["done"]'))
+    try:
+        at(clock, "2026-12-02 18:00")
+        assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+        at(clock, "2026-12-03 20:00")
+        process(app, reply(app, request_to(app, "zhao.min@corp.example"), "完成"))
+        (post,) = posts(app)
+        assert post.next_attempt_at == clock.now()
+        assert deliver(app)["posted"] == 1
+    finally:
+        app.db.dispose()
+
+
+def test_groups_retry_sends_the_failed_posts_again_once_the_robot_is_fixed(
+    home: Path, clock: FixedClock, robots: Robots, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "enabled = true\nmax_attempts = 2\n" + robot_config(robots.url, "dingtalk")
+    app = open_app(home, clock, body)
+    config = str(home / "config.toml")
+    try:
+        zh_round(app, clock)
+        robots.fail = 100  # the robot answers 500 to everything: its webhook was reset
+        deliver(app)
+        clock.set(clock.now() + timedelta(minutes=1))
+        deliver(app)
+        assert [(p.status, p.attempts) for p in posts(app)] == [("failed", 2), ("failed", 2)]
+        robots.fail = 0  # fixed
+        assert main(["--config", config, "groups", "retry", "--robot", "Q1 新品"]) == 2
+        assert 'no [groups.robots."Q1 新品"]' in capsys.readouterr().err
+        assert main(["--config", config, "--now", clock.now().isoformat(), "groups", "retry", "--robot", "*"]) == 0
+        assert '2 failed group post(s) of robot "*" back in the queue' in capsys.readouterr().out
+        assert [(p.status, p.attempts) for p in posts(app)] == [("pending", 0), ("pending", 0)]
+        assert deliver(app) == {"posted": 2, "retry": 0, "failed": 0}
+        assert {p.status for p in posts(app)} == {"sent"}
+        assert main(["--config", config, "groups", "retry"]) == 0  # nothing failed: nothing to do
+        assert "no failed group post" in capsys.readouterr().out
+        assert {p.status for p in posts(app)} == {"sent"}  # a post sent is never sent again
+    finally:
+        app.db.dispose()
+    assert robots.problems == []
+
+
+def test_groups_retry_needs_the_groups_on(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(app.config.origin), "groups", "retry"]) == 2
+    assert "groups.enabled is false" in capsys.readouterr().err

@@ -197,8 +197,19 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "objections_open": [{"meeting": MEETING, "objections": [ACTION]}],
         "minutes_late": [{"meeting": MEETING, "step": s, "recorder": "wang.fang@corp.example"}
                          for s in ("first", "again", "host")],
-        "reminder": [{**meeting_action, "when": w, "overdue_days": 3, "today": "2026-12-11"}
-                     for w in ("before", "due", "overdue")],
+        # The first (the screenshot's): Fri 12-18, the last working day before a Sunday due date.
+        "reminder": [{"meeting": MEETING, "action": {**ACTION, "due": due}, "when": w, "today": today,
+                      "due_is_workday": workday, "last_workday": last, "days_left": left, "overdue_days": late}
+                     for w, due, today, workday, last, left, late in (
+                         ("last_day", "2026-12-20", "2026-12-18", False, "2026-12-18", 0, 0),
+                         ("before", "2026-12-20", "2026-12-16", False, "2026-12-18", 2, 0),
+                         ("before", "2026-12-15", "2026-12-11", True, "2026-12-15", 2, 0),
+                         ("due", "2026-12-15", "2026-12-15", True, "2026-12-15", 0, 0),
+                         ("overdue", "2026-12-15", "2026-12-18", True, "2026-12-15", 0, 3),
+                         ("overdue", "2026-12-18", "2026-12-19", True, "2026-12-18", 0, 0))]
+                    # as stored before the day's facts were in the context: still renders
+                    + [{**meeting_action, "when": w, "overdue_days": 3, "today": "2026-12-11"}
+                       for w in ("before", "due", "overdue")],
         "escalation": [{**meeting_action, "overdue_days": 7, "today": "2026-12-22"}],
         "acceptance_reminder": [{**meeting_action, "done_at": "2026-12-03", "waiting_days": 4, "number": 2}],
         "digest": [{"today": "2026-12-21", "week": "2026-W52", "week_start": "2026-12-21", "week_end": "2026-12-27",

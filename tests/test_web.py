@@ -269,7 +269,7 @@ def test_every_mail_carries_the_readers_own_link_and_it_opens_their_page(site: S
 
     request = next(m for m in outbox(site.app, "confirm_request") if m.to_address == "zhu.rong@corp.example")
     text = request.body_text or ""
-    found = re.search(r"个人链接，请勿转发）：(\S+)", text)
+    found = re.search(r"个人链接，请勿转发）：\n(\S+)\n", text)
     assert found, text[-600:]
     link = found.group(1)
     assert link.startswith(site.base) and link in (request.body_html or "")
@@ -492,6 +492,32 @@ def test_a_head_sees_only_their_department_in_a_table_and_a_meeting(site: Site) 
     # Another department's table, or a project they have nothing in: nothing, as if it did not exist.
     assert get(site.link("cfo@corp.example", "department:研发部"), client="10.0.8.2").status == 404
     assert get(site.link("zhang.wei@corp.example", "project:Another"), client="10.0.8.2").status == 404
+
+
+def test_web_link_refuses_a_link_that_would_open_nothing(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """Hand trial 14: `web link … --scope project:跨部门协作` printed a link that gave 404, and exited 0."""
+    config = str(site.home / "config.toml")
+
+    def link(address: str, scope: str) -> tuple[int, str, str]:
+        code = main(["--config", config, "--now", "2026-12-16T10:00", "web", "link", address, "--scope", scope])
+        out, err = capsys.readouterr()
+        return code, out.strip(), err
+
+    # 跨部门协作 is the archive's folder for meetings without a project, not a project.
+    code, out, err = link(HOST, "project:跨部门协作")
+    assert (code, out) == (1, "") and "no meeting of project '跨部门协作'" in err and PROJECT in err
+    code, out, err = link("zhu.rong@corp.example", "M-2")  # no party to M-2
+    assert (code, out) == (1, "") and "zhu.rong@corp.example is not party to M-2" in err
+    code, out, err = link("zhu.rong@corp.example", "M-99")
+    assert (code, out) == (1, "") and "there is no meeting M-99" in err
+    code, out, err = link("cfo@corp.example", "department:研发部")  # heads 财务部 only
+    assert (code, out) == (1, "") and "may see none of the action items of department '研发部'" in err
+    # What they may see still gets its link, and it opens.
+    for address, scope in (("zhu.rong@corp.example", "M-1"), ("cfo@corp.example", f"project:{PROJECT}"),
+                           ("cfo@corp.example", "department:财务部"), (HOST, f"project:{PROJECT}"),
+                           ("nobody@corp.example", "person")):  # fmt: skip
+        code, out, err = link(address, scope)
+        assert code == 0 and err == "" and get(out, client="10.0.8.9").status == 200, (address, scope)
 
 
 def test_web_link_is_none_while_the_pages_are_off(sqlite_site: Site, tmp_path: Path) -> None:

@@ -284,22 +284,28 @@ def meeting_page(session: Session, now: Today, viewer: Viewer, meeting_id: int) 
         return None
     shown = [a for a in meeting.actions if access == "full" or (a.status in LIVE and a.department in viewer.head_of)]
     names = {a.lower(): n for a, n in (meeting.names or {}).items()}
-    wanted = {p.lower() for a in shown for p in (a.owner_address, a.requester_address) if p}
-    wanted |= {p.lower() for p in (meeting.host_address, meeting.recorder_address) if p}
-    names = {**directory_names(session, wanted - set(names)), **names}
-    rows = [action_row(a, meeting, now, names) for a in shown]
     ids = [a.id for a in shown]
     history: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     meeting_events = []
-    consent_words = now.app.languages.of(now.language).consent
-    events = select(Event).where(Event.meeting_id == meeting.id).order_by(Event.at, Event.id)
-    for event in session.scalars(events):
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(Event.meeting_id == meeting.id, Event.what.in_(sorted(HISTORY_EVENTS)))
+            .order_by(Event.at, Event.id)
+        )
+    )
+    wanted = {p.lower() for a in shown for p in (a.owner_address, a.requester_address) if p}
+    wanted |= {p.lower() for p in (meeting.host_address, meeting.recorder_address) if p}
+    wanted |= {p.lower() for e in events for p in people_in(e) if e.action_id is None or e.action_id in history}
+    names = {**directory_names(session, wanted - set(names)), **names}
+    rows = [action_row(a, meeting, now, names) for a in shown]
+    for event in events:
         item = {
             "at": _local_time(event.at, now.app),
             "what": event.what,
             "actor": who(names, event.actor) if event.actor and "@" in event.actor else None,
             "by_bot": bool(event.actor) and "@" not in (event.actor or ""),
-            "detail": _detail(event.detail or {}, consent_words),
+            "detail": event_details(event.what, event.detail or {}, now, names),
         }
         if event.action_id is None:
             meeting_events.append(item)
@@ -408,23 +414,154 @@ def shown_changes(changes: VersionChanges, now: Today, names: Mapping[str, str])
     }
 
 
-# What an event's detail says, in the order shown; values people wrote are shown as written.
-DETAIL_KEYS = ("old_due", "new_due", "previous", "new", "reason", "note", "consent", "deadline", "version", "actions")
+# The history people read (a meeting's page, the archive's 审计记录.csv): what people and the bot
+# did to the minutes and their actions, reminders included. Not the bot's own bookkeeping — group
+# posts, archive filing, mail delivery, held or ignored mail, skipped reminders — which stays in
+# the database for the administrator (`mailbot show`). Each has words: [event] of
+# templates/webpages/words/<language>.toml.
+HISTORY_EVENTS = frozenset({
+    "meeting.scheduled", "meeting.updated", "meeting.created", "meeting.confirmed", "meeting.disputed",
+    "minutes.accepted", "minutes.rejected", "minutes.approved", "minutes.confirmed", "minutes.objected",
+    "minutes.superseded", "minutes.late", "minutes.due_before_start",
+    "action.proposed", "action.accepted", "action.objected", "action.in_progress", "action.delayed",
+    "action.done", "action.verified", "action.rejected", "action.cancelled", "action.reassigned",
+    "action.rescheduled", "action.reopened", "action.escalated", "action.delegated", "action.kept",
+    "action.deadline_extended", "action.delay_approved", "action.delay_requested", "action.note",
+    "action.overruled", "action.owner_changed", "action.withdrawn",
+    "reminder.sent", "acceptance.reminded",
+})  # fmt: skip
+
+# What of an event's detail is shown, in this order, under the name the page words give it
+# ([detail]); anything else (the bot's keys, folders, errors, addresses of the admin) is not.
+# A stored key whose meaning depends on the event gets its own name here ("to": a person, a list
+# of people, or a new reply deadline).
+DETAIL_KEYS = (
+    "old_due", "new_due", "old_deadline", "new_deadline", "away_until", "previous", "new", "previous_status",
+    "status", "delegate", "recipients", "reminder", "reason", "note", "consent", "deadline", "confirm_by",
+    "version", "by", "actions", "refs", "objections", "files", "refused", "blocked",
+)  # fmt: skip
+_RENAMED: Mapping[str, Mapping[str, str]] = {
+    "action.deadline_extended": {"from": "old_deadline", "to": "new_deadline"},
+    "action.delegated": {"to": "delegate"},
+    "action.reopened": {"previous": "previous_status"},
+    "action.escalated": {"to": "recipients"},
+    "acceptance.reminded": {"to": "recipients"},
+    "minutes.late": {"to": "recipients"},
+}
+_DAYS = frozenset({"old_due", "new_due", "old_deadline", "new_deadline", "away_until", "deadline", "confirm_by"})
+_PEOPLE = frozenset({"previous", "new", "delegate", "recipients"})
+_STATUSES = frozenset({"previous_status", "status"})
+# Values that are the bot's own codes, shown in words: [<word>] of the page words, the code itself
+# when a language has no word for it.
+_CODED = {"reason": "reason", "reminder": "reminder_kind"}
 
 
-def _detail(detail: Mapping[str, Any], consent_words: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The detail's values as a reader sees them: the consent's kind in words ("本人确认"), not the
-    stored key ("explicit")."""
+@dataclass(frozen=True)
+class Detail:
+    """One line of an event's detail: its name (a key of [detail]), its values as people read
+    them, and the words table its values are codes of (None: shown as they are)."""
+
+    key: str
+    values: tuple[str, ...]
+    word: str | None = None
+
+    def text(self, t: Any) -> str:
+        """`t`: the page words of a language (mailbot.web.server.PageWords.of)."""
+        shown = (t(f"{self.word}.{v}", default=v) if self.word else v for v in self.values)
+        return f"{t(f'detail.{self.key}', default=self.key)}{t('colon')}{t('list_sep').join(shown)}"
+
+
+def event_details(what: str, detail: Mapping[str, Any], now: Today, names: Mapping[str, str]) -> list[Detail]:
+    """An event's detail as a reader sees it: days in the language's words, people by name, the
+    consent's kind in words ("本人确认", not "explicit"), a status as the tracking table says it;
+    none of the bot's own keys (a reminder's key, a folder, an error, the admin's address)."""
+    renamed = _RENAMED.get(what, {})
+    found: dict[str, Any] = {renamed.get(k, k): v for k, v in detail.items()}
+    if what == "reminder.sent" and str(found.get("key", "")).startswith("reminder:"):
+        found["reminder"] = str(found["key"]).split(":")[1]  # before, due, overdue
+    words = now.app.languages.of(now.language)
     lines = []
-    for key in (*DETAIL_KEYS, *sorted(set(detail) - set(DETAIL_KEYS))):
-        value = detail.get(key)
+    for key in DETAIL_KEYS:
+        value = found.get(key)
         if value is None or value == "" or value == [] or isinstance(value, dict):
             continue
-        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        if key == "consent":
-            text = consent_words.get(text, text)
-        lines.append((key, text[:500]))
-    return lines[:12]
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        if key in _DAYS:
+            values = [words.day(v) if _is_day(v) else v for v in values]
+        elif key in _PEOPLE:
+            values = [(names.get(v.lower()) or v) if "@" in v else v for v in values]
+        elif key in _STATUSES:
+            values = [now.status_text(v, None) for v in values]
+        elif key == "consent":
+            values = [words.consent.get(v) or v for v in values]
+        lines.append(Detail(key, tuple(v[:500] for v in values[:20]), _CODED.get(key)))
+    return lines
+
+
+def people_in(event: Event) -> list[str]:
+    """The addresses an event names (its actor, the people of its detail): named on the page."""
+    found = [event.actor] if event.actor and "@" in event.actor else []
+    for key in ("previous", "new", "to"):
+        value = (event.detail or {}).get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and "@" in item:
+                found.append(item)
+    return found
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
+# Whether a link opens anything -------------------------------------------------------------------
+
+
+def link_refusal(session: Session, viewer: Viewer, scope: str) -> str | None:
+    """Why a link to `scope` (mailbot.web.links.normal_scope) would open nothing for `viewer` —
+    the page the server answers with 404 — or None when it opens a page. The same rules as the
+    pages themselves (mailbot/web/access.py), for `mailbot web link` to refuse such a link."""
+    kind, _, target = scope.partition(":")
+    who = viewer.address
+    if kind == "person":
+        return None
+    if kind == "meeting":
+        meeting = session.scalar(
+            select(Meeting).options(selectinload(Meeting.actions)).where(Meeting.id == int(target))
+        )
+        if meeting is None:
+            return f"there is no meeting M-{target} (see `mailbot meetings`)"
+        if meeting_access(session, viewer, meeting) is None:
+            return (
+                f"{who} is not party to M-{target} (host, recorder, attendee, or owner, delegate or "
+                f"verifier of one of its live actions), nor head of a department with an action in it"
+            )
+        return None
+    if kind == "project":
+        live = session.execute(
+            select(ActionItem.meeting_id, ActionItem.department).where(
+                ActionItem.status.in_(LIVE),
+                ActionItem.meeting_id.in_(select(Meeting.id).where(Meeting.project == target)),
+            )
+        ).all()
+        if not live:
+            known = sorted(p for p in session.scalars(select(Meeting.project).distinct()) if p)
+            return f"no meeting of project {target!r} has a live action item (projects: {', '.join(known) or 'none'})"
+    else:
+        live = session.execute(
+            select(ActionItem.meeting_id, ActionItem.department).where(
+                ActionItem.status.in_(LIVE), ActionItem.department == target
+            )
+        ).all()
+        if not live:
+            return f"no live action item belongs to department {target!r}"
+    full = party_meeting_ids(session, who, {row.meeting_id for row in live})
+    if not any(sees_action(viewer, row, full) for row in live):
+        return f"{who} may see none of the action items of {kind} {target!r} (party to none of its meetings, head of none of its departments)"
+    return None
 
 
 # A project's or department's tracking table ------------------------------------------------------
