@@ -231,6 +231,8 @@ class Reply:
     asked_back: bool | None = False
     refused: bool = False
     plain: bool = True  # the answer must not say "not understood" (False: not checked)
+    # False: thanks or a receipt to a mail that asks nothing — recorded ("acknowledged"), no answer.
+    answered: bool = True
     says: tuple[str, ...] = ()
     attachments: tuple[tuple[str, str, bytes], ...] = ()
     bug: str = ""  # a product bug this case shows: the test is xfail(strict) with this reason
@@ -282,6 +284,10 @@ def check_reply(app: App, clock: FixedClock, case: Reply) -> list[str]:
     if delays != ([address(HOST)] if case.delay_notice else []):
         problems.append(f"delay notices to {delays}, should be {'the host' if case.delay_notice else 'none'}")
     answers = [m for m in new if m.kind in ANSWERS and m.to_address == address(case.who)]
+    if not case.answered:
+        if answers or result.outcome != "acknowledged":
+            problems.append(f"answered {[m.kind for m in answers]} (outcome {result.outcome}); thanks need no answer")
+        return problems
     if len(answers) != 1:
         return [*problems, f"{len(answers)} answers to {case.who}: {[m.kind for m in new]}"]
     answer = rendered(app, answers[0])
@@ -396,11 +402,12 @@ CONFIRM = [
     _r("confirm", "shunzhu-shangqi", ZM, "各位好：\n\n确认\n\n顺祝商祺\n赵敏\n销售部", style="foxmail",
        status={"A-3": ACCEPTED}),
     _r("confirm", "accept-task", CZ, "接受，谢谢李总安排。\n\n陈喆", status={"A-2": ACCEPTED}, notes_to=None),
-    # A comment on the command's own line is kept in the action's history, not passed on.
+    # A comment on the command's own line that says something (a date, a condition) is kept in the
+    # action's history and passed on to the host; thanks alone are not (accept-task above).
     _r("confirm", "comment-same-line", ZW, "确认，月底前给到周总。\n\n张伟", status={"A-1": ACCEPTED},
-       kept={"A-1": "月底前给到周总"}),
+       kept={"A-1": "月底前给到周总"}, notes_to=(HOST,)),
     _r("confirm", "no-objection-comment-same-line", ZM, "没有异议，按计划推进，12月15日先给初稿。", style="netease",
-       status={"A-3": ACCEPTED}, kept={"A-3": "12月15日先给初稿"}),
+       status={"A-3": ACCEPTED}, kept={"A-3": "12月15日先给初稿"}, notes_to=(HOST,)),
     _r("confirm", "signature-block-under-sign-off", ZR, "确认。\n\n祝好！\n朱镕\n财务部 预算科", style="foxmail",
        status={"A-4": ACCEPTED}),
     _r("confirm", "salutation-colon", ZW, "李总：\n\n确认。\n\n张伟", status={"A-1": ACCEPTED}),
@@ -423,7 +430,7 @@ TRADITIONAL = [
     _r("traditional", "done", ZW, "已完成，方案見附件", name="張偉", status={"A-1": "done"},
        attachments=(("活動方案初稿.pdf", "application/pdf", b"%PDF-1.4 plan"),)),
     _r("traditional", "host-overrule", OBJECTION, "A-2 維持", name="李娜", scene="a2_objected",
-       status={"A-2": ACCEPTED}),
+       status={"A-2": ACCEPTED}, notes_to=("chen.zhe",)),
     _r("traditional", "host-withdraw", HOST_MINUTES, "A-3 撤銷", name="李娜", status={"A-3": "cancelled"}),
     _r("traditional", "verify", ACCEPTANCE, "驗收通過，謝謝！", name="李娜", scene="a1_done",
        status={"A-1": "verified"}),
@@ -527,7 +534,7 @@ PROGRESS = [
     _r("progress", "in-progress-remark-below", ZW, "进行中\n\n海报初稿周一出。\n\n张伟", status={"A-1": "in_progress"},
        notes_to=(HOST,)),
     _r("progress", "started-same-line", ZW, "已开始，预计下周完成初稿。", status={"A-1": "in_progress"},
-       kept={"A-1": "预计下周完成初稿"}),
+       kept={"A-1": "预计下周完成初稿"}, notes_to=(HOST,)),
     _r("progress", "done", ZW, "完成", status={"A-1": "done"}),
     _r("progress", "done-attachment", ZW, "A-1 已完成，方案见附件\n\n张伟\n市场部", status={"A-1": "done"},
        attachments=(("活动方案初稿.pdf", "application/pdf", b"%PDF-1.4 plan"),), says=("活动方案初稿.pdf",)),
@@ -542,10 +549,13 @@ PROGRESS = [
 ]
 
 HOST_HAND = [
-    _r("host", "overrule", OBJECTION, "A-2 维持", scene="a2_objected", status={"A-2": ACCEPTED}),
-    _r("host", "overrule-no-ref", OBJECTION, "维持\n\n李娜\n市场部", scene="a2_objected", status={"A-2": ACCEPTED}),
+    # The owner whose objection is overruled is told so, with the host's words (one mail).
+    _r("host", "overrule", OBJECTION, "A-2 维持", scene="a2_objected", status={"A-2": ACCEPTED},
+       notes_to=("chen.zhe",)),
+    _r("host", "overrule-no-ref", OBJECTION, "维持\n\n李娜\n市场部", scene="a2_objected", status={"A-2": ACCEPTED},
+       notes_to=("chen.zhe",)),
     _r("host", "overrule-comment", OBJECTION, "A-2 维持，按原计划12月10日交付", scene="a2_objected",
-       status={"A-2": ACCEPTED}),
+       status={"A-2": ACCEPTED}, notes_to=("chen.zhe",)),
     _r("host", "withdraw-objected", OBJECTION, "A-2 撤销", scene="a2_objected", status={"A-2": "cancelled"}),
     _r("host", "reschedule-objected", OBJECTION, "A-2 改期 2026-12-20", scene="a2_objected",
        status={"A-2": "awaiting_confirmation"}, due={"A-2": "2026-12-20"}),
@@ -553,7 +563,7 @@ HOST_HAND = [
        status={"A-2": "awaiting_confirmation"}, owner={"A-2": "liu.yang"}),
     _r("host", "reschedule-remark", OBJECTION, "A-2 改期 12月24日\n\n陈喆说的情况属实，排期再给两周。\n\n李娜",
        scene="a2_objected", status={"A-2": "awaiting_confirmation"}, due={"A-2": "2026-12-24"},
-       notes_to=("chen.zhe",)),
+       notes_to=()),
     _r("host", "withdraw-remark", HOST_MINUTES, "A-3 撤销\n\n这项并入财务部例会跟进。", status={"A-3": "cancelled"},
        notes_to=("zhao.min",)),
     _r("host", "reschedule-open", HOST_MINUTES, "A-1 改期 2026-12-22", status={"A-1": "awaiting_confirmation"},
@@ -562,7 +572,7 @@ HOST_HAND = [
        status={"A-4": "awaiting_confirmation"}, owner={"A-4": "zhou.ting"}),
     _r("host", "two-lines", HOST_MINUTES, "各位好，\n\nA-1 改期 2026-12-22\nA-3 撤销\n\n李娜", status={
         "A-1": "awaiting_confirmation", "A-3": "cancelled"}, due={"A-1": "2026-12-22"}),
-    _r("host", "thanks-recorder", HOST_MINUTES, "收到，辛苦王芳！", says=("没有需要处理的命令",)),
+    _r("host", "thanks-recorder", HOST_MINUTES, "收到，辛苦王芳！", answered=False),
     _r("host", "approve", HOST_MINUTES, "审核通过\n\n李娜", style="netease"),
     _r("host", "delay-reschedule", DELAY, "A-3 改期 2026-12-22", scene="a3_delayed",
        status={"A-3": "awaiting_confirmation"}, due={"A-3": "2026-12-22"}),
@@ -572,7 +582,7 @@ HOST_HAND = [
        scene="escalation", style="gmail_en", name="Li Na", status={"A-2": "awaiting_confirmation"},
        due={"A-2": "2027-01-08"}),
     # To a notice (nothing is asked of the host) an acknowledgement is noted, not asked back.
-    _r("host", "delay-ok", DELAY, "好的，知道了", scene="a3_delayed", says=("没有需要处理的命令",)),
+    _r("host", "delay-ok", DELAY, "好的，知道了", scene="a3_delayed", answered=False),
     _r("host", "delay-agree", DELAY, "同意延期。\n\n李娜", scene="a3_delayed", says=("无需批准",)),
     _r("host", "escalation-reassign", ESCALATED, "A-2 改派 刘洋", scene="escalation",
        status={"A-2": "awaiting_confirmation"}, owner={"A-2": "liu.yang"}),
@@ -601,7 +611,7 @@ VERIFY = [
     _r("verify", "receipt", ACCEPTANCE, "收到", scene="a1_done", asked_back=True),
     _r("verify", "will-look", ACCEPTANCE, "好的，我看一下", scene="a1_done", style="foxmail", asked_back=True),
     _r("verify", "passed-remark-below", ACCEPTANCE, "A-1 验收通过\n\n方案很完整，下周例会上过一遍。", scene="a1_done",
-       status={"A-1": "verified"}, notes_to=("zhang.wei",)),
+       status={"A-1": "verified"}),
     _r("verify", "passed-comment-same-line", ACCEPTANCE, "验收通过，方案很完整，下周例会上过一遍。", scene="a1_done",
        status={"A-1": "verified"}, kept={"A-1": "方案很完整"}),
     _r("verify", "iphone", ACCEPTANCE, "已验收\n\n发自我的iPhone", scene="a1_done", style="apple",
@@ -610,7 +620,7 @@ VERIFY = [
 
 REMINDER = [
     _r("reminder", "in-progress-comment", REMINDED, "进行中，周四前给到。", scene="reminder",
-       status={"A-2": "in_progress"}, kept={"A-2": "周四前给到"}),
+       status={"A-2": "in_progress"}, kept={"A-2": "周四前给到"}, notes_to=(HOST,)),
     _r("reminder", "receipt", REMINDED, "收到", scene="reminder", asked_back=True),
     _r("reminder", "thanks-for-reminding", REMINDED, "好的，谢谢提醒", scene="reminder", asked_back=True),
     _r("reminder", "words", REMINDED, "在做了，周四前能给到市场部。\n\n陈喆", scene="reminder", notes_to=(HOST,)),
@@ -670,9 +680,9 @@ GREETING = [
        asked_back=True),
     _r("greeting", "good-afternoon-confirm", ZR, "下午好，确认。\n\nBR\n朱镕", style="netease",
        status={"A-4": ACCEPTED}),
-    _r("greeting", "attendee-thanks", ATTENDEE, "谢谢王芳整理！\n\n孙磊\n销售部", says=("没有需要处理的命令",)),
+    _r("greeting", "attendee-thanks", ATTENDEE, "谢谢王芳整理！\n\n孙磊\n销售部", answered=False),
     _r("greeting", "attendee-receipt-iphone", ("minutes_notice", "liu.yang"), "收到\n\n发自我的iPhone", style="apple",
-       says=("没有需要处理的命令",)),
+       answered=False),
     _r("greeting", "attendee-confirm-minutes", ("minutes_notice", "zhou.ting"), "确认\n\n周婷\n财务部",
        says=("已记录您对 M-1 纪要的确认",)),
 ]

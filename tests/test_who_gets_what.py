@@ -63,8 +63,8 @@ def kinds_of(cell: str) -> list[str]:
 def test_the_table_names_only_kinds_the_bot_has() -> None:
     columns, rows = contract()
     assert columns == ["Sender", "Owner", "Verifier", "Host", "Recorder", "Parties", "Heads"]
-    assert {"agenda", "minutes", "confirm", "object", "delay", "done", "verify", "note", "final", "reminder",
-            "escalation", "monday"} <= set(rows)  # fmt: skip
+    assert {"agenda", "minutes", "confirm", "remark", "object", "delay", "done", "verify", "note", "reschedule",
+            "overrule", "final", "reminder", "escalation", "monday"} <= set(rows)  # fmt: skip
     for cells in rows.values():
         assert all(kind in KINDS for cell in cells for kind in kinds_of(cell)), cells
 
@@ -120,8 +120,11 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
             lambda: feed(app, "outlook_zh_minutes_gbk_html.eml"))  # fmt: skip
 
     at(clock, "2026-12-03 10:00")
-    r.check("confirm", {"Sender": [OWNERS["A-1"]], "Host": [HOST]},
+    # A comment that says something reaches the host (who gets nothing else from this reply).
+    r.check("remark", {"Sender": [OWNERS["A-1"]], "Host": [HOST]},
             lambda: process(app, reply(app, r.request("A-1"), "确认，月底前给到周总。")))  # fmt: skip
+    (remark,) = outbox(app, "note_notice")
+    assert "> 月底前给到周总" in (remark.body_text or "") and "回复本邮件：“A-1 改期 日期”" in (remark.body_text or "")
     r.check("delay", {"Sender": [OWNERS["A-2"]], "Host": [HOST]},
             lambda: process(app, reply(app, r.request("A-2"), "延期至 2026-12-11，原因：等待供应商样机")))  # fmt: skip
     r.check("object", {"Sender": [OWNERS["A-4"]], "Host": [HOST]},
@@ -173,7 +176,7 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
     r.check("escalation", {"Owner": [OWNERS["A-2"]], "Host": [HOST], "Heads": [HEAD]},
             lambda: run_reminders(app, app.now()))  # fmt: skip
     escalations = {m.to_address: m.body_text or "" for m in outbox(app, "escalation")}
-    assert "回复“A-1 改期 日期”" in escalations[HOST]  # the host may decide; the head is told
+    assert "回复“A-2 改期 日期”" in escalations[HOST]  # the host may decide; the head is told
     assert "回复“" not in escalations[HEAD].rsplit("\n--\n", 1)[-1]
     assert "一键回复" in escalations[HOST] and "一键回复" not in escalations[HEAD]  # a head's click would be refused
 
@@ -185,10 +188,47 @@ def test_the_round_running_out_sends_the_final_minutes_to_everyone_once(round_: 
     at(clock, "2026-12-02 18:00")
     feed(app, "outlook_zh_minutes_gbk_html.eml")
     at(clock, "2026-12-03 10:00")
-    process(app, reply(app, r.request("A-1"), "确认"))
     r.new()
+    r.check("confirm", {"Sender": [OWNERS["A-1"]], "Host": [HOST]},
+            lambda: process(app, reply(app, r.request("A-1"), "确认，谢谢！")))  # fmt: skip
     # Nobody else answers: silence is consent when the round runs out (Mon 12-07, 2 working days
     # after the draft, at the opening of the sending hours).
     at(clock, "2026-12-07 09:00")
     everyone = {"Owner": list(OWNERS.values()), "Host": [HOST], "Recorder": [RECORDER], "Parties": list(OTHERS)}
     r.check("final", everyone, lambda: run_consent_deadlines(app, app.now()))
+
+
+def test_the_hosts_decisions_with_words_mail_each_person_as_the_table_says(round_: Round) -> None:
+    """The host answers an objection with a new date and a sentence, then overrules the next one:
+    the owner gets one mail each time, the host's words inside it (issue 14: a confirmation request
+    and a 【留言】 note besides, and the final minutes and a note besides)."""
+    r, app, clock = round_, round_.app, round_.clock
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    process(app, reply(app, r.request("A-2"), "异议：研发排期已满，12月10日前来不及"))
+    r.new()
+    objection = outbox(app, "objection_notice")[-1]
+    r.check("reschedule", {"Sender": [HOST], "Owner": [OWNERS["A-2"]]},
+            lambda: process(app, reply(app, objection, "A-2 改期 2026-12-14\n\n陈喆，给你宽限到14号。")))  # fmt: skip
+    again = [m for m in outbox(app, "confirm_request") if m.to_address == OWNERS["A-2"]][-1]
+    assert "主持人留言：陈喆，给你宽限到14号。" in (again.body_text or "")
+    assert "陈喆，给你宽限到14号。" in (again.body_html or "")
+    r.check("object", {"Sender": [OWNERS["A-2"]], "Host": [HOST]},
+            lambda: process(app, reply(app, again, "异议：14号也来不及，至少要到18号")))  # fmt: skip
+    second = outbox(app, "objection_notice")[-1]
+    r.check("overrule", {"Sender": [HOST], "Owner": [OWNERS["A-2"]]},
+            lambda: process(app, reply(app, second, "A-2 维持\n\n按14号执行，有困难再找我。")))  # fmt: skip
+    (told,) = outbox(app, "note_notice")
+    body = told.body_text or ""
+    assert told.subject.startswith("【异议未采纳】A-2")
+    assert "您对 A-2 的异议未被采纳，主持人决定维持原安排。" in body and "按14号执行，有困难再找我。" in body
+    assert "您的异议：14号也来不及，至少要到18号" in body
+    assert "改期 日期" not in body.split("\n--\n")[0]  # the host's commands are not the owner's
+    # The last answer settles the round: the official minutes go to everyone, once.
+    process(app, reply(app, r.request("A-1"), "确认"))
+    process(app, reply(app, r.request("A-3"), "确认"))
+    r.new()
+    everyone_final = {"Owner": list(OWNERS.values()), "Host": [HOST], "Recorder": [RECORDER], "Parties": list(OTHERS)}
+    r.check("settle", {"Sender": [OWNERS["A-4"]], **everyone_final},
+            lambda: process(app, reply(app, r.request("A-4"), "确认")))  # fmt: skip

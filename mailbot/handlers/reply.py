@@ -28,10 +28,12 @@ from mailbot.handlers.command import open_actions
 from mailbot.lifecycle import LIVE, Decision, Role, Status, decide, roles_of
 from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.message import Attachment
+from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
-from mailbot.replies.commands import Command, CommandVocabulary, Reading, read_reply
+from mailbot.replies.commands import Command, CommandVocabulary, Reading, is_courtesy, read_reply
 from mailbot.store.models import ActionItem, Deliverable, Event, Meeting, OutboxMail
+from mailbot.workdays import working_day_on_or_before
 
 MAX_DELIVERABLE_BYTES = 10 * 1024 * 1024
 MAX_DELIVERABLES = 10
@@ -88,14 +90,17 @@ def find_thread(ctx: HandlerContext) -> Thread:
 def handle_reply(ctx: HandlerContext) -> Outcome:
     thread = find_thread(ctx)
     written = ctx.written_text()
-    reading = read_reply(written, ctx.app.rules.commands)
+    vocabulary = ctx.app.rules.commands
+    reading = read_reply(written, vocabulary)
     commands = reading.commands
     # What the person wrote besides commands: a line that looks like a command and could not be
     # read comes back with ✗; the rest (not a signature) is a note passed to whom it concerns.
-    signed = signature_lines(written, reading, sender_names(ctx), ctx.app.rules.commands)
+    signed = signature_lines(written, reading, sender_names(ctx), vocabulary)
     prose = [line for line in reading.unrecognised if line not in signed and not ADDRESSING.fullmatch(line)]
-    echoed = [line for line in prose if looks_like_command(line, ctx.app.rules.commands)]
-    notes = [line for line in prose if line not in echoed]
+    echoed = [line for line in prose if looks_like_command(line, vocabulary)]
+    # Thanks the reader has no word for ("辛苦大家了！") are courtesy too, not a note to pass on.
+    polite = [line for line in prose if line not in echoed and is_courtesy(line, vocabulary)]
+    notes = [line for line in prose if line not in echoed and line not in polite]
     if thread.foreign_token and thread.obj is None:
         results = [Result(c.line, "foreign_token", ok=False) for c in commands] or [Result("", "foreign_token", False)]
         return finish(ctx, thread, results, echoed)
@@ -113,16 +118,38 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     results = [apply(ctx, thread, command) for command in commands]
     settle_touched(ctx, results)
     keep_comments(ctx, commands, results)
-    if carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok:
-        results.append(note_on_result(ctx, results[carrier], notes))
+    # What the person wrote besides their commands reaches whom it concerns, in the mail this reply
+    # sends them anyway, else in a note of its own (`tell`).
+    remarks = comments_of(ctx, commands, results)
+    if (
+        carrier is not None and commands[carrier].verb not in CARRY_NOTES and results[carrier].ok
+        and not add_note(ctx, remarks, results[carrier], notes)
+    ):  # fmt: skip
+        results.append(Result("", "no_command", ok=False))
+    results += tell(ctx, list(remarks.values()))
     # Greetings and sign-offs alone ("您好\n\n祝好") are an acknowledgement too; beside a note they are just courtesy.
     # So is a reply with nothing but the client's signature (Send pressed with nothing written).
-    acknowledged = bool(reading.acknowledgements or ((reading.courtesy or signed) and not notes and not echoed))
+    acknowledged = bool(
+        reading.acknowledgements or ((reading.courtesy or signed or polite) and not notes and not echoed)
+    )
     if not commands and (notes or acknowledged):
-        return words_without_command(ctx, thread, notes, acknowledged, echoed)
+        # Thanks and nothing else ("收到，谢谢" to the final minutes): nothing to answer.
+        courteous = not notes and not echoed and all(is_courtesy(a.line, vocabulary) for a in reading.acknowledgements)
+        return words_without_command(ctx, thread, notes, acknowledged, echoed, courteous=courteous)
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, echoed)
+
+
+def mailer(ctx: HandlerContext, meeting: Meeting) -> Notifier:
+    """What sends the mails a reply causes about `meeting`: to each person in their own language
+    (the directory's, or the one they last wrote in), else in the meeting's — never simply in the
+    language the replier wrote (an English meeting's host got a Chinese objection notice). Shares
+    the reply's count of mails and its memo of people."""
+    return Notifier(
+        app=ctx.app, session=ctx.session, now=ctx.now, inbound_mail_id=ctx.inbound_mail_id, actor=ctx.actor,
+        fallback_language=meeting.language or ctx.sender_language(), sent=ctx.sent, _people=ctx._people,
+    )  # fmt: skip
 
 
 def settle_touched(ctx: HandlerContext, results: list[Result]) -> None:
@@ -136,7 +163,7 @@ def settle_touched(ctx: HandlerContext, results: list[Result]) -> None:
         action = ctx.session.get(ActionItem, int(result.ref[2:]))
         if action is not None and action.meeting_id not in seen:
             seen.add(action.meeting_id)
-            confirm_if_settled(ctx, action.meeting)
+            confirm_if_settled(mailer(ctx, action.meeting), action.meeting)
 
 
 def looks_like_command(line: str, vocabulary: CommandVocabulary) -> bool:
@@ -188,36 +215,116 @@ def with_note(command: Command, notes: list[str]) -> Command:
     return dataclasses.replace(command, reason=reason, note=f"{command.note} {text}".strip())
 
 
-def note_on_result(ctx: HandlerContext, result: Result, notes: list[str]) -> Result:
-    """A remark under a confirmation ("确认\n交付标准里的 PDF 需要盖章吗？") goes to the host (and
-    the owner), kept in the action's history; the transcript says to whom."""
-    ref = result.ref or next((p["ref"] for p in result.params.get("parts", []) if p.get("ok")), None)
-    action = ctx.session.get(ActionItem, int(ref[2:])) if ref else None
+@dataclass
+class Remark:
+    """Words about an action someone wrote besides their commands (a comment on the command's line,
+    lines of their own), or a decision its owner must hear of (their objection overruled)."""
+
+    action: ActionItem
+    refs: list[str]
+    texts: list[str] = field(default_factory=list)
+    overruled: bool = False
+    keep: bool = False  # to be kept in the action's history here (not by the command itself)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+
+def ok_refs(result: Result) -> list[str]:
+    """The actions a line was applied to: its own, or the parts that went through."""
+    if result.ref:
+        return [result.ref] if result.ok else []
+    return [p["ref"] for p in result.params.get("parts") or [] if p.get("ok") and p.get("ref")]
+
+
+def remark_for(ctx: HandlerContext, remarks: dict[int, Remark], result: Result) -> Remark | None:
+    refs = [ref for ref in ok_refs(result) if ref.startswith("A-") and ref[2:].isdigit()]
+    action = ctx.session.get(ActionItem, int(refs[0][2:])) if refs else None
     if action is None:
-        return Result("", "no_command", ok=False)
-    told = pass_note(ctx, action, "\n".join(notes))
-    return Result("", "note_passed", ok=True, ref=action.ref, params={"to": told})
+        return None
+    remark = remarks.setdefault(action.id, Remark(action, refs))
+    remark.refs = list(dict.fromkeys([*remark.refs, *refs]))
+    return remark
+
+
+def comment_of(command: Command) -> str:
+    """What a command line said besides the command: its comment ("确认，月底前给到周总"), the
+    host's words after a decision ("A-2 维持，按原计划交付", "A-2 改期 12月14日，排期再给两周").
+    The verbs that carry notes pass theirs on in their own mail (the reason of an objection…)."""
+    if command.verb in CARRY_NOTES:
+        return ""
+    if command.verb == "resolve":
+        return command.note if command.target.startswith("reassign") else command.reason
+    return command.note
+
+
+def comments_of(ctx: HandlerContext, commands: list[Command], results: list[Result]) -> dict[int, Remark]:
+    """Per action, what its people must read of this reply besides the commands: comments that say
+    something (not "谢谢", "收到", "辛苦了": courtesy stays with the bot), and an overruled
+    objection (its owner is told plainly, with or without the host's words)."""
+    remarks: dict[int, Remark] = {}
+    vocabulary = ctx.app.rules.commands
+    for command, result in zip(commands, results, strict=True):
+        text = comment_of(command).strip() if result.ok else ""
+        if text and is_courtesy(text, vocabulary):
+            text = ""
+        overruled = result.ok and result.code == "resolved_overrule"
+        if not text and not overruled:
+            continue
+        remark = remark_for(ctx, remarks, result)
+        if remark is None:
+            continue
+        if text and text not in remark.texts:
+            remark.texts.append(text)
+        # Kept by nothing else: a reason after a new date, a comment on a line that answered for
+        # several actions (keep_comments keeps those of one action).
+        remark.keep = remark.keep or command.target.startswith("due:") or not result.ref
+        remark.overruled = remark.overruled or overruled
+    return remarks
+
+
+def add_note(ctx: HandlerContext, remarks: dict[int, Remark], result: Result, notes: list[str]) -> bool:
+    """A remark under a command that carries no notes of its own ("确认\n交付标准里的 PDF 需要盖章
+    吗？", "A-2 改期 12月24日\n排期再给两周"): for the people of that command's action, kept in its
+    history. False when the command named no action."""
+    remark = remark_for(ctx, remarks, result)
+    if remark is None:
+        return False
+    remark.texts.append("\n".join(notes))
+    remark.keep = True
+    return True
 
 
 def words_without_command(
-    ctx: HandlerContext, thread: Thread, notes: list[str], acknowledged: bool, echoed: list[str]
+    ctx: HandlerContext,
+    thread: Thread,
+    notes: list[str],
+    acknowledged: bool,
+    echoed: list[str],
+    *,
+    courteous: bool = False,
 ) -> Outcome:
     """A reply in words: "收到" / "谢谢" to a request is never consent — asked back, with one-click
     answers; a remark about an action ("马超这周出差，名单由我来提交") is a note for the host and
-    the owner, kept in the action's history."""
+    the owner, kept in the action's history. Thanks and nothing else to a mail that asks nothing
+    ("收到，谢谢" to the final minutes) is recorded and not answered: an answer would be noise."""
     action = thread_action(ctx, thread)
     results: list[Result] = []
     if notes and action is not None:
-        told = pass_note(ctx, action, "\n".join(notes))
-        results.append(Result("", "note_passed", ok=True, ref=action.ref, params={"to": told}))
+        results += tell(ctx, [Remark(action, [action.ref], ["\n".join(notes)], keep=True)])
     elif notes:
         results.append(Result("", "no_command", ok=False))
-    asking = thread.answered is not None and thread.answered.kind in ASKING_KINDS
-    if acknowledged and asking and thread.answered is not None:
-        results.append(Result("", "acknowledged", ok=False, params={"kind": thread.answered.kind}))
+    asked = asked_kind(thread)
+    if acknowledged and asked:
+        results.append(Result("", "acknowledged", ok=False, params={"kind": asked}))
     elif acknowledged and not results:
+        if courteous:
+            return Outcome(
+                "acknowledged", "reply", error="thanks only: not answered", meeting_id=thread_meeting(thread)
+            )
         results.append(Result("", "acknowledged_nothing", ok=False))
-    quick = thread.answered.kind if asking and thread.answered is not None else None
+    quick = asked or None
     return finish(ctx, thread, results, echoed, quick_kind=quick, answered_only=not notes)
 
 
@@ -225,6 +332,18 @@ def words_without_command(
 # one-click answers again (templates/_quick_words.html). To a notice ("同意延期" to a delay
 # notice, "知悉" to an escalation) it is simply noted.
 ASKING_KINDS = ("confirm_request", "acceptance_request", "reminder")
+
+
+def asked_kind(thread: Thread) -> str:
+    """The kind of request the mail answered asks about: its own kind, or, for our answer that
+    asked back ("“收到”不算确认…", with the one-click answers), the request it asked about again."""
+    answered = thread.answered
+    if answered is None:
+        return ""
+    if answered.kind in ASKING_KINDS:
+        return answered.kind
+    asked = (answered.context or {}).get("quick_kind") if answered.kind == "reply_result" else None
+    return asked if asked in ASKING_KINDS else ""
 
 
 def thread_action(ctx: HandlerContext, thread: Thread) -> ActionItem | None:
@@ -239,25 +358,119 @@ def thread_action(ctx: HandlerContext, thread: Thread) -> ActionItem | None:
     return None
 
 
-def pass_note(ctx: HandlerContext, action: ActionItem, note: str) -> list[str]:
-    """Keep the note in the action's history and pass it to the host and the owner (never back to
-    who wrote it). Returns who was told."""
-    change(ctx, action, "action.note", note=note[:2000])
+def thread_meeting(thread: Thread) -> int | None:
+    if thread.obj and thread.obj.startswith("M-"):
+        return int(thread.obj[2:])
+    return thread.answered.meeting_id if thread.answered is not None else None
+
+
+# The mails a reply causes that show what someone wrote besides their commands, and under which
+# key of their context: a confirmation request (the host's words with a new date), the host's
+# objection notice, the final minutes (an overruled objection), a note — as a list of remarks; a
+# delay notice and a 验收 request under their `note` (说明). Any other (the 验收 result: its
+# template shows no remarks yet) gets a note of its own beside it.
+FOLDS = {
+    "confirm_request": "remarks", "objection_notice": "remarks", "final_minutes": "remarks", "note_notice": "remarks",
+    "delay_notice": "note", "acceptance_request": "note", "acceptance_result": "remarks",
+}  # fmt: skip
+
+
+def refs_of(row: OutboxMail) -> set[str]:
+    """The actions a mail is about (its `action`, or the owner's own in a request): not the final
+    minutes' whole table."""
+    context = row.context or {}
+    found = [context.get("action"), *(context.get("mine") or [])]
+    return {a["ref"] for a in found if isinstance(a, dict) and a.get("ref")}
+
+
+def tell(ctx: HandlerContext, remarks: list[Remark]) -> list[Result]:
+    """Remarks to the people they concern — the action's host and owner, and whoever this reply
+    sends a mail about that action (a new owner, a delegate) — never back to who wrote them. One
+    mail per person: the remark travels inside the mail this reply sends them anyway (a new
+    confirmation request carries "主持人留言：…", the final minutes say the objection was
+    overruled); only someone who gets nothing else from this reply gets a note (note_notice).
+    Returns the transcript lines: whom each remark went to."""
+    if not remarks:
+        return []
+    writer, bot = ctx.sender_address.lower(), ctx.app.sender.address.lower()
+    caused = list(ctx.session.scalars(
+        select(OutboxMail).where(OutboxMail.inbound_mail_id == ctx.record.id).order_by(OutboxMail.id)))  # fmt: skip
+    told: dict[int, list[str]] = {id(r): [] for r in remarks}
+    theirs: dict[tuple[str, int], list[Remark]] = {}
+    for remark in remarks:
+        action = remark.action
+        if remark.keep and remark.text:
+            change(ctx, action, "action.note", note=remark.text[:2000])
+        about = [row.to_address for row in caused if set(remark.refs) & refs_of(row)]
+        for to in dict.fromkeys(a.lower() for a in (action.meeting.host_address, action.owner_address, *about) if a):
+            if to not in (writer, bot):
+                theirs.setdefault((to, action.meeting_id), []).append(remark)
+    for (to, meeting_id), mine in theirs.items():
+        views = [remark_view(ctx, r, to) for r in mine]
+        refs = {ref for r in mine for ref in r.refs}
+        rows = [row for row in caused if row.to_address == to and row.kind in FOLDS and row.meeting_id == meeting_id]
+        row = next((row for row in rows if refs & refs_of(row)), None) or next(iter(rows), None)
+        if row is not None:
+            fold(row, views)
+        else:
+            note_notice(ctx, to, mine, views)
+        for r in mine:
+            told[id(r)].append(to)
+    return [
+        Result("", "note_passed", ok=True, ref=r.refs[0], params={"to": told[id(r)]}) for r in remarks if r.text
+    ]  # fmt: skip
+
+
+def remark_view(ctx: HandlerContext, remark: Remark, to: str) -> dict[str, Any]:
+    """A remark as the mail that carries it shows it (plain values: it may join a stored context)."""
+    action, meeting = remark.action, remark.action.meeting
+    return {
+        "ref": action.ref, "refs": remark.refs, "description": action.description, "text": remark.text[:2000],
+        "overruled": remark.overruled, "objection": action.objection_reason if remark.overruled else None,
+        "by": ctx.sender_address, "by_name": writer_name(ctx, meeting),
+        "by_host": ctx.sender_address == (meeting.host_address or "").lower(),
+        "yours": to == (action.owner_address or "").lower(),
+        "status": str(action.status), "owner": action.owner_address, "owner_name": action.owner_name,
+        "due": action.due.isoformat(),
+    }  # fmt: skip
+
+
+def writer_name(ctx: HandlerContext, meeting: Meeting) -> str:
+    """The writer's name as the meeting knows it, else as their mail gives it."""
+    return (meeting.names or {}).get(ctx.sender_address) or next(iter(sorted(sender_names(ctx))), "")
+
+
+def fold(row: OutboxMail, views: list[dict[str, Any]]) -> None:
+    """Add remarks to a mail decided by this reply and not yet sent (its body is rendered from the
+    stored context when it leaves)."""
+    context = dict(row.context or {})
+    if FOLDS[row.kind] == "note":
+        own = refs_of(row)
+        colon = ": " if row.language == "en" else "："
+        lines = [v["text"] if v["ref"] in own else f"{v['ref']}{colon}{v['text']}" for v in views if v["text"]]
+        context["note"] = "\n".join(t for t in (context.get("note"), *lines) if t)
+    else:
+        context["remarks"] = [*(context.get("remarks") or []), *views]
+    row.context = context
+
+
+def note_notice(ctx: HandlerContext, to: str, remarks: list[Remark], views: list[dict[str, Any]]) -> None:
+    """A note of its own, for someone this reply sends nothing else: what was written about the
+    action(s), and for an owner whose objection was overruled, that it was. The host's copy says
+    what the host can answer; the owner's does not."""
+    action = remarks[0].action
     meeting = action.meeting
-    told = []
-    for to in dict.fromkeys(a for a in (meeting.host_address, action.owner_address) if a):
-        if to == ctx.sender_address:
-            continue
-        ctx.send(
-            key=f"note_notice:{action.ref}:{to}:{ctx.record.id}", kind="note_notice", to=to,
-            context={"meeting": meeting_view(meeting), "action": action_view(action), "note": note[:2000],
-                     "writer": ctx.sender_address, "writer_name": next(iter(sender_names(ctx)), ""),
-                     # The host's copy lists the host's commands, the owner's the owner's.
-                     "audience": "owner" if to == action.owner_address else "host"},
-            token_for=action.ref, meeting_id=meeting.id,
-        )  # fmt: skip
-        told.append(to)
-    return told
+    host = to == (meeting.host_address or "").lower()
+    owner = to == (action.owner_address or "").lower()
+    audience = "host" if host and not owner else "progress" if remarks[0].overruled else "owner"
+    mailer(ctx, meeting).send(
+        key=f"note_notice:{action.ref}:{to}:{ctx.record.id}", kind="note_notice", to=to,
+        context={"meeting": meeting_view(meeting), "action": action_view(action), "note": views[0]["text"],
+                 "writer": ctx.sender_address, "writer_name": writer_name(ctx, meeting),
+                 # The host's copy lists the host's commands, the owner's the owner's.
+                 "audience": audience, "host_copy": host, "remarks": views},
+        token_for=action.ref, meeting_id=meeting.id,
+    )  # fmt: skip
 
 
 def changes_something(command: Command) -> bool:
@@ -631,7 +844,7 @@ def on_object(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     change(ctx, action, "action.objected", reason=reason)
     host = action.meeting.host_address
     if host:
-        ctx.send(
+        mailer(ctx, action.meeting).send(
             key=f"objection:{ref}:{ctx.record.id}", kind="objection_notice", to=host,
             context={"meeting": meeting_view(action.meeting), "action": action_view(action),
                      "reason": reason, "by": ctx.sender_address},
@@ -675,7 +888,7 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
         told = tell_host_of_delay(ctx, action, old_due, new_date, command.reason, approval=True)
         return Result(
             command.line, "delay_requested", ok=True, ref=action.ref,
-            params={"date": new_date, "reason": command.reason, "told": told},
+            params={"date": new_date, "reason": command.reason, "told": told, **off_day(ctx, new_date)},
         )  # fmt: skip
     move(ctx, action, step.decision)
     action.due, action.due_text, action.delay_reason = new_date, command.date_text, command.reason
@@ -684,8 +897,20 @@ def on_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     told = tell_host_of_delay(ctx, action, old_due, new_date, command.reason)
     return Result(
         command.line, "delayed", ok=True, ref=action.ref,
-        params={"date": new_date, "reason": command.reason, "told": told},
+        params={"date": new_date, "reason": command.reason, "told": told, **off_day(ctx, new_date)},
     )  # fmt: skip
+
+
+def off_day(ctx: HandlerContext, day: date) -> dict[str, Any]:
+    """A new due date on a day off ("延期至12月20日", a Sunday) stands as the person wrote it; the
+    answer says it is one, and that the due-day reminder comes on the last working day before it
+    (as mailbot/workflow/reminders.py counts). Nothing for a working day."""
+    calendar = ctx.app.calendar
+    if calendar.is_workday(day):
+        return {}
+    return {
+        "off_day": {"date": day, "weekend": day.weekday() >= 5, "remind_on": working_day_on_or_before(calendar, day)}
+    }
 
 
 def on_approve_delay(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
@@ -726,7 +951,7 @@ def tell_host_of_delay(
     host = meeting.host_address
     if not host or host == ctx.sender_address:
         return None
-    ctx.send(
+    mailer(ctx, meeting).send(
         key=f"delay_notice:{action.ref}:{new_due.isoformat()}:{ctx.record.id}", kind="delay_notice", to=host,
         context={"meeting": meeting_view(meeting), "action": action_view(action), "old_due": old_due,
                  "new_due": new_due, "reason": reason, "note": None, "approval": approval},
@@ -740,7 +965,7 @@ def accept(ctx: HandlerContext, action: ActionItem, consent: str) -> None:
         Status.ACCEPTED, consent, ctx.now, None
     )  # fmt: skip
     change(ctx, action, "action.accepted", consent=consent)
-    confirm_if_settled(ctx, action.meeting)
+    confirm_if_settled(mailer(ctx, action.meeting), action.meeting)
 
 
 def change(ctx: HandlerContext, action: ActionItem, what: str, **detail: Any) -> None:
@@ -809,7 +1034,7 @@ def request_acceptance(ctx: HandlerContext, action: ActionItem, *, note: str) ->
         if total + deliverable.size <= MAX_FORWARDED_BYTES:
             total += deliverable.size
             attached.append(OutgoingFile(deliverable.filename, deliverable.content_type, deliverable.payload))
-    ctx.send(
+    mailer(ctx, action.meeting).send(
         key=f"acceptance_request:{action.ref}:{ctx.record.id}", kind="acceptance_request", to=action.requester_address,
         context={"meeting": meeting_view(action.meeting), "action": action_view(action), "owner": ctx.sender_address,
                  "note": note, "files": files, "attached": [f.filename for f in attached]},
@@ -829,7 +1054,7 @@ def on_verify(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     else:
         action.verified_at, action.verified_by = ctx.now, ctx.sender_address
         change(ctx, action, "action.verified")
-    ctx.send(
+    mailer(ctx, action.meeting).send(
         key=f"acceptance_result:{ref}:{ctx.record.id}", kind="acceptance_result", to=action.owner_address,
         context={"meeting": meeting_view(action.meeting), "action": action_view(action), "by": ctx.sender_address,
                  "rejected": rejected, "reason": reason},
@@ -873,7 +1098,7 @@ def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, re
     """A repeat request says why it comes and who caused it: "李娜 改期为12月22日（原12月18日）"."""
     by = next(iter(sorted(sender_names(ctx))), "") or ctx.sender_address
     why = {"reason": reason, "by": by, **{k: v for k, v in was.items() if v is not None}}
-    ask_to_confirm(ctx, action.meeting, [action], to, key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}",
+    ask_to_confirm(mailer(ctx, action.meeting), action.meeting, [action], to, key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}",
                    confirm_by=action.confirm_by, why=why)  # fmt: skip
 
 
@@ -923,7 +1148,9 @@ def on_reschedule(ctx: HandlerContext, action: ActionItem, step: Step) -> Result
     reopen(ctx, action, step.decision)
     change(ctx, action, "action.rescheduled", old_due=old_due.isoformat(), new_due=reading.value.isoformat())
     request_confirmation(ctx, action, action.owner_address, reason="rescheduled", old_due=old_due)
-    return resolved(ctx, action, step)
+    result = resolved(ctx, action, step)
+    result.params.update(off_day(ctx, reading.value))
+    return result
 
 
 def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
@@ -944,7 +1171,7 @@ def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
 
 def resolved(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     """The host decided: the minutes may be final now; the answer names the decision as written."""
-    confirm_if_settled(ctx, action.meeting)
+    confirm_if_settled(mailer(ctx, action.meeting), action.meeting)
     decision = step.command.target.partition(":")[0]
     return Result(
         step.command.line, f"resolved_{decision}", ok=True, ref=action.ref,
@@ -1023,7 +1250,7 @@ def minutes_level(ctx: HandlerContext, thread: Thread, command: Command) -> Resu
         return Result(command.line, "minutes_confirmed", ok=True, params={"meeting": meeting.ref})
     ctx.event("minutes.objected", meeting_id=meeting.id, detail={"reason": command.reason})
     if meeting.host_address:
-        ctx.send(
+        mailer(ctx, meeting).send(
             key=f"objection:{meeting.ref}:{ctx.record.id}", kind="objection_notice", to=meeting.host_address,
             context={"meeting": meeting_view(meeting), "action": None, "reason": command.reason,
                      "by": ctx.sender_address},

@@ -130,6 +130,10 @@ class CommandVocabulary:
     negation_re: re.Pattern[str]  # at the start of a comment (anywhere in an acknowledgement's remark)
     greeting_re: re.Pattern[str]  # a whole greeting line
     sign_off_re: re.Pattern[str]  # a whole sign-off line
+    # One phrase of thanks or acknowledgement, with whom it addresses ("谢谢李总", "辛苦了", "Thanks David"),
+    # or only an address ("李总", "David"): see `is_courtesy`.
+    thanks_re: re.Pattern[str]
+    address_re: re.Pattern[str]
     table: dict[int, str]  # traditional -> simplified (and typographic apostrophes), one character for one
 
     def fold(self, text: str) -> str:
@@ -260,8 +264,62 @@ def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
         negation_re=re.compile(_word_alternation(keys("negation"), anywhere=True), re.IGNORECASE),
         greeting_re=re.compile(rf"(?:{_NAME}\s*[,:]?\s*)?(?:{greetings})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
         sign_off_re=re.compile(rf"(?:{sign_offs})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
+        thanks_re=re.compile(
+            _thanks_pattern([k for k, kind in words.items() if kind == _ACK], keys("courtesy")), re.IGNORECASE
+        ),
+        address_re=re.compile(_ADDRESS, re.IGNORECASE),
         table=table,
     )
+
+
+# Whom thanks address, next to the words ("谢谢李总", "王芳辛苦了", "Thanks David"): a few Chinese
+# characters, or capitalised Latin names ("by Friday" is no name). A phrase that names a day or a
+# time is never courtesy ("谢谢，月底前给", "好的明天给" promise something).
+_HAN_NAME = rf"[{_HAN}]{{1,4}}"
+_LATIN_NAME = r"(?-i:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,2})"
+_ADDRESSEE = rf"(?:{_HAN_NAME}|{_LATIN_NAME})"
+_TIME_WORDS = re.compile(r"\d|[月日号號前后後天点點时時年内內底]|[周週星][一二三四五六日天末期]|[下本这這上][周週]")
+# A phrase that only addresses someone: "李总", "王老师", "各位".
+_HONORIFICS = "总|總|老师|老師|经理|經理|主任|领导|領導|总监|總監|老板|老闆|哥|姐|工|兄"
+_ADDRESS = rf"[{_HAN}]{{1,3}}(?:{_HONORIFICS})|各位|大家"
+# Where a remark's phrases part: punctuation, line breaks, a dash between spaces.
+_PHRASE_BREAK = re.compile(r"[,，.。!！;；、~～…\n]+|\s[-–—]+\s")
+
+
+def _thanks_pattern(acks: list[str], thanks: list[str]) -> str:
+    """One phrase of thanks or acknowledgement words ("收到", "好的谢谢", "noted with thanks", "thanks
+    a lot"), or thanks with whom they address before or after them ("李总辛苦了", "谢谢王芳整理",
+    "Thanks David"); an acknowledgement takes no name ("可以试试" is not courtesy)."""
+    word, thank = _word_alternation(acks), _word_alternation(thanks)
+    words = (
+        rf"(?:(?:with|and|many)\s+)?(?:{word})(?:\s*(?:(?:and|with)\s+|&\s*)?(?:{word}))*"
+        r"(?:\s+(?:so much|a lot|very much|again))?"
+    )
+    addressed = rf"(?:{_ADDRESSEE}\s*)?(?:(?:{word})\s*)*(?:{thank})(?:\s*{_ADDRESSEE})?"
+    # "Will do" after thanks promises nothing the command did not ("Confirm, thanks, will do").
+    return rf"{words}|{addressed}|will do|on it"
+
+
+def is_courtesy(text: str, vocabulary: CommandVocabulary | None = None) -> bool:
+    """Nothing but courtesy: thanks, acknowledgements, greetings and sign-offs, with at most whom
+    they address ("谢谢", "收到，辛苦了", "好的，谢谢李总安排", "Thanks David!", "Best regards").
+    A remark that says anything more — a date, a promise, a condition, a question, praise with
+    content ("月底前给到周总", "写得很清楚", "will send by Friday") — is not: whoever it concerns
+    should read it. Empty text is courtesy (there is nothing to read)."""
+    vocab = vocabulary or _default_vocabulary()
+    folded = _MARKDOWN_RE.sub("", vocab.fold(text))
+    thanked, named = False, False
+    for piece in _PHRASE_BREAK.split(folded):
+        phrase = _trim(piece)
+        if not phrase or vocab.address_re.fullmatch(phrase):
+            continue
+        if _is_courtesy_line(phrase, vocab) or (vocab.thanks_re.fullmatch(phrase) and not _TIME_WORDS.search(phrase)):
+            thanked = True
+        elif re.fullmatch(_LATIN_NAME, phrase):
+            named = True  # "David" alone: courtesy beside thanks ("Thanks. David"), else maybe a word ("Friday")
+        else:
+            return False
+    return thanked or not named
 
 
 _DEFAULT: CommandVocabulary | None = None
