@@ -32,17 +32,21 @@ def ask_to_confirm(
     *,
     key: str,
     confirm_by: date | None,
-    with_todo: bool = False,
+    with_todo: bool = True,
     why: dict[str, Any] | None = None,
 ) -> bool:
     """A confirmation request for these actions of one meeting, outside the minutes' own round (a
     proxy, a new owner, a new date, an address that works again): one mail, tied by its token to
-    the action when there is one, else to the meeting."""
+    the action when there is one, else to the meeting. Like the round's own request it carries the
+    minutes in full (every live action, not only those asked about) and the asked actions as
+    calendar tasks — a new date or owner is a calendar change too."""
     mine = [action_view(a) for a in actions]
+    asked = {a.id for a in actions}
+    full = [action_view(a) for a in sorted(meeting.actions, key=lambda a: a.id) if a.status in LIVE or a.id in asked]
     view = meeting_view(meeting)
     return notifier.send(
         key=key, kind="confirm_request", to=to,
-        context={"meeting": {**view, "confirm_by": confirm_by or view["confirm_by"]}, "mine": mine, "actions": mine,
+        context={"meeting": {**view, "confirm_by": confirm_by or view["confirm_by"]}, "mine": mine, "actions": full,
                  "why": why},
         token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
         attachments=[notifier.todo_file(mine, view)] if with_todo else [],

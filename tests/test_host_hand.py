@@ -68,6 +68,11 @@ def test_the_host_cancels_or_reschedules_an_action_in_progress(app: App, clock: 
         again.body_text or ""
     )
     assert "原 2026年12月15日" in (again.body_html or "")
+    # Like the first request it carries the minutes in full (A-1 … A-4, not A-1 alone) and the
+    # asked action as a calendar task at its new date.
+    full_text = (again.body_text or "").split("纪要全文", 1)[-1]
+    assert all(ref in full_text for ref in ("A-1", "A-2", "A-4")), full_text[:400]
+    assert [a["filename"] for a in again.attachments or []] == ["actions.ics"]
     assert a3.status == "cancelled"
     # Nobody but the host may do it.
     chen = next(m for m in outbox(app, "confirm_request") if m.to_address == "chen.zhe@corp.example")
