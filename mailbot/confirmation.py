@@ -21,6 +21,7 @@ from mailbot.groups import post_official
 from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Status
 from mailbot.meetings import action_view, meeting_view
 from mailbot.notify import Notifier
+from mailbot.outbox import DeferredFile
 from mailbot.store.models import ActionItem, Event, Meeting, MinutesVersion, OutboxMail
 
 
@@ -53,6 +54,17 @@ def ask_to_confirm(
     )  # fmt: skip
 
 
+def calendar_tasks(
+    notifier: Notifier, view: dict[str, Any], actions: list[dict[str, Any]], party: str, host: str
+) -> list[DeferredFile]:
+    """The calendar tasks a party's 正式版 carries: the host follows every action up, an owner their
+    own; an attendee who owns nothing gets none — the file would put other people's deadlines
+    into their calendar as their own tasks."""
+    party = party.lower()
+    theirs = actions if party == host else [a for a in actions if (a.get("owner") or "").lower() == party]
+    return [notifier.todo_file(theirs, view)] if theirs else []
+
+
 def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     """Nothing awaiting and nothing objected: the minutes are final; the 正式版 goes to everyone."""
     if meeting.status not in UNDER_REVIEW:
@@ -74,8 +86,8 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
     parties = [*meeting.attendees, *(a.owner_address for a in live), meeting.host_address, meeting.recorder_address]
     seen = {notifier.app.sender.address, ""}
     notifier.know(p for p in parties if p)
-    ics = notifier.todo_file(actions, view)
     minutes = minutes_recipe(notifier, view, actions, version)  # the .docx of the 正式版
+    host = (meeting.host_address or "").lower()
     for party in parties:
         if not party or party in seen:
             continue
@@ -83,7 +95,8 @@ def confirm_if_settled(notifier: Notifier, meeting: Meeting) -> bool:
         notifier.send(
             key=f"final_minutes:{meeting.ref}:v{version}:{party}", kind="final_minutes", to=party,
             context={"meeting": view, "actions": actions, "version": version, "changes": changes},
-            token_for=meeting.ref, meeting_id=meeting.id, attachments=[ics, minutes],
+            token_for=meeting.ref, meeting_id=meeting.id,
+            attachments=[*calendar_tasks(notifier, view, actions, party, host), minutes],
         )  # fmt: skip
     file_after_commit(notifier, meeting)  # the archive, once this transaction commits
     post_official(notifier, meeting, version, actions)  # the project group, queued

@@ -295,3 +295,11 @@ def test_the_final_minutes_carry_the_due_dates_in_their_state(app: App, clock: F
     assert events["A-2.due@corp.example"].decoded("dtstart") == date(2026, 12, 20)
     assert "延期原因：等待供应商样机" in str(events["A-2.due@corp.example"]["description"])
     assert {str(t["status"]) for uid, t in tasks.items() if uid != "A-3@corp.example"} == {"NEEDS-ACTION"}
+    # The host's file holds every action; an owner's only their own; someone who owns none gets none.
+    assert set(tasks) == {f"A-{n}@corp.example" for n in range(1, 5)}
+    zhao = next(m for m in outbox(app, "final_minutes") if m.to_address == "zhao.min@corp.example")
+    ((_, own),) = [(kind, data) for name, kind, data in attached(app, zhao) if name == "actions.ics"]
+    assert {str(t["uid"]) for t in rfc5545(own).walk("VTODO")} == {"A-3@corp.example"}
+    bystander = next(m for m in outbox(app, "final_minutes") if m.to_address == "liu.yang@corp.example")
+    names = [name for name, _, _ in attached(app, bystander)]
+    assert len(names) == 1 and names[0].endswith(".docx")
