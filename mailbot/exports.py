@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
-
-import xlsxwriter
 
 from mailbot.calendar_files import action_todos
 from mailbot.languages import Languages, shipped_languages
@@ -74,12 +73,23 @@ def tracking_rows(
     """One tuple per action, in the columns of `headers`. Overdue working days need `today` and
     `calendar` (else a row's own "overdue_days"); done and verified days are taken in `tz`."""
     consent_words = (languages or shipped_languages()).of(language).consent
+    # A host's Monday table is built for every host at once: a status's words and a due day's
+    # overdue count are each worked out once per table, not once per row.
+    statuses: dict[tuple[str, bool], str] = {}
+    overdue_of: dict[tuple[str, date], int] = {}
     rows = []
     for a in actions:
         if today is not None and calendar is not None:
-            overdue = overdue_working_days(a["status"], a["due"], today, calendar)
+            key = (a["status"], a["due"])
+            overdue = overdue_of.get(key)
+            if overdue is None:
+                overdue = overdue_of[key] = overdue_working_days(a["status"], a["due"], today, calendar)
         else:
             overdue = a.get("overdue_days") or 0
+        shown_as = (a["status"], bool(a.get("requester")))
+        status = statuses.get(shown_as)
+        if status is None:
+            status = statuses[shown_as] = status_text(a, language, words, languages)
         # Who verifies (验收): who did, once verified (the host or an admin may stand in), else who is to.
         verifier = named(a.get("requester_name"), a.get("requester"))
         if a["status"] == Status.VERIFIED and a.get("verified_by") and a["verified_by"] != a.get("requester"):
@@ -87,7 +97,7 @@ def tracking_rows(
         rows.append((
             a["ref"], a.get("meeting_title") or a.get("meeting", ""), a["description"],
             named(a.get("owner_name"), a["owner"]), a.get("department") or "", a.get("support") or "",
-            a["due"], a.get("deliverable") or "", status_text(a, language, words, languages),
+            a["due"], a.get("deliverable") or "", status,
             a.get("delay_reason") or "",
             a.get("meeting_date") or "", overdue or "",
             consent_words.get(a.get("consent") or "", a.get("consent") or ""), verifier,
@@ -107,42 +117,118 @@ def to_xlsx(
     tz: tzinfo | None = None,
 ) -> bytes:
     """The table as an .xlsx: bold header with a filter on every column, frozen first row, the
-    seed's column widths, overdue rows shaded, dates as dates. XlsxWriter, not openpyxl: 5 ms for
-    a meeting's hundred actions instead of 13, which is most of the Monday run when a thousand
-    hosts each get one. Text stays text (never a formula); characters XML cannot hold are
-    dropped, not fatal."""
+    seed's column widths, overdue rows shaded, dates as dates. Text stays text (never a formula);
+    characters XML cannot hold are dropped, not fatal."""
+    return xlsx_of(tracking_table(actions, language, today, words, languages, calendar=calendar, tz=tz))
+
+
+def tracking_table(
+    actions: list[dict[str, Any]],
+    language: str,
+    today: date,
+    words: StatusWords | None = None,
+    languages: Languages | None = None,
+    *,
+    calendar: WorkCalendar | None = None,
+    tz: tzinfo | None = None,
+) -> dict[str, Any]:
+    """What the .xlsx shows, as plain JSON values: every word, day and count the configuration
+    decides (words.toml, the status words, the calendar, the zone) is settled here, so `xlsx_of`
+    needs nothing else — a mail can keep this as the recipe of its file and build it when it is
+    sent (mailbot.outbox.DeferredFile, build "tracking_xlsx"), the bytes `to_xlsx` makes.
+
+    {"sheet", "headers", "rows": cells by row, "dates": the columns whose numbers are days (Excel's
+    serial number, which is what a date cell holds), "shaded": the overdue rows (0 = the first
+    row under the header), "created": the day of the data}."""
+    names = (languages or shipped_languages()).of(language)
+    values = tracking_rows(actions, language, words, languages, today=today, calendar=calendar, tz=tz)
+    rows: list[list[Any]] = []
+    dates: set[int] = set()
+    shaded: list[int] = []
+    for number, (row, action) in enumerate(zip(values, actions, strict=True)):
+        cells = list(row)
+        for column in DAY_COLUMNS:
+            if isinstance(cells[column], date):
+                cells[column] = excel_day(cells[column])
+                dates.add(column)
+        rows.append(cells)
+        if action["status"] in UNDER_WAY and action["due"] < today:
+            shaded.append(number)
+    return {
+        "sheet": names.tracking_sheet,
+        "headers": list(headers(language, languages)),
+        "rows": rows,
+        "dates": sorted(dates),
+        "shaded": shaded,
+        "created": today.isoformat(),
+    }
+
+
+# The columns of `tracking_rows` that hold days (due, meeting date, done, verified): no other
+# column holds a date.
+DAY_COLUMNS = (6, 10, 14, 15)
+# Excel's day 1 is 1900-01-01, and it counts a 29 February 1900 that never was (day 60).
+_EXCEL_EPOCH = date(1899, 12, 31)
+_EXCEL_LEAP_BUG = date(1900, 3, 1)
+_XLSXWRITER_DAY_0 = date(1900, 1, 1)
+
+
+def excel_day(day: date) -> int:
+    """A day as the number an Excel date cell holds: what XlsxWriter's write_datetime writes, to
+    the day (1900-01-01 included, which it writes as day 0), so the file is the same as ever."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if day == _XLSXWRITER_DAY_0:
+        return 0
+    return (day - _EXCEL_EPOCH).days + (1 if day >= _EXCEL_LEAP_BUG else 0)
+
+
+def xlsx_of(table: Mapping[str, Any]) -> bytes:
+    """The .xlsx of a `tracking_table`, live or read back from an outbox row's JSON. XlsxWriter,
+    not openpyxl: 5 ms for a meeting's hundred actions instead of 13. Imported here, not with the
+    module: deciding a mail that carries the table loads no XlsxWriter, only sending it does."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     # Stamped with the day of the data, not the wall clock: the same table makes the same file.
-    book.set_properties({"created": datetime.combine(today, datetime.min.time()), "author": "mailbot"})
-    names = (languages or shipped_languages()).of(language)
-    sheet = book.add_worksheet(names.tracking_sheet)
+    created = datetime.combine(date.fromisoformat(table["created"]), datetime.min.time())
+    book.set_properties({"created": created, "author": "mailbot"})
+    sheet = book.add_worksheet(table["sheet"])
     header = book.add_format({"bold": True})
     shaded = book.add_format({"bg_color": "#F4CCCC"})
     shaded_day = book.add_format({"bg_color": "#F4CCCC", "num_format": "yyyy-mm-dd"})
     plain_day = book.add_format({"num_format": "yyyy-mm-dd"})
-    columns = headers(language, languages)
+    columns = table["headers"]
     sheet.write_row(0, 0, columns, header)
-    values = tracking_rows(actions, language, words, languages, today=today, calendar=calendar, tz=tz)
-    for number, (row, action) in enumerate(zip(values, actions, strict=True), start=1):
-        overdue = action["status"] in UNDER_WAY and action["due"] < today
+    dates = set(table["dates"])
+    overdue_rows = set(table["shaded"])
+    rows = table["rows"]
+    for number, row in enumerate(rows, start=1):
+        overdue = number - 1 in overdue_rows
+        text_format = shaded if overdue else None
         for column, value in enumerate(row):
-            if isinstance(value, date):
-                sheet.write_datetime(number, column, datetime.combine(value, datetime.min.time()),
-                                     shaded_day if overdue else plain_day)  # fmt: skip
-            elif value == "":  # a blank cell, not an empty text: filters and sums see nothing there
-                sheet.write_blank(number, column, None, shaded if overdue else None)
+            if value == "":  # a blank cell, not an empty text: filters and sums see nothing there
+                sheet.write_blank(number, column, None, text_format)
             elif isinstance(value, str):
-                sheet.write_string(number, column, _XML_ILLEGAL.sub("", value), shaded if overdue else None)
+                sheet.write_string(number, column, _XML_ILLEGAL.sub("", value), text_format)
+            elif column in dates and isinstance(value, int) and not isinstance(value, bool):
+                sheet.write_number(number, column, value, shaded_day if overdue else plain_day)
             else:
-                sheet.write(number, column, value, shaded if overdue else None)
+                sheet.write(number, column, value, text_format)
     for column, width in enumerate(WIDTHS):
         sheet.set_column(column, column, width)
     # The filter row: Excel and WPS show a drop-down on each header (by owner, status, …).
-    sheet.autofilter(0, 0, len(actions), len(columns) - 1)
+    sheet.autofilter(0, 0, len(rows), len(columns) - 1)
     sheet.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue()
+
+
+def tracking_xlsx_built(args: Mapping[str, Any]) -> bytes:
+    """The .xlsx from a recipe's arguments (mailbot.outbox.DeferredFile, build "tracking_xlsx"):
+    {"table": a `tracking_table`} as the decision made it."""
+    return xlsx_of(args["table"])
 
 
 # Not allowed in XML 1.0: a stray control character pasted into a task must not fail the run.

@@ -81,6 +81,7 @@ BUILDERS: Mapping[str, str] = {
     "meeting_event": "mailbot.calendar_files:meeting_event_built",
     # The official minutes as a Word document (mailbot/archive.py), built as the mail leaves.
     "minutes_docx": "mailbot.archive:minutes_docx_built",
+    "tracking_xlsx": "mailbot.exports:tracking_xlsx_built",  # a host's Monday table (workflow/digest.py)
 }
 
 
