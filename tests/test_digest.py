@@ -190,6 +190,24 @@ def test_a_confirmed_meeting_with_nothing_open_sends_no_digest(app: App, clock: 
         assert build_digest(session, app, "chen.zhe@corp.example", date(2026, 12, 21)) is None
 
 
+def test_an_owner_still_to_confirm_is_shown_how_to_confirm_not_told_to_report_it_done(
+    app: App, clock: FixedClock
+) -> None:
+    """Monday falls inside the round: 陈喆's A-2 still awaits his yes. The mail must not suggest
+    "A-2 完成" for work he has not agreed to; it names the answers that fit."""
+    at(clock, "2026-12-04 18:00")  # a Friday: the round runs into the next week
+    assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
+    day_at(clock, date(2026, 12, 7))
+    run_digest(app, clock.now())
+    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    text = mail.body_text or ""
+    assert "A-2 完成" not in text and "A-2 延期至" not in text
+    assert "待您确认的行动项请回复“A-2 确认”或“A-2 异议：原因”。" in text
+    assert "A-2 确认" in (mail.body_html or "") and "A-2 完成" not in (mail.body_html or "")
+    footer = text.rsplit("\n--\n", 1)[-1]
+    assert "“确认”" in footer and "“异议：原因”" in footer  # the owner's answers, not progress alone
+
+
 def test_a_meeting_waiting_only_for_verification_goes_to_the_verifier_not_everyone(app: App, clock: FixedClock) -> None:
     three_weeks_on(app, clock)
     confirm_with_every_action(app, "done", done_at=clock.now())  # all delivered; the host verifies

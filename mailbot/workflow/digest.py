@@ -693,7 +693,19 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         # A host's or head's overview, drawn above their own items (None for everyone else).
         "glance": glance(week, recipient, theirs),
         # The footer's commands: an owner's progress on their own items, a verifier's 验收, else none.
-        "audience": "progress" if mine else "requester" if to_verify else "none",
+        # Work still awaiting the reader's yes is answered with 确认/异议, agreed work with 完成/延期:
+        # the hints name an action of each kind, the footer lists the owner's answers then.
+        "progress_ref": next((r["ref"] for r in mine if r["status"] != Status.AWAITING_CONFIRMATION), None),
+        "confirm_ref": next((r["ref"] for r in mine if r["status"] == Status.AWAITING_CONFIRMATION), None),
+        "audience": (
+            "owner"
+            if any(r["status"] == Status.AWAITING_CONFIRMATION for r in mine)
+            else "progress"
+            if mine
+            else "requester"
+            if to_verify
+            else "none"
+        ),
     }
 
 
