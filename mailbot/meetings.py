@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mailbot.formats.model import PersonRef
@@ -38,14 +38,11 @@ def find_meeting(
         if meeting is not None:
             return meeting
     for message_id in (*mail.in_reply_to, *mail.references):
-        meeting_id = session.scalar(
-            select(OutboxMail.meeting_id).where(OutboxMail.message_id == message_id, OutboxMail.meeting_id.is_not(None))
-        )
+        meeting_id = session.scalar(_THREAD_MEETING, {"message_id": message_id})
         if meeting_id is not None:
             return session.get(Meeting, meeting_id)
     if title and day:
-        same = select(Meeting).where(Meeting.match_key == match_key(title, day)).order_by(Meeting.id.desc())
-        for meeting in session.scalars(same.limit(MAX_SAME_TITLE)):
+        for meeting in session.scalars(_SAME_TITLE, {"match_key": match_key(title, day)}):
             if may_change(meeting, sender):
                 return meeting
     return None
@@ -53,6 +50,15 @@ def find_meeting(
 
 # Meetings with one title and date looked at for the sender's own (a stranger's copies count too).
 MAX_SAME_TITLE = 50
+
+# Built once, the values bound at each execution: building a statement per mail (and its cache
+# key) costs more than running it.
+_THREAD_MEETING = select(OutboxMail.meeting_id).where(
+    OutboxMail.message_id == bindparam("message_id"), OutboxMail.meeting_id.is_not(None)
+)
+_SAME_TITLE = (
+    select(Meeting).where(Meeting.match_key == bindparam("match_key")).order_by(Meeting.id.desc()).limit(MAX_SAME_TITLE)
+)
 
 
 def may_change(meeting: Meeting, sender: str) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mailbot import people, tokens
@@ -20,7 +20,14 @@ from mailbot.app import App
 from mailbot.errors import MailbotError
 from mailbot.outbox import Attachment, DeferredFile, enqueue_many, insert_one, outbox_values
 from mailbot.store.db import insert_later
-from mailbot.store.models import Event, Person
+from mailbot.store.models import Event, Person, WebLinkGeneration
+
+# Built once, the values bound at each execution: building a statement per mail (and its cache
+# key) costs more than running it.
+_PEOPLE = select(Person).where(Person.address.in_(bindparam("addresses", expanding=True)))
+_GENERATIONS = select(WebLinkGeneration.address, WebLinkGeneration.generation).where(
+    WebLinkGeneration.address.in_(bindparam("addresses", expanding=True))
+)
 
 
 class TooMuchMail(MailbotError):
@@ -39,6 +46,8 @@ class Notifier:
     sent: list[str] = field(default_factory=list)
     # Memo for this transaction: one lookup per person however many mails go to them.
     _people: dict[str, Person | None] = field(default_factory=dict)
+    # The web-link generation of each address `know` was given (lower-cased), when mails carry links.
+    _generations: dict[str, int] = field(default_factory=dict)
 
     def person(self, address: str) -> Person | None:
         if address not in self._people:
@@ -48,9 +57,21 @@ class Notifier:
     def know(self, addresses: Iterable[str]) -> None:
         """Load everyone a batch of mails will go to in one query instead of one each."""
         missing = {a for a in addresses if a and a not in self._people}
-        if missing:
-            found = {p.address: p for p in self.session.scalars(select(Person).where(Person.address.in_(missing)))}
-            self._people.update({a: found.get(a) for a in missing})
+        if not missing:
+            return
+        # Stored lower-cased, as `person` (people.find) asks for them.
+        wanted = {a.lower() for a in missing}
+        found = {p.address: p for p in self.session.scalars(_PEOPLE, {"addresses": sorted(wanted)})}
+        self._people.update({a: found.get(a.lower()) for a in missing})
+        if self.links_on():
+            # Each mail's own link names the person's generation: one query for the batch, not one a mail.
+            rows = self.session.execute(_GENERATIONS, {"addresses": sorted(wanted)})
+            self._generations.update(dict.fromkeys(wanted, 0))
+            self._generations.update({address: generation or 0 for address, generation in rows})
+
+    def links_on(self) -> bool:
+        """Whether the mails carry links to the web pages ([web] on, with a base_url)."""
+        return bool(self.app.config.web.enabled and self.app.config.web.base_url)
 
     def default_language(self) -> str:
         return self.app.languages.pick(self.fallback_language or self.app.config.bot.language)
@@ -70,11 +91,22 @@ class Notifier:
         the reader's own signed link to their actions and meetings (fixed when the mail is decided)."""
         config = self.app.config
         common = {"bot_address": config.bot.address, "bot_name": config.bot.name, "docs_url": config.bot.docs_url}
-        if to and config.web.enabled and config.web.base_url:
-            from mailbot.web.links import web_link  # only where the pages are on
-
-            common["my_page"] = web_link(self.app, to, "person", session=self.session)
+        if to and self.links_on():
+            common["my_page"] = self.my_page(to)
         return common
+
+    def my_page(self, to: str) -> str | None:
+        """The link to `to`'s own page, with the generation `know` loaded for it (made as
+        web.links.make_link makes it), else looked up now (web.links.web_link)."""
+        from mailbot.web import links  # only where the pages are on
+
+        generation = self._generations.get(to.lower())
+        if generation is None:
+            return links.web_link(self.app, to, "person", session=self.session)
+        web = self.app.config.web
+        expires = self.app.now() + timedelta(days=web.link_days)
+        token = links.issue(links.link_key(self.app.config.token_key), to, "person", expires, generation)
+        return web.base_url.rstrip("/") + links.path_for(token, "person")
 
     def count_mails(self, adding: int) -> None:
         """The safety net behind the draft limits: one inbound mail decides at most so many mails.

@@ -36,7 +36,7 @@ from mailbot.clock import Clock
 from mailbot.inert import clean_text
 from mailbot.recipients import configured_allows, configured_domains, domain_of, in_directory
 from mailbot.render import Renderer
-from mailbot.store.db import Database, insert_later
+from mailbot.store.db import Database, dump_json_many, insert_later
 from mailbot.store.models import Event, OutboxMail
 from mailbot.tokens import bounce_token, plus_address
 
@@ -204,7 +204,9 @@ def insert_one(session: Session, values: dict[str, Any]) -> bool:
     values = allowed[0]
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        return session.execute(_insert_unless_known(dialect), values).scalar() is not None
+        # On the session's connection: a write that reads nothing, so the events decided so far
+        # (store.db.insert_later) wait for the next query or the commit, and go in one statement.
+        return session.connection().execute(_insert_unless_known(dialect), values).scalar() is not None
     return enqueue_row(session, values)
 
 
@@ -217,7 +219,12 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
         return set()
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        return set(session.execute(_insert_unless_known(dialect), list(rows)).scalars())
+        # The mails of one decision share their meeting and its actions (the same objects): each
+        # serialised once, not once a mail (store.db.dump_json_many; the stored text is the same).
+        contexts = dump_json_many([row["context"] for row in rows])
+        rows = [{**row, "context": text} for row, text in zip(rows, contexts, strict=True)]
+        # On the session's connection, as in insert_one: the events wait for the next query.
+        return set(session.connection().execute(_insert_unless_known(dialect), rows).scalars())
     return {row["key"] for row in rows if enqueue_row(session, row)}
 
 

@@ -14,11 +14,12 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mailbot import people
 from mailbot.app import App
@@ -38,6 +39,7 @@ from mailbot.handlers.reply import handle_reply
 from mailbot.limits import lines_over_limit
 from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
+from mailbot.store.db import insert_objects
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail, storable
 from mailbot.tokens import plus_part
@@ -63,19 +65,19 @@ class Processed:
 def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: bool = False) -> Processed:
     """`too_big`: the source fetched only the header of a mail over the size limit."""
     content_hash = hashlib.sha256(raw).hexdigest()
-    with app.db.transaction() as session:
-        earlier = find_earlier(session, content_hash, source_key)
-        if earlier is not None:
-            return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
     limit = app.config.source.max_message_bytes
     too_big = too_big or len(raw) > limit
     try:
         # Over the limit only the header is read: refused whole, with an answer, never half-processed.
         mail = InboundMail.from_bytes(raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] if too_big else raw)
-    except Exception as exc:  # an unreadable mail is still kept
-        return record_failure(app, raw, content_hash, source_key, None, exc)
+    except Exception as exc:  # an unreadable mail is still kept (once)
+        return duplicate_of(app, content_hash, source_key) or record_failure(
+            app, raw, content_hash, source_key, None, exc
+        )
     if too_big:
-        return record_refusal(app, raw, content_hash, source_key, mail, f"over the {limit}-byte limit")
+        return duplicate_of(app, content_hash, source_key) or record_refusal(
+            app, raw, content_hash, source_key, mail, f"over the {limit}-byte limit"
+        )
     # A unique constraint can trip on a row another daemon wrote a moment ago (the same person
     # learnt from two mails at once): the second try sees that row and goes through.
     for attempt in (1, 2):
@@ -84,10 +86,9 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
         except IntegrityError:
             # Another daemon recorded the same mail first (unique content hash / source key): its
             # transaction did the work, ours rolled back whole.
-            with app.db.transaction() as session:
-                earlier = find_earlier(session, content_hash, source_key)
+            earlier = duplicate_of(app, content_hash, source_key)
             if earlier is not None:
-                return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
+                return earlier
             log.warning("mail %s: a stored value clashed (attempt %d)", mail.message_id, attempt, exc_info=True)
         except Exception as exc:
             log.exception("handler failed on mail %s", mail.message_id)
@@ -95,10 +96,27 @@ def process(app: App, raw: bytes, *, source_key: str | None = None, too_big: boo
     return record_failure(app, raw, content_hash, source_key, mail, RuntimeError("a stored value was refused twice"))
 
 
+def duplicate_of(app: App, content_hash: str, source_key: str | None) -> Processed | None:
+    """The answer for a mail recorded before (find_earlier), in a transaction of its own."""
+    with app.db.transaction() as session:
+        earlier = find_earlier(session, content_hash, source_key)
+    return None if earlier is None else as_duplicate(earlier)
+
+
+def as_duplicate(earlier: Earlier) -> Processed:
+    return Processed(earlier.id, "duplicate", earlier.kind, failed_before=earlier.outcome == "failed")
+
+
 def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail: InboundMail) -> Processed:
     """Record, classify, read and handle one mail in one transaction."""
     with app.db.transaction() as session:
-        if mail.message_id and is_duplicate_message(app, session, mail):
+        # Asked in the mail's own transaction, not in one more before it: a mail recorded before
+        # (a source that delivers it again after a crash) is a duplicate, and nothing else happens.
+        found = earlier_mails(session, content_hash, source_key, mail.message_id)
+        earlier = recorded_before(found, content_hash, source_key)
+        if earlier is not None:
+            return as_duplicate(earlier)
+        if mail.message_id and is_duplicate_message(app, session, mail, found):
             record = new_record(app, session, raw, content_hash, source_key, mail)
             record.outcome, record.kind = "duplicate", "duplicate"
             return Processed(record.id, "duplicate", "duplicate")
@@ -107,8 +125,7 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
         record = new_record(app, session, raw, content_hash, source_key, mail, written=written)
         ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now(), _written=written)
         outcome = route(ctx)
-        record.kind, record.outcome, record.error = outcome.kind, outcome.outcome, outcome.error
-        record.meeting_id = outcome.meeting_id
+        settle(session, record, outcome)
         log.info("mail %s from %s: %s %s", mail.message_id, ctx.sender_address, outcome.kind, outcome.outcome)
         return Processed(record.id, outcome.outcome, outcome.kind, outcome.error)
 
@@ -286,10 +303,16 @@ def body_lines(text: str, html: str) -> int:
     return max(text.count("\n"), len(_HTML_BREAKS.findall(html))) + 1
 
 
+# The statements every mail runs, built once with their values bound at each execution: building
+# one (and working out its cache key) costs more than SQLite takes to run it.
+_OUR_KIND = select(OutboxMail.kind).where(OutboxMail.message_id == bindparam("message_id"))
+_OUR_MAIL = select(OutboxMail.id).where(OutboxMail.message_id == bindparam("message_id"))
+
+
 def resend_kind(session: Session, mail: InboundMail) -> Literal["agenda", "minutes"] | None:
     """A reply to our rejection of a draft is the corrected draft."""
     for ref in (*mail.in_reply_to, *mail.references):
-        kind = session.scalar(select(OutboxMail.kind).where(OutboxMail.message_id == ref))
+        kind = session.scalar(_OUR_KIND, {"message_id": ref})
         if kind == "minutes_rejected":
             return "minutes"
         if kind == "agenda_rejected":
@@ -301,9 +324,7 @@ def classify_context(app: App, session: Session) -> ClassifyContext:
     return ClassifyContext(
         routing=app.rules.routing,
         bot_address=app.sender.address,
-        is_our_message=lambda mid: (
-            session.scalar(select(OutboxMail.id).where(OutboxMail.message_id == mid)) is not None
-        ),
+        is_our_message=lambda mid: session.scalar(_OUR_MAIL, {"message_id": mid}) is not None,
         bare_command=lambda line: bare_command(line, app.rules.commands),
     )
 
@@ -316,54 +337,98 @@ def sender_allowed(app: App, address: str) -> bool:
     return any(entry.lower() in (address, f"*@{domain}") for entry in allowed)
 
 
-def find_earlier(session: Session, content_hash: str, source_key: str | None) -> InboundRecord | None:
-    """The mail recorded before with these bytes, else from this place in the source: one query
-    (both columns are unique, so at most one row each)."""
-    if not source_key:
-        return session.scalar(select(InboundRecord).where(InboundRecord.content_hash == content_hash))
-    found = list(
-        session.scalars(
-            select(InboundRecord).where(
-                or_(InboundRecord.content_hash == content_hash, InboundRecord.source_key == source_key)
-            )
-        )
+class Earlier(NamedTuple):
+    """A mail recorded before, as much of it as tells whether the one in hand repeats it."""
+
+    id: int
+    content_hash: str
+    source_key: str | None
+    kind: str
+    outcome: str
+    message_id: str | None
+    sender: str | None
+    body_hash: str | None
+
+
+_EARLIER = select(
+    InboundRecord.id,
+    InboundRecord.content_hash,
+    InboundRecord.source_key,
+    InboundRecord.kind,
+    InboundRecord.outcome,
+    InboundRecord.message_id,
+    InboundRecord.sender,
+    InboundRecord.body_hash,
+).where(
+    or_(
+        InboundRecord.content_hash == bindparam("content_hash"),
+        InboundRecord.source_key == bindparam("source_key"),
+        InboundRecord.message_id == bindparam("message_id"),
     )
-    same_bytes = [record for record in found if record.content_hash == content_hash]
-    return (same_bytes or found or [None])[0]
+)
 
 
-def is_duplicate_message(app: App, session: Session, mail: InboundMail) -> bool:
+def earlier_mails(
+    session: Session, content_hash: str, source_key: str | None, message_id: str | None = None
+) -> list[Earlier]:
+    """The mails recorded before with these bytes, from this place in the source or with this
+    Message-ID: one query for both checks a new mail gets (find_earlier, is_duplicate_message).
+    A None matches nothing (`= NULL` is never true)."""
+    values = {"content_hash": content_hash, "source_key": source_key, "message_id": message_id}
+    return [Earlier(*row) for row in session.execute(_EARLIER, values)]
+
+
+def find_earlier(session: Session, content_hash: str, source_key: str | None) -> Earlier | None:
+    """The mail recorded before with these bytes, else from this place in the source."""
+    return recorded_before(earlier_mails(session, content_hash, source_key), content_hash, source_key)
+
+
+def recorded_before(earlier: list[Earlier], content_hash: str, source_key: str | None) -> Earlier | None:
+    """The mail recorded before with these bytes, else from this place in the source (both
+    columns are unique, so at most one of each)."""
+    place = storable(source_key, SOURCE_KEY_CHARS)
+    same_bytes = [record for record in earlier if record.content_hash == content_hash]
+    same_place = [record for record in earlier if place and record.source_key == place]
+    return (same_bytes or same_place or [None])[0]
+
+
+def is_duplicate_message(app: App, session: Session, mail: InboundMail, earlier: list[Earlier]) -> bool:
     """The same Message-ID from the same sender, arrived by another route (Cc and To, a resend by
     the MTA, a gateway that added a banner or a footer to one copy). A client that reuses a
     Message-ID for a new mail ("确认" after the draft) is not a duplicate: what the person wrote
-    decides — the same words, or one copy's words inside the other's."""
+    decides — the same words, or one copy's words inside the other's. `earlier`: what
+    `earlier_mails` found for the mail's Message-ID (its other rows are not looked at)."""
     sender = mail.sender.address if mail.sender else None
     # Asked by the Message-ID alone, the sender and outcome compared here (as the column stores the
     # address): with the sender in the WHERE too, SQLite (which keeps no statistics) may walk the
     # sender's index instead — every mail that person ever sent, for each of their mails.
     stored_sender = storable(sender, SENDER_CHARS)
-    earlier = [
-        (body_hash, raw)
-        for body_hash, raw, by, outcome in session.execute(
-            select(InboundRecord.body_hash, InboundRecord.raw, InboundRecord.sender, InboundRecord.outcome).where(
-                InboundRecord.message_id == mail.message_id
-            )
-        )
-        if by == stored_sender and outcome != "duplicate"
+    stored_id = storable(mail.message_id, MESSAGE_ID_CHARS)
+    same = [
+        record
+        for record in earlier
+        if record.message_id == stored_id and record.sender == stored_sender and record.outcome != "duplicate"
     ]
-    if not earlier:
+    if not same:
         return False
     words = written_words(app, mail)
     mine = written_hash_of(words, mail)
-    for body_hash, raw in earlier:
-        if body_hash is None or body_hash == mine:
+    for record in same:
+        if record.body_hash is None or record.body_hash == mine:
             return True
+        # Only now the earlier mail itself: its words are compared with these.
+        raw = session.scalar(_RAW, {"record_id": record.id})
         theirs = written_words(app, InboundMail.from_bytes(raw))
         if words and theirs and (words in theirs or theirs in words):
             return True
     return False
 
 
+_RAW = select(InboundRecord.raw).where(InboundRecord.id == bindparam("record_id"))
+
+# inbound_mails.message_id is a String(998), source_key a String(500).
+MESSAGE_ID_CHARS = 998
+SOURCE_KEY_CHARS = 500
 # inbound_mails.sender is a String(320).
 SENDER_CHARS = 320
 
@@ -400,21 +465,52 @@ def new_record(
     body_hash = None
     if mail is not None:
         body_hash = written_hash(app, mail) if written is None else written_hash_of(" ".join(written.split()), mail)
-    record = InboundRecord(
-        message_id=mail.message_id if mail else None,
-        content_hash=content_hash,
-        body_hash=body_hash,
-        source_key=source_key,
-        received_at=app.now(),
-        sender=mail.sender.address if mail and mail.sender else None,
-        subject=mail.subject[:MAX_STORED_SUBJECT] if mail else "",
-        raw=raw,
-        kind="unknown",
-        outcome="failed",
+    # Written at once (its id names everything the mail causes), in one INSERT and no flush.
+    [record] = insert_objects(
+        session,
+        InboundRecord,
+        [
+            {
+                "message_id": mail.message_id if mail else None,
+                "content_hash": content_hash,
+                "body_hash": body_hash,
+                "source_key": source_key,
+                "received_at": app.now(),
+                "sender": mail.sender.address if mail and mail.sender else None,
+                "subject": mail.subject[:MAX_STORED_SUBJECT] if mail else "",
+                "raw": raw,
+                "kind": "unknown",
+                "outcome": "failed",
+            }
+        ],
     )
-    session.add(record)
-    session.flush()
     return record
+
+
+_SETTLE = (
+    update(InboundRecord.__table__)  # type: ignore[arg-type]
+    .where(InboundRecord.__table__.c.id == bindparam("record_id"))
+    .values(
+        kind=bindparam("new_kind"),
+        outcome=bindparam("new_outcome"),
+        error=bindparam("new_error"),
+        meeting_id=bindparam("new_meeting_id"),
+    )
+)
+
+
+def settle(session: Session, record: InboundRecord, outcome: Outcome) -> None:
+    """The mail's record says what became of it: one UPDATE built once, the object told it holds
+    what is stored (not a unit-of-work flush at commit for four values)."""
+    values = {
+        "kind": outcome.kind,
+        "outcome": outcome.outcome,
+        "error": outcome.error,
+        "meeting_id": outcome.meeting_id,
+    }
+    session.connection().execute(_SETTLE, {"record_id": record.id, **{f"new_{k}": v for k, v in values.items()}})
+    for name, value in values.items():
+        set_committed_value(record, name, value)
 
 
 def record_refusal(

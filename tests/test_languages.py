@@ -40,7 +40,7 @@ OWN_OR_SHARED = len([p for p in (PACKAGE_ROOT / "templates").glob("*.html") if n
 TEMPLATES = PACKAGE_ROOT / "templates"
 FRENCH = Path(__file__).resolve().parent / "languages" / "fr"
 # The calls that decide a mail, and where their kind is.
-MAIL_CALLS = {"answer", "send", "prepare", "enqueue", "outbox_values"}
+MAIL_CALLS = {"answer", "prepare_answer", "send", "prepare", "enqueue", "outbox_values"}
 
 
 def decided_kinds() -> set[str]:

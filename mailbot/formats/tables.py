@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mailbot.formats.lines import is_rule_row, split_cells
-from mailbot.formats.vocabulary import LabelTable
+from mailbot.formats.vocabulary import LabelTable, norm_label
 
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]{0,60}[)）]\s*$")
 # A row number cell in a table pasted one cell per line: 1, 12, 1.1, A-3.
@@ -50,18 +50,33 @@ def clean_cell(cell: str) -> str:
 
 def column_key(cell: str, columns: LabelTable) -> str | None:
     """The key a header cell names; `讨论内容（关键观点、分歧点、共识结论）` counts as 讨论内容."""
+    return _key_of(_label_forms(cell), columns)
+
+
+def _label_forms(cell: str) -> tuple[str, str | None]:
+    """A header cell's label normalised (vocabulary.norm_label), and without its trailing
+    parenthesis when it has one: what `column_key` looks up, made once per cell."""
     text = clean_cell(cell).strip("*").strip()
-    key = columns.key_of(text)
-    if key is None and _TRAILING_PAREN.search(text):
-        key = columns.key_of(_TRAILING_PAREN.sub("", text))
+    return norm_label(text), norm_label(_TRAILING_PAREN.sub("", text)) if _TRAILING_PAREN.search(text) else None
+
+
+def _key_of(forms: tuple[str, str | None], columns: LabelTable) -> str | None:
+    whole, shorter = forms
+    key = columns.key_of_normed(whole)
+    if key is None and shorter is not None:
+        key = columns.key_of_normed(shorter)
     return key
 
 
 def match_header(cells: Sequence[str], spec: TableSpec) -> dict[int, str] | None:
     """The column map when `cells` is a header row of `spec`'s kind, else None."""
+    return _match_forms([_label_forms(cell) for cell in cells], spec)
+
+
+def _match_forms(forms: Sequence[tuple[str, str | None]], spec: TableSpec) -> dict[int, str] | None:
     mapping: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        key = column_key(cell, spec.columns)
+    for index, cell in enumerate(forms):
+        key = _key_of(cell, spec.columns)
         if key is not None and key not in mapping.values():
             mapping[index] = key
     if len(mapping) >= spec.min_known and spec.required in mapping.values():
@@ -70,8 +85,10 @@ def match_header(cells: Sequence[str], spec: TableSpec) -> dict[int, str] | None
 
 
 def _header_of(cells: Sequence[str], specs: Sequence[TableSpec]) -> tuple[TableSpec, dict[int, str]] | None:
+    # Every line (and every table row) is tried as a header of each kind: its cells normalised once.
+    forms = [_label_forms(cell) for cell in cells]
     for spec in specs:
-        mapping = match_header(cells, spec)
+        mapping = _match_forms(forms, spec)
         if mapping is not None:
             return spec, mapping
     return None

@@ -55,6 +55,7 @@ TABLE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
 _MAX_LABEL_CHARS = 40
 # Characters that decorate a label without changing it: markdown bold/italics and spacing.
 _DECORATION = frozenset("*_`")
+_DROP_DECORATION = str.maketrans("", "", "".join(_DECORATION))
 
 
 def norm_label(text: str) -> str:
@@ -64,8 +65,9 @@ def norm_label(text: str) -> str:
     and `owner:` compare equal.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(ch for ch in folded if not ch.isspace() and ch not in _DECORATION)
-    return kept.rstrip(":")
+    # split() drops exactly the characters isspace() names; C loops, not one Python step a
+    # character (every cell of every table row is tried as a header).
+    return "".join(folded.split()).translate(_DROP_DECORATION).rstrip(":")
 
 
 class LabelTable:
@@ -98,7 +100,11 @@ class LabelTable:
 
     def key_of(self, label: str) -> str | None:
         """The key a label means, or None; `label` may be raw text (it is normalised here)."""
-        normed = norm_label(label)
+        return self.key_of_normed(norm_label(label))
+
+    def key_of_normed(self, normed: str) -> str | None:
+        """`key_of` for a label already normalised (`norm_label`): one cell tried against
+        several tables is normalised once."""
         if not normed or len(normed) > _MAX_LABEL_CHARS:
             return None
         return self._by_label.get(normed)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from mailbot.addresses import is_valid_address
 from mailbot.classify import REPLY_PREFIX
 from mailbot.message import InboundMail
 from mailbot.notify import Notifier
-from mailbot.outbox import MAX_NAME_CHARS, Attachment, enqueue, one_line
+from mailbot.outbox import MAX_NAME_CHARS, Attachment, insert_one, one_line, outbox_values
 from mailbot.proof import SenderProof
 from mailbot.store.models import InboundMail as InboundRecord
 from mailbot.store.models import OutboxMail
@@ -35,12 +35,33 @@ CORRECTABLE = ("minutes_rejected", "agenda_rejected")
 ERROR_KINDS = ("help", "minutes_rejected", "agenda_rejected", "processing_error", "reply_refused", "too_big")
 
 
+# Built once, the values bound at each execution (building a statement costs more than running it).
+_ANSWERED_LANGUAGE = (
+    select(OutboxMail.language).where(OutboxMail.message_id.in_(bindparam("ids", expanding=True))).limit(1)
+)
+_SAID_BEFORE = (
+    select(InboundRecord.id)
+    .where(
+        InboundRecord.sender == bindparam("sender"),
+        InboundRecord.body_hash == bindparam("body_hash"),
+        InboundRecord.id != bindparam("record_id"),
+        InboundRecord.received_at >= bindparam("since"),
+    )
+    .limit(1)
+)
+_ERROR_ANSWERS = select(func.count(OutboxMail.id)).where(
+    OutboxMail.to_address == bindparam("to_address"),
+    OutboxMail.kind.in_(ERROR_KINDS),
+    OutboxMail.created_at >= bindparam("since"),
+)
+
+
 # What our answers add after the subject they echo (templates/*/KIND.txt): a reply to an answer
 # echoes the person's subject, not a pile of our states ("— 未执行 — 处理结果").
 OUR_SUFFIX = re.compile(
-    r"\s+—\s+(?:处理结果|未执行|处理失败|议程未登记|请确认是您本人发送|已登记 M-\d+|纪要第 \d+ 版已生效.*|纪要未生效.*"
-    r"|您的未完成行动项.*|.*使用说明|正文过长.*|邮件过大.*|done|result|not applied|could not be processed"
-    r"|agenda not recorded|minutes not accepted.*|minutes v\d+ in force.*|please confirm you sent this"
+    r"\s+—\s+(?:处理结果|未执行|处理失败|议程未登记|请确认是您本人发送|已登记 M-\d+|纪要第 \d+ 版已生效.*|纪要第 \d+ 版已收到.*|纪要未生效.*"
+    r"|您的未完成行动项.*|.*使用说明|正文过长.*|邮件过大.*|done|recorded|result|not applied|could not be processed"
+    r"|agenda not recorded|minutes not accepted.*|minutes v\d+ in force.*|minutes v\d+ received.*|please confirm you sent this"
     r"|recorded as M-\d+|too (?:long|big).*|your open actions.*|how to use .*)$",
     re.IGNORECASE,
 )
@@ -143,8 +164,7 @@ class HandlerContext(Notifier):
         ids = [*self.mail.in_reply_to, *self.mail.references][-20:]
         if not ids:
             return None
-        query = select(OutboxMail.language).where(OutboxMail.message_id.in_(ids))
-        return self.session.scalar(query.limit(1))
+        return self.session.scalar(_ANSWERED_LANGUAGE, {"ids": ids})
 
     def default_language(self) -> str:
         # People in a meeting whose minutes were written in English most likely read English.
@@ -161,18 +181,41 @@ class HandlerContext(Notifier):
         attachments: Sequence[Attachment] = (),
     ) -> bool:
         """The answer to the mail in hand: threaded to it, marked auto-replied, one per mail and kind."""
+        values = self.prepare_answer(
+            kind=kind, context=context, token_for=token_for, meeting_id=meeting_id, rate_limited=rate_limited,
+            attachments=attachments,
+        )  # fmt: skip
+        if values is None:
+            return False
+        written = insert_one(self.session, values)
+        if written:
+            self.sent.append(f"answer:{kind}")
+        return written
+
+    def prepare_answer(
+        self,
+        *,
+        kind: str,
+        context: dict[str, Any],
+        token_for: str | None = None,
+        meeting_id: int | None = None,
+        rate_limited: bool = False,
+        attachments: Sequence[Attachment] = (),
+    ) -> dict[str, Any] | None:
+        """The answer's outbox row (as `answer` writes it), not yet written: for a handler that
+        writes it with its other mails in one statement (Notifier.send_prepared). None when no
+        answer may go (the event says why)."""
         to = self.sender_address
         if not is_valid_address(to):
             # No server takes it (`a@corp_x.example`): an answer would only fail, and tell the admin.
             self.event("answer.suppressed", detail={"kind": kind, "reason": "sender address cannot be written to"})
-            return False
+            return None
         if rate_limited and (reason := self.answer_limited(to, kind)):
             self.event("answer.suppressed", detail={"kind": kind, "reason": reason})
-            return False
+            return None
         token = self.token(token_for, to) if token_for else None
         references = (*self.mail.references, self.mail.message_id) if self.mail.message_id else self.mail.references
-        written = enqueue(
-            self.session,
+        return outbox_values(
             self.app.renderer,
             self.app.sender,
             key=f"answer:{kind}:{self.record.id}",
@@ -197,9 +240,6 @@ class HandlerContext(Notifier):
             inbound_mail_id=self.record.id,
             attachments=attachments,
         )
-        if written:
-            self.sent.append(f"answer:{kind}")
-        return written
 
     def answer_limited(self, address: str, kind: str) -> str | None:
         """Why an error answer to `address` is withheld now, or None to send it. The first few an
@@ -219,17 +259,9 @@ class HandlerContext(Notifier):
 
     def said_before(self, address: str, body_hash: str) -> bool:
         since = self.now - timedelta(hours=1)
-        query = select(InboundRecord.id).where(
-            InboundRecord.sender == address,
-            InboundRecord.body_hash == body_hash,
-            InboundRecord.id != self.record.id,
-            InboundRecord.received_at >= since,
-        )
-        return self.session.scalar(query.limit(1)) is not None
+        values = {"sender": address, "body_hash": body_hash, "record_id": self.record.id, "since": since}
+        return self.session.scalar(_SAID_BEFORE, values) is not None
 
     def error_answers_last_hour(self, address: str) -> int:
         since = self.now - timedelta(hours=1)
-        query = select(func.count(OutboxMail.id)).where(
-            OutboxMail.to_address == address, OutboxMail.kind.in_(ERROR_KINDS), OutboxMail.created_at >= since
-        )
-        return int(self.session.scalar(query) or 0)
+        return int(self.session.scalar(_ERROR_ANSWERS, {"to_address": address, "since": since}) or 0)

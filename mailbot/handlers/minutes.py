@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from mailbot.confirmation import ACTION_FIELDS, changes_since
 from mailbot.formats.model import ParsedAction, ParsedMeeting, Problem
@@ -25,6 +25,7 @@ from mailbot.meetings import (
     remember_names,
     verifier,
 )
+from mailbot.store.db import insert_objects
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion, Topic
 
 # The mails that carried a draft to people: a corrected one is compared with the last of them.
@@ -57,44 +58,50 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     if meeting is not None and not may_change(meeting, ctx.sender_address):
         # Only a meeting the mail names comes back to a sender who may not change it.
         return refuse_change(ctx, meeting, "minutes")
+    # Everyone the draft names, in one query: the sender's language and every mail below read them.
+    ctx.know(named_people(ctx, parsed, meeting))
+    created = meeting is None and bool(parsed.title)
     if meeting is None and parsed.title:
-        # Whoever starts a meeting holds it until a version is in force.
+        # Whoever starts a meeting holds it until a version is in force. Not written yet: once
+        # complete, with its first version, in one flush (start_meeting).
         meeting = Meeting(
             title=parsed.title, match_key=match_key(parsed.title, day), status=MeetingStatus.MINUTES_PENDING,
             meeting_date=day, created_at=ctx.now, updated_at=ctx.now, version_sender=ctx.sender_address.lower(),
         )  # fmt: skip
-        ctx.session.add(meeting)
-        ctx.session.flush()
-        ctx.event("meeting.created", meeting_id=meeting.id)
 
     only_attached = attachment_only(ctx, parsed)
     # Over a limit, that is the answer: not one line per action of a 50,000-line draft.
     errors = draft_over_limits(parsed, ctx.app.policy.limits)
     errors = errors or ([only_attached] if only_attached else validation_errors(ctx, parsed))
     if meeting is None or errors:
-        return reject(ctx, meeting, errors)
+        return reject(ctx, meeting, errors, created=created)
 
     update_meeting(ctx, meeting, parsed, day)
     meeting.version_sender = ctx.sender_address.lower()
-    version = new_version(ctx, meeting, status="active", problems=[])
-    superseded = supersede_previous(ctx, meeting, version)
     confirm_by = parsed.confirm_by or ctx.app.calendar.add_workdays(
         ctx.app.today(), ctx.app.policy.consent.working_days
     )
     meeting.status = MeetingStatus.IN_REVIEW
     meeting.confirm_by = confirm_by
+    if created:
+        # Nothing can be under a meeting this mail begins: no earlier version, action or mail.
+        version, superseded = start_meeting(ctx, meeting, status="active", problems=[]), {}
+    else:
+        version = new_version(ctx, meeting, status="active", problems=[])
+        superseded = supersede_previous(ctx, meeting, version)
     actions = store_actions(ctx, meeting, version, parsed.actions, superseded, confirm_by)
-    ctx.session.flush()
     ctx.event("minutes.accepted", meeting_id=meeting.id, detail={"version": version.number, "actions": len(actions)})
 
     view = meeting_view(meeting)
     action_views = [action_view(a) for a in actions]
     # A corrected draft says what changed since the draft people last had (not its states: an
     # answer since then is not the recorder's change).
-    changes = changes_since(
-        ctx.session, meeting, DRAFT_KINDS, version.number, view, action_views,
-        action_fields=tuple(f for f in ACTION_FIELDS if f != "status"),
-    )  # fmt: skip
+    changes = None
+    if not created:
+        changes = changes_since(
+            ctx.session, meeting, DRAFT_KINDS, version.number, view, action_views,
+            action_fields=tuple(f for f in ACTION_FIELDS if f != "status"),
+        )  # fmt: skip
     if changes:
         # A kept action's date or owner moved by its owner's own answer (a delay, a hand-over), not
         # by this draft: not the recorder's change.
@@ -108,7 +115,7 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
     if early:
         ctx.event("minutes.due_before_start", meeting_id=meeting.id,
                   detail={"refs": [a["ref"] for a in early], "confirm_by": confirm_by.isoformat()})  # fmt: skip
-    ctx.answer(
+    ack = ctx.prepare_answer(
         kind="minutes_ack",
         context={
             "meeting": view, "actions": action_views, "version": version.number,
@@ -117,8 +124,33 @@ def handle_minutes(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
         },
         token_for=meeting.ref, meeting_id=meeting.id,
     )  # fmt: skip
-    notify_parties(ctx, meeting, version, actions, view, action_views, early, changes)
+    notices = party_mails(ctx, meeting, version, actions, view, action_views, early, changes)
+    # The answer and every party's mail: one INSERT.
+    ctx.send_prepared([*([ack] if ack is not None else []), *notices])
     return Outcome("processed", "minutes", meeting_id=meeting.id)
+
+
+def named_people(ctx: HandlerContext, parsed: ParsedMeeting, meeting: Meeting | None) -> list[str]:
+    """The addresses the draft's mails will go to or ask about: its sender, host, recorder,
+    attendees and owners, and the meeting's own where it has them."""
+    named = [ctx.sender_address, *(p.address for p in (parsed.host, parsed.recorder, *parsed.attendees) if p)]
+    named += [a.owner.address for a in parsed.actions if a.owner is not None]
+    if meeting is not None:
+        named += [meeting.host_address or "", meeting.recorder_address or "", *(meeting.attendees or [])]
+    return named
+
+
+def start_meeting(ctx: HandlerContext, meeting: Meeting, *, status: str, problems: list[dict]) -> MinutesVersion:  # type: ignore[type-arg]
+    """A meeting this draft begins, written with its first version (one flush, the meeting's row
+    complete at once), and the event that records it."""
+    version = MinutesVersion(
+        meeting=meeting, number=1, inbound_mail_id=ctx.record.id, status=status, problems=problems,
+        created_at=ctx.now,
+    )  # fmt: skip
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    ctx.event("meeting.created", meeting_id=meeting.id)
+    return version
 
 
 def due_before_start(actions: list[ActionItem], confirm_by: date) -> list[dict[str, Any]]:
@@ -134,10 +166,13 @@ def due_before_start(actions: list[ActionItem], confirm_by: date) -> list[dict[s
     ]  # fmt: skip
 
 
-def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem]) -> Outcome:
-    """Nothing becomes active; the draft is kept as a rejected version when its meeting is known."""
+def reject(ctx: HandlerContext, meeting: Meeting | None, errors: list[Problem], *, created: bool = False) -> Outcome:
+    """Nothing becomes active; the draft is kept as a rejected version when its meeting is known
+    (`created`: begun by this draft, and written now, with that version)."""
     views = problem_views(ctx, errors)
-    if meeting is not None:
+    if meeting is not None and created:
+        start_meeting(ctx, meeting, status="rejected", problems=views)
+    elif meeting is not None:
         new_version(ctx, meeting, status="rejected", problems=views)
     ctx.event(
         "minutes.rejected", meeting_id=meeting.id if meeting else None, detail={"problems": [p.code for p in errors]}
@@ -202,8 +237,17 @@ def keep_topics(meeting: Meeting, parsed: ParsedMeeting) -> None:
         )  # fmt: skip
 
 
+# Built once, the values bound at each execution (building a statement costs more than running it).
+_LAST_VERSION = select(func.max(MinutesVersion.number)).where(MinutesVersion.meeting_id == bindparam("meeting_id"))
+_OTHER_ACTIVE = select(MinutesVersion).where(
+    MinutesVersion.meeting_id == bindparam("meeting_id"),
+    MinutesVersion.status == "active",
+    MinutesVersion.id != bindparam("version_id"),
+)
+
+
 def new_version(ctx: HandlerContext, meeting: Meeting, *, status: str, problems: list[dict]) -> MinutesVersion:  # type: ignore[type-arg]
-    last = ctx.session.scalar(select(func.max(MinutesVersion.number)).where(MinutesVersion.meeting_id == meeting.id))
+    last = ctx.session.scalar(_LAST_VERSION, {"meeting_id": meeting.id})
     version = MinutesVersion(
         meeting_id=meeting.id, number=(last or 0) + 1, inbound_mail_id=ctx.record.id, status=status,
         problems=problems, created_at=ctx.now,
@@ -219,11 +263,7 @@ def supersede_previous(ctx: HandlerContext, meeting: Meeting, version: MinutesVe
     or delivered, its state (store_actions): a correction after A-1 was confirmed is the same A-1,
     not a second one beside it. An action still being answered wins over a settled namesake."""
     open_actions: dict[str, ActionItem] = {}
-    for old in ctx.session.scalars(
-        select(MinutesVersion).where(
-            MinutesVersion.meeting_id == meeting.id, MinutesVersion.status == "active", MinutesVersion.id != version.id
-        )
-    ):
+    for old in ctx.session.scalars(_OTHER_ACTIVE, {"meeting_id": meeting.id, "version_id": version.id}):
         old.status = "superseded"
         ctx.event("minutes.superseded", meeting_id=meeting.id, detail={"version": old.number, "by": version.number})
     for action in sorted(meeting.actions, key=lambda a: (a.status not in UNSETTLED, a.id or 0)):
@@ -257,13 +297,15 @@ def store_actions(
     previous: dict[str, ActionItem],
     confirm_by: date,
 ) -> list[ActionItem]:
-    stored: list[ActionItem] = []
+    stored: list[ActionItem | None] = []  # None: a new action, written below with the other new ones
+    new: list[dict[str, Any]] = []
     for parsed in parsed_actions:
         assert parsed.owner is not None and parsed.due is not None  # a draft with errors never gets here
         action = previous.pop(fold(parsed.description), None)
         if action is None:
-            action = ActionItem(meeting_id=meeting.id, created_at=ctx.now, description=parsed.description)
-            ctx.session.add(action)
+            new.append(new_action(ctx, meeting, version, parsed, confirm_by))
+            stored.append(None)
+            continue
         kept = still_agreed(action, parsed)
         action.version_id = version.id
         action.number = parsed.number
@@ -275,18 +317,11 @@ def store_actions(
         stored.append(action)
         if kept:
             continue  # what the owner agreed to, or delivered, stands: not asked again
-        action.owner_address = parsed.owner.address
-        action.owner_name = parsed.owner.name
-        action.department = parsed.owner.department
-        action.due = parsed.due
-        action.due_text = parsed.due_text
-        action.due_provisional = parsed.due_provisional
-        action.requester_address, action.requester_name = requester_of(ctx, meeting, parsed)
-        action.status = Status.AWAITING_CONFIRMATION
-        action.consent = None
-        action.confirm_by = confirm_by
-    ctx.session.flush()
-    for action in stored:
+        ask_again(ctx, meeting, action, parsed, confirm_by)
+    # One INSERT for every new action, their ids (the refs) returned by it.
+    made = iter(insert_objects(ctx.session, ActionItem, new))
+    actions = [action if action is not None else next(made) for action in stored]
+    for action in actions:
         if action.status == Status.AWAITING_CONFIRMATION:
             ctx.event("action.proposed", meeting_id=meeting.id, action_id=action.id, detail={"version": version.number})
         else:
@@ -298,7 +333,42 @@ def store_actions(
         dropped.status = Status.CANCELLED
         dropped.updated_at = ctx.now
         ctx.event("action.cancelled", meeting_id=meeting.id, action_id=dropped.id, detail={"reason": "superseded"})
-    return stored
+    return actions
+
+
+def ask_again(
+    ctx: HandlerContext, meeting: Meeting, action: ActionItem, parsed: ParsedAction, confirm_by: date
+) -> None:
+    """An action the draft keeps but its owner has not agreed to as it now stands: asked anew."""
+    assert parsed.owner is not None and parsed.due is not None
+    action.owner_address = parsed.owner.address
+    action.owner_name = parsed.owner.name
+    action.department = parsed.owner.department
+    action.due = parsed.due
+    action.due_text = parsed.due_text
+    action.due_provisional = parsed.due_provisional
+    action.requester_address, action.requester_name = requester_of(ctx, meeting, parsed)
+    action.status = Status.AWAITING_CONFIRMATION
+    action.consent = None
+    action.confirm_by = confirm_by
+
+
+def new_action(
+    ctx: HandlerContext, meeting: Meeting, version: MinutesVersion, parsed: ParsedAction, confirm_by: date
+) -> dict[str, Any]:
+    """The row of an action the draft brings: the same values a kept one is given, asked of its owner."""
+    assert parsed.owner is not None and parsed.due is not None
+    requester_address, requester_name = requester_of(ctx, meeting, parsed)
+    return {
+        "meeting_id": meeting.id, "created_at": ctx.now, "description": parsed.description,
+        "version_id": version.id, "number": parsed.number, "support": parsed.support,
+        "deliverable": parsed.deliverable, "notes": parsed.notes, "source_line": parsed.line, "updated_at": ctx.now,
+        "owner_address": parsed.owner.address, "owner_name": parsed.owner.name,
+        "department": parsed.owner.department, "due": parsed.due, "due_text": parsed.due_text,
+        "due_provisional": parsed.due_provisional, "requester_address": requester_address,
+        "requester_name": requester_name, "status": Status.AWAITING_CONFIRMATION, "consent": None,
+        "confirm_by": confirm_by,
+    }  # fmt: skip
 
 
 def requester_of(ctx: HandlerContext, meeting: Meeting, parsed: ParsedAction) -> tuple[str | None, str | None]:
@@ -314,7 +384,7 @@ def requester_of(ctx: HandlerContext, meeting: Meeting, parsed: ParsedAction) ->
     return address, name if address == (wanted or "").lower() else None
 
 
-def notify_parties(
+def party_mails(
     ctx: HandlerContext,
     meeting: Meeting,
     version: MinutesVersion,
@@ -323,8 +393,9 @@ def notify_parties(
     action_views: list[dict],  # type: ignore[type-arg]
     early: Sequence[dict[str, Any]] = (),
     changes: dict[str, Any] | None = None,
-) -> None:
-    """Owners get one request for their own actions (with the whole minutes below it); every other
+) -> list[dict[str, Any]]:
+    """The mails to the parties, prepared (Notifier.prepare) for the caller to write together.
+    Owners get one request for their own actions (with the whole minutes below it); every other
     party gets the minutes with the consent notice. One mail per person, never two.
 
     `early` (see `due_before_start`): each owner's request names their own; the host's and the
@@ -340,8 +411,9 @@ def notify_parties(
             by_owner.setdefault(action.owner_address, []).append(action_data)
     owners = [a.owner_address for a in actions]
     ctx.know([*owners, *(p for p in (*meeting.attendees, meeting.host_address, meeting.recorder_address) if p)])
+    mails: list[dict[str, Any]] = []
     for owner, mine in by_owner.items():
-        ctx.send(
+        mails.append(ctx.prepare(
             key=f"confirm_request:{meeting.ref}:v{version.number}:{owner}",
             kind="confirm_request", to=owner,
             context={"meeting": view, "mine": mine, "actions": action_views,
@@ -350,7 +422,7 @@ def notify_parties(
                      "due_before_start": [a for a in early if a["owner"] != owner] if owner in flagged else []},
             token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
             attachments=[ctx.todo_file(mine, view)],
-        )  # fmt: skip
+        ))  # fmt: skip
     parties = [*meeting.attendees, meeting.host_address, meeting.recorder_address, *owners]
     # One mail per person per draft: whoever sent it has its acknowledgement (with the actions and
     # the version), not a notice of the same draft besides.
@@ -359,10 +431,11 @@ def notify_parties(
         if not party or party in seen:
             continue
         seen.add(party)
-        ctx.send(
+        mails.append(ctx.prepare(
             key=f"minutes_notice:{meeting.ref}:v{version.number}:{party}",
             kind="minutes_notice", to=party,
             context={"meeting": view, "actions": action_views, "revision": revision,
                      "changes": changes, "due_before_start": early if party in flagged else []},
             token_for=meeting.ref, meeting_id=meeting.id,
-        )  # fmt: skip
+        ))  # fmt: skip
+    return mails

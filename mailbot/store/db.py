@@ -13,17 +13,26 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import cache
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    class_mapper,
+    make_transient_to_detached,
+    sessionmaker,
+)
+from sqlalchemy.orm.attributes import instance_dict
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -43,7 +52,51 @@ def json_value(value: Any) -> str:
 def dump_json(value: Any) -> str:
     # One serialisation, at insert: the outbox stores a context once instead of round-tripping it
     # through json first (most of the cost of a Monday digest run). UTF-8, not \uXXXX escapes.
+    if isinstance(value, JsonText):
+        return value
     return json.dumps(value, default=json_value, ensure_ascii=False)
+
+
+class JsonText(str):
+    """A JSON column's value already serialised (by `dump_json_many`): stored as it is."""
+
+
+def dump_json_many(values: Sequence[dict[str, Any]]) -> list[JsonText]:
+    """Each dict as `dump_json` writes it, the text the same; a value that several of them hold
+    (the same object: one meeting's actions in the mail to each of its parties) is serialised once.
+
+    Each dict is serialised with a placeholder string where a shared value stands, and the
+    placeholder (a random token: no text of a mail can name it) is then replaced by that value's
+    JSON, which is what json would have written there."""
+    held: dict[int, int] = {}
+    for value in values:
+        for item in value.values():
+            if isinstance(item, dict | list) and item:
+                held[id(item)] = held.get(id(item), 0) + 1
+    # Every value is held by `values` until the end: an id stays its object's.
+    shared = {ident for ident, count in held.items() if count > 1}
+    if not shared:
+        return [JsonText(dump_json(value)) for value in values]
+    token = secrets.token_hex(16)
+    made: dict[int, str] = {}
+    texts: list[JsonText] = []
+    for value in values:
+        holes: dict[str, str] = {}
+        plain: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, dict | list) and id(item) in shared:
+                if id(item) not in made:
+                    made[id(item)] = dump_json(item)
+                hole = f"{token}-{id(item)}"
+                holes[f'"{hole}"'] = made[id(item)]
+                plain[key] = hole
+            else:
+                plain[key] = item
+        text = dump_json(plain)
+        for hole, filled in holes.items():
+            text = text.replace(hole, filled)
+        texts.append(JsonText(text))
+    return texts
 
 
 def make_engine(url: str) -> Engine:
@@ -66,8 +119,9 @@ def make_engine(url: str) -> Engine:
 # Rows a unit of work writes but never needs back at once (the audit trail's events): kept with
 # the session and written together, one statement per table, just before the session's next
 # statement and before it commits — never later than anything that could read them, since every
-# read goes through the session. Ten events of one mail are one INSERT instead of ten ORM inserts
-# each asking for its id. A transaction rolled back takes them with it, as it would take rows.
+# read goes through the session (the few writes that read nothing, new outbox rows and actions,
+# go straight to its connection and leave them waiting). Ten events of one mail are one INSERT
+# instead of ten ORM inserts each asking for its id. A transaction rolled back takes them with it, as it would take rows.
 _LATER = "mailbot_rows_later"
 
 
@@ -84,7 +138,7 @@ def write_later(session: Session) -> None:
         return
     connection = session.connection()
     for (table, _), rows in groupby(pending, key=lambda item: (item[0], tuple(item[1]))):
-        connection.execute(insert(table), [row for _, row in rows])
+        connection.execute(_insert(table), [row for _, row in rows])
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -102,6 +156,65 @@ def _write_before_commit(session: Session) -> None:
 def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed (written) or rolled back (gone with it)
         session.info.pop(_LATER, None)
+
+
+Entity = TypeVar("Entity")
+
+
+def insert_objects(session: Session, entity: type[Entity], rows: Sequence[dict[str, Any]]) -> list[Entity]:
+    """New rows of `entity` (a mapped class with an integer `id`) written in one INSERT that
+    returns their ids, handed back in the order given as objects of the session holding the values
+    given — what `add` and a flush would leave, without the flush's cost per object: on SQLite the
+    ORM writes such rows one statement each, to learn each row's id.
+
+    Every row names the same columns; a column left out takes its scalar default, else NULL (a
+    callable default is refused: the object could not hold what the database wrote)."""
+    if not rows:
+        return []
+    table: Table = entity.__table__  # type: ignore[attr-defined]
+    missing: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key in rows[0] or column.key == "id":
+            continue
+        if column.default is not None and not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.key}: a callable default; give the value")
+        missing[column.key] = column.default.arg if column.default is not None else None  # type: ignore[attr-defined]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    statement = _insert_returning_ids(table, sqlite)
+    # On the session's connection: a write that reads nothing, so the events decided so far
+    # (insert_later) wait for the next query or the commit, and go in one statement.
+    ids = list(session.connection().execute(statement, [{**missing, **row} for row in rows]).scalars())
+    if sqlite:
+        ids.sort()
+    # Made as the ORM makes the objects of loaded rows (no __init__, so no "init" event): a
+    # quarter of the cost of ten constructors setting each attribute through its instrumentation.
+    manager = class_mapper(entity).class_manager
+    objects: list[Entity] = []
+    for row, new_id in zip(rows, ids, strict=True):
+        made = manager.new_instance()
+        values = instance_dict(made)
+        values.update(missing)
+        values.update(row)
+        values["id"] = new_id
+        make_transient_to_detached(made)  # as loaded: nothing left for a flush to write
+        session.add(made)
+        objects.append(made)
+    return objects
+
+
+@cache
+def _insert_returning_ids(table: Table, sqlite: bool) -> Any:
+    """Built once per table (building a statement costs more than SQLite takes to run it).
+
+    SQLAlchemy keeps the order of RETURNING only by writing SQLite rows one statement each; SQLite
+    numbers the rows of one INSERT in the order of its VALUES (one writer at a time), so there the
+    ids sorted are the rows in order. PostgreSQL's multi-row insert is ordered by SQLAlchemy itself."""
+    return insert(table).returning(table.c.id, sort_by_parameter_order=not sqlite)
+
+
+@cache
+def _insert(table: Table) -> Any:
+    return insert(table)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
