@@ -343,7 +343,7 @@ def ask_again(
     assert parsed.owner is not None and parsed.due is not None
     action.owner_address = parsed.owner.address
     action.owner_name = parsed.owner.name
-    action.department = parsed.owner.department
+    action.department = department_of(ctx, parsed)
     action.due = parsed.due
     action.due_text = parsed.due_text
     action.due_provisional = parsed.due_provisional
@@ -364,11 +364,22 @@ def new_action(
         "version_id": version.id, "number": parsed.number, "support": parsed.support,
         "deliverable": parsed.deliverable, "notes": parsed.notes, "source_line": parsed.line, "updated_at": ctx.now,
         "owner_address": parsed.owner.address, "owner_name": parsed.owner.name,
-        "department": parsed.owner.department, "due": parsed.due, "due_text": parsed.due_text,
+        "department": department_of(ctx, parsed), "due": parsed.due, "due_text": parsed.due_text,
         "due_provisional": parsed.due_provisional, "requester_address": requester_address,
         "requester_name": requester_name, "status": Status.AWAITING_CONFIRMATION, "consent": None,
         "confirm_by": confirm_by,
     }  # fmt: skip
+
+
+def department_of(ctx: HandlerContext, parsed: ParsedAction) -> str | None:
+    """The department the draft writes for the owner, else the directory's: an owner written by
+    address ("zhao.min@corp.example") still belongs to 销售部, whose head the escalation and the
+    weekly mail must reach (the people were loaded with the draft: no query here)."""
+    assert parsed.owner is not None
+    if parsed.owner.department:
+        return parsed.owner.department
+    person = ctx.person(parsed.owner.address)
+    return person.department if person is not None and person.source == "directory" else None
 
 
 def requester_of(ctx: HandlerContext, meeting: Meeting, parsed: ParsedAction) -> tuple[str | None, str | None]:
