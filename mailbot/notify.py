@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -95,18 +95,11 @@ class Notifier:
             common["my_page"] = self.my_page(to)
         return common
 
-    def my_page(self, to: str) -> str | None:
-        """The link to `to`'s own page, with the generation `know` loaded for it (made as
-        web.links.make_link makes it), else looked up now (web.links.web_link)."""
-        from mailbot.web import links  # only where the pages are on
+    def my_page(self, to: str) -> str:
+        """The link to `to`'s own page, with the generation `know` loaded for it, else looked up now."""
+        from mailbot.web.links import make_link  # only where the pages are on
 
-        generation = self._generations.get(to.lower())
-        if generation is None:
-            return links.web_link(self.app, to, "person", session=self.session)
-        web = self.app.config.web
-        expires = self.app.now() + timedelta(days=web.link_days)
-        token = links.issue(links.link_key(self.app.config.token_key), to, "person", expires, generation)
-        return web.base_url.rstrip("/") + links.path_for(token, "person")
+        return make_link(self.app, to, "person", session=self.session, generation=self._generations.get(to.lower()))
 
     def count_mails(self, adding: int) -> None:
         """The safety net behind the draft limits: one inbound mail decides at most so many mails.

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.replies.quotes import strip_reply
+from tests.conftest import need_server
 
 _KEPT_QUOTES = "by design: Discourse keeps '>' lines the person left above their text; we drop every quoted line"
 _TOP_HEADER = (
@@ -69,10 +70,8 @@ NAMES = sorted(p.name for p in (ROOT / "emails").glob("*.txt")) if ROOT else []
 
 def _require_corpus() -> Path:
     if ROOT is None:
-        message = "email_reply_trimmer corpus not found ($MAILBOT_SHARED, ../shared, /work/shared)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        need_server("email_reply_trimmer corpus not found ($MAILBOT_SHARED, ../shared, /work/shared)")
+    assert ROOT is not None
     return ROOT
 
 

@@ -151,18 +151,21 @@ def make_link(
     *,
     session: Session | None = None,
     expires: datetime | None = None,
+    generation: int | None = None,
 ) -> str:
-    """A full URL (the configured base_url) to `scope` for `address`, valid for [web] link_days."""
+    """A full URL (the configured base_url) to `scope` for `address`, valid for [web] link_days.
+    `generation`: the person's link generation when the caller loaded it already (a batch of
+    mails: Notifier.know), else it is looked up."""
     web = app.config.web
     if not web.base_url:
         raise MailbotError(f"{app.config.origin}: web.base_url is empty: links need the public address")
     scope = normal_scope(scope)
     expires = expires or app.now() + timedelta(days=web.link_days)
-    if session is None:
+    if generation is None and session is not None:
+        generation = generation_of(session, address)
+    elif generation is None:
         with app.db.session() as own:
             generation = generation_of(own, address)
-    else:
-        generation = generation_of(session, address)
     token = issue(link_key(app.config.token_key), address, scope, expires, generation)
     return web.base_url.rstrip("/") + path_for(token, scope)
 
