@@ -116,12 +116,13 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
         earlier = recorded_before(found, content_hash, source_key)
         if earlier is not None:
             return as_duplicate(earlier)
-        if mail.message_id and is_duplicate_message(app, session, mail, found):
-            record = new_record(app, session, raw, content_hash, source_key, mail)
+        # What the person wrote, cut from the quote once: for the duplicate check, the record's
+        # hash and the handlers.
+        written = written_text(app, mail.body_text)
+        if mail.message_id and is_duplicate_message(app, session, mail, found, " ".join(written.split())):
+            record = new_record(app, session, raw, content_hash, source_key, mail, written=written)
             record.outcome, record.kind = "duplicate", "duplicate"
             return Processed(record.id, "duplicate", "duplicate")
-        # What the person wrote, cut from the quote once: for the record's hash and the handlers.
-        written = strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes)
         record = new_record(app, session, raw, content_hash, source_key, mail, written=written)
         ctx = HandlerContext(app=app, session=session, mail=mail, record=record, now=app.now(), _written=written)
         outcome = route(ctx)
@@ -392,12 +393,13 @@ def recorded_before(earlier: list[Earlier], content_hash: str, source_key: str |
     return (same_bytes or same_place or [None])[0]
 
 
-def is_duplicate_message(app: App, session: Session, mail: InboundMail, earlier: list[Earlier]) -> bool:
+def is_duplicate_message(app: App, session: Session, mail: InboundMail, earlier: list[Earlier], words: str) -> bool:
     """The same Message-ID from the same sender, arrived by another route (Cc and To, a resend by
     the MTA, a gateway that added a banner or a footer to one copy). A client that reuses a
     Message-ID for a new mail ("确认" after the draft) is not a duplicate: what the person wrote
     decides — the same words, or one copy's words inside the other's. `earlier`: what
-    `earlier_mails` found for the mail's Message-ID (its other rows are not looked at)."""
+    `earlier_mails` found for the mail's Message-ID (its other rows are not looked at); `words`:
+    what the person wrote, spacing ignored (written_words)."""
     sender = mail.sender.address if mail.sender else None
     # Asked by the Message-ID alone, the sender and outcome compared here (as the column stores the
     # address): with the sender in the WHERE too, SQLite (which keeps no statistics) may walk the
@@ -411,7 +413,6 @@ def is_duplicate_message(app: App, session: Session, mail: InboundMail, earlier:
     ]
     if not same:
         return False
-    words = written_words(app, mail)
     mine = written_hash_of(words, mail)
     for record in same:
         if record.body_hash is None or record.body_hash == mine:
@@ -435,7 +436,7 @@ SENDER_CHARS = 320
 
 def written_words(app: App, mail: InboundMail) -> str:
     """What the person wrote: quotes and our marker cut, spacing ignored."""
-    return " ".join(strip_reply(mail.body_text, markers=app.reply_markers, rules=app.rules.quotes).split())
+    return " ".join(written_text(app, mail.body_text).split())
 
 
 def written_hash_of(words: str, mail: InboundMail) -> str:
