@@ -677,6 +677,10 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         for m in theirs
     ]
     monday = week.today - timedelta(days=week.today.weekday())
+    # Work still awaiting the reader's yes is answered with 确认/异议, agreed work with 完成/延期:
+    # the hints name an action of each kind, the footer lists the owner's answers then.
+    confirm_ref = next((r["ref"] for r in mine if r["status"] == Status.AWAITING_CONFIRMATION), None)
+    progress_ref = next((r["ref"] for r in mine if r["status"] != Status.AWAITING_CONFIRMATION), None)
     return {
         "today": iso(week.today),
         "week": week_label(week.today),
@@ -692,20 +696,11 @@ def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
         "meeting_language": theirs[0].language,
         # A host's or head's overview, drawn above their own items (None for everyone else).
         "glance": glance(week, recipient, theirs),
-        # The footer's commands: an owner's progress on their own items, a verifier's 验收, else none.
-        # Work still awaiting the reader's yes is answered with 确认/异议, agreed work with 完成/延期:
-        # the hints name an action of each kind, the footer lists the owner's answers then.
-        "progress_ref": next((r["ref"] for r in mine if r["status"] != Status.AWAITING_CONFIRMATION), None),
-        "confirm_ref": next((r["ref"] for r in mine if r["status"] == Status.AWAITING_CONFIRMATION), None),
-        "audience": (
-            "owner"
-            if any(r["status"] == Status.AWAITING_CONFIRMATION for r in mine)
-            else "progress"
-            if mine
-            else "requester"
-            if to_verify
-            else "none"
-        ),
+        # The footer's commands: an owner's answers while some of theirs await their yes, their
+        # progress on agreed items, a verifier's 验收, else none.
+        "progress_ref": progress_ref,
+        "confirm_ref": confirm_ref,
+        "audience": "owner" if confirm_ref else "progress" if mine else "requester" if to_verify else "none",
     }
 
 
