@@ -487,7 +487,8 @@ def gather(app: App, session: Session, meeting: Meeting) -> Filing:
         )
     )
     # People by the names the minutes give them, else the directory's (as the meeting's page).
-    from mailbot.web.pages import HISTORY_EVENTS, directory_names, people_in
+    from mailbot.web.pages import HISTORY_EVENTS, people_in
+    from mailbot.workflow.digest import directory_names
 
     events = [e for e in events if e.what in HISTORY_EVENTS]
     names = {address.lower(): name for address, name in (meeting.names or {}).items() if name}

@@ -175,6 +175,15 @@ def _meeting_line(notifier: Notifier, meeting: Meeting) -> str:
     return w["meeting"].format(title=meeting.title, ref=meeting.ref, date=_day(notifier, meeting, meeting.meeting_date))
 
 
+def _action_lines(w: Mapping[str, str], action: ActionItem) -> list[str]:
+    """The action and its owner: how a post about one action starts."""
+    owner = _who(action.meeting, action.owner_address, action.owner_name)
+    return [
+        f"{action.ref} {action.description}",
+        w["owner"].format(owner=" ".join(t for t in (action.department, owner) if t)),
+    ]
+
+
 def post_official(
     notifier: Notifier, meeting: Meeting, version: int | None, actions: Sequence[Mapping[str, Any]]
 ) -> bool:
@@ -211,10 +220,7 @@ def post_done(notifier: Notifier, action: ActionItem, files: Sequence[str] = ())
         return False
     meeting = action.meeting
     w = _words(notifier, meeting)
-    lines = [
-        f"{action.ref} {action.description}",
-        w["owner"].format(owner=" ".join(t for t in (action.department, _who(meeting, action.owner_address, action.owner_name)) if t)),
-    ]  # fmt: skip
+    lines = _action_lines(w, action)
     if action.deliverable:
         lines.append(w["deliverable"].format(deliverable=action.deliverable))
     if files:
@@ -236,11 +242,10 @@ def post_escalated(notifier: Notifier, action: ActionItem, overdue_days: int) ->
     meeting = action.meeting
     w = _words(notifier, meeting)
     lines = [
-        f"{action.ref} {action.description}",
-        w["owner"].format(owner=" ".join(t for t in (action.department, _who(meeting, action.owner_address, action.owner_name)) if t)),
+        *_action_lines(w, action),
         w["due"].format(due=_day(notifier, meeting, action.due), n=overdue_days),
         _meeting_line(notifier, meeting),
-    ]  # fmt: skip
+    ]
     return queue(
         notifier, "escalated", meeting, key=f"group:escalated:{action.ref}:{action.due.isoformat()}",
         title=w["escalated"].format(ref=action.ref), lines=lines, action_id=action.id,

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from mailbot.exports import status_text
+from mailbot.exports import local_day, status_text
 from mailbot.lifecycle import LIVE, OPEN, WAITING_ON_OWNER, Status
 from mailbot.meetings import action_view, meeting_view
-from mailbot.store.models import ActionItem, Event, InboundMail, Meeting, MinutesVersion, Person
+from mailbot.store.models import ActionItem, Event, InboundMail, Meeting, MinutesVersion
 from mailbot.web.access import (
     Viewer,
     head_meeting_ids,
@@ -29,6 +29,7 @@ from mailbot.web.access import (
     sees_action,
 )
 from mailbot.web.versions import FieldChange, VersionChanges, diff_versions, version_snapshots
+from mailbot.workflow.digest import directory_names
 from mailbot.workflow.reminders import overdue_working_days
 
 if TYPE_CHECKING:
@@ -130,31 +131,13 @@ def action_row(
         "consent_text": consent_words.get(action.consent or "", action.consent or ""),
         "overdue": now.overdue(action),
         "overdue_days": now.overdue_days(action),
-        "done_day": _local_day(action.done_at, app),
-        "verified_day": _local_day(action.verified_at, app),
+        "done_day": local_day(action.done_at, app.config.tz),
+        "verified_day": local_day(action.verified_at, app.config.tz),
     }
-
-
-def _local_day(value: datetime | None, app: App) -> date | None:
-    return value.astimezone(app.config.tz).date() if value is not None else None
 
 
 def _local_time(value: datetime, app: App) -> str:
     return value.astimezone(app.config.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def directory_names(session: Session, addresses: set[str]) -> dict[str, str]:
-    if not addresses:
-        return {}
-    found: dict[str, str] = {}
-    chunk = sorted(addresses)
-    for start in range(0, len(chunk), 500):
-        for address, name in session.execute(
-            select(Person.address, Person.name).where(Person.address.in_(chunk[start : start + 500]))
-        ):
-            if name:
-                found[address.lower()] = name
-    return found
 
 
 # A person's page ---------------------------------------------------------------------------------
