@@ -20,6 +20,17 @@ the minutes for the reply), so every run does the same work, not a duplicate. On
 mail first (it also compiles any stale .pyc). After each run the bench checks the exit code, the
 "-: KIND OUTCOME" line and `mailbot outbox --json`, and says so when a mail was not processed.
 
+Two ways, both timed by default:
+
+  in-process  no daemon runs: the process opens the database, handles the mail and delivers its
+              answers (mailbot/pipeline.py, then the outbox).
+  hand-off    `mailbot run` reads the Maildir: the process writes the mail there and wakes the
+              daemon, which handles it (mailbot/handoff.py); the wall time runs until the daemon
+              has moved the mail out of new/ (handled and committed), as the pipe waits for it.
+              Each run starts a daemon on a fresh copy of the home and hands it another mail first
+              (untimed: a daemon that has been running has handled mail before); after the timed
+              mail the bench waits for the daemon to deliver the answers and checks them.
+
 Per mail: median and p90 (nearest rank) of the wall time, and the median CPU time (user +
 system) of the process, which other work on the machine disturbs less. The import time is
 `python -X importtime -c "import mailbot.cli"`, its last line (mailbot.cli, cumulative), median of
@@ -64,6 +75,8 @@ THROUGH_OUR_SERVER = (
     "\tWed, 2 Dec 2026 17:32:11 +0800 (CST)\r\n"
     f"Authentication-Results: {MX}; auth=pass smtp.auth=wang.fang@corp.example\r\n"
 ).encode()
+# A daemon's warm-up mail: minutes of another meeting, from the same host.
+WARM_MINUTES = ROOT / "tests" / "mails" / "netease_zh_minutes_block.eml"
 MINUTES_NOW = "2026-12-02T18:00"
 REPLY_NOW = "2026-12-02T19:30"
 ENV = dict(os.environ)  # the processes' environment: main() adds TMPDIR and, with --pyc-cache, a .pyc folder
@@ -102,12 +115,16 @@ def make_home(folder: Path) -> Path:
     return home
 
 
-def write_reply(home: Path, path: Path) -> str | None:
-    """The first owner's reply "确认" to their confirmation request; the owner's address, or None."""
+def write_reply(home: Path, path: Path, nth: int = 0) -> str | None:
+    """The `nth` owner's reply "确认" to their confirmation request; the owner's address, or None."""
+    requests = 0
     for file in sorted((home / "sent" / "new").iterdir()):
         request = email.message_from_bytes(file.read_bytes(), policy=default_policy)
         reply_to = str(request.get("Reply-To", ""))
         if "+A" not in reply_to:  # a confirmation request answers to an action's plus-address
+            continue
+        requests += 1
+        if requests <= nth:
             continue
         owner = request["To"].addresses[0].addr_spec
         body = request.get_body(("plain",))
@@ -179,6 +196,93 @@ def timed_ingest(
     return times, cpu
 
 
+def start_daemon(home: Path, now: str) -> subprocess.Popen:
+    """`mailbot run` on `home`, returned once it listens for piped mail (its wake FIFO takes a writer)."""
+    command = [*mailbot_command(), "--config", str(home / "config.toml"), "--now", now, "run", "--interval", "60"]
+    daemon = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=home, env=ENV)
+    wake = home / "inbox" / "mailbot.wake"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and daemon.poll() is None:
+        try:
+            os.close(os.open(wake, os.O_WRONLY | os.O_NONBLOCK))
+            return daemon
+        except OSError:
+            time.sleep(0.05)
+    daemon.kill()
+    sys.exit(f"the daemon did not start listening: {daemon.communicate()[1].decode()[-500:]}")
+
+
+def stop_daemon(daemon: subprocess.Popen) -> None:
+    daemon.terminate()
+    try:
+        daemon.wait(30)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+
+
+def pipe_to_daemon(home: Path, mail: Path) -> tuple[subprocess.CompletedProcess, float, float]:
+    """`mailbot ingest -` (no --now: the daemon's clock decides) with `mail` on stdin: the process,
+    its wall time and its CPU time."""
+    command = [*mailbot_command(), "--config", str(home / "config.toml"), "ingest", "-"]
+    with open(mail, "rb") as feed:
+        cpu_before = child_cpu()
+        started = time.perf_counter()
+        done = subprocess.run(command, stdin=feed, capture_output=True, text=True, cwd=home, env=ENV)
+        elapsed = time.perf_counter() - started
+    return done, elapsed, child_cpu() - cpu_before
+
+
+def sent_count(home: Path) -> int:
+    folder = home / "sent" / "new"
+    return sum(1 for _ in folder.iterdir()) if folder.exists() else 0
+
+
+def settled_sent_count(home: Path, quiet: float = 0.5, longest: float = 20.0) -> int:
+    """The number of sent mails once no new one came for `quiet` seconds (or after `longest`)."""
+    count, changed = sent_count(home), time.monotonic()
+    deadline = changed + longest
+    while time.monotonic() - changed < quiet and time.monotonic() < deadline:
+        time.sleep(0.02)
+        if (now := sent_count(home)) != count:
+            count, changed = now, time.monotonic()
+    return count
+
+
+def timed_handoff(
+    template: Path, work: Path, warm: Path, mail: Path, now: str, runs: int
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of `runs` piped mails handed to a daemon, each daemon on a fresh copy of
+    `template` and warmed by `warm` first; after one untimed run."""
+    times: list[float] = []
+    cpu: list[float] = []
+    problems = []
+    for run in range(runs + 1):
+        home = work / f"daemon{run}"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(template, home)
+        daemon = start_daemon(home, now)
+        try:
+            pipe_to_daemon(home, warm)
+            before = settled_sent_count(home)  # the warm-up's answers delivered: the daemon at rest
+            done, elapsed, used = pipe_to_daemon(home, mail)
+            sent = settled_sent_count(home) - before
+        finally:
+            stop_daemon(daemon)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("-: ")), "(no outcome line)")
+        if done.returncode != 0 or line != "-: handed to the daemon: handled" or not sent:
+            problems.append(f"run {run}: exit {done.returncode}, {line!r}, {sent} mail(s) sent; {done.stderr[-300:]}")
+        elif run == 0:
+            print(f"  checked: exit 0, {line!r}, the daemon sent {sent} new mail(s) after it")
+        if run:
+            times.append(elapsed)
+            cpu.append(used)
+        shutil.rmtree(home, ignore_errors=True)
+    for problem in problems:
+        print(f"  NOT PROCESSED as expected: {problem}")
+    return times, cpu
+
+
 def import_time(runs: int) -> tuple[float, list[str]]:
     """Median cumulative import time of mailbot.cli (seconds), and the heavy packages it loaded;
     after one untimed run."""
@@ -214,6 +318,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="timed runs per mail (default 7)")
     parser.add_argument("--pyc-cache", action="store_true", help="let the processes keep .pyc files (see above)")
+    parser.add_argument(
+        "--only", choices=("in-process", "hand-off"), default=None, help="time one way only (default: both)"
+    )
     args = parser.parse_args()
     print(f"mailbot: {' '.join(mailbot_command())}  (python {sys.executable})")
     with tempfile.TemporaryDirectory(prefix="mailbot-startup-") as folder:
@@ -232,8 +339,19 @@ def main() -> None:
         minutes = work / "minutes.eml"
         minutes.write_bytes(THROUGH_OUR_SERVER + MINUTES.read_bytes())
 
+        warm_minutes = work / "warm-minutes.eml"
+        warm_minutes.write_bytes(THROUGH_OUR_SERVER + WARM_MINUTES.read_bytes())
+        in_process = args.only in (None, "in-process")
+        hand_off = args.only in (None, "hand-off")
+        empty: tuple[list[float], list[float]] = ([], [])
+
         print(f"minutes: {MINUTES.name} ({minutes.stat().st_size} bytes), stdin to `mailbot ingest -`")
-        minutes_times = timed_ingest(fresh, work, minutes, MINUTES_NOW, "minutes processed", args.runs)
+        minutes_times = (
+            timed_ingest(fresh, work, minutes, MINUTES_NOW, "minutes processed", args.runs) if in_process else empty
+        )
+        minutes_handoff = (
+            timed_handoff(fresh, work, warm_minutes, minutes, MINUTES_NOW, args.runs) if hand_off else empty
+        )
 
         # The reply's home: the fresh one after the minutes, so the request it answers exists.
         after = work / "after-minutes"
@@ -241,17 +359,28 @@ def main() -> None:
         mailbot(after, "ingest", "-", stdin=minutes, now=MINUTES_NOW)
         reply = work / "reply.eml"
         owner = write_reply(after, reply)
-        reply_times: tuple[list[float], list[float]] = ([], [])
-        if owner is None:
-            print("reply: no confirmation request was sent after the minutes; nothing to reply to")
+        warm_reply = work / "warm-reply.eml"
+        write_reply(after, warm_reply, nth=1)  # the second owner's, to warm a daemon up
+        reply_times = reply_handoff = empty
+        if owner is None or not warm_reply.exists():
+            print("reply: no confirmation requests were sent after the minutes; nothing to reply to")
         else:
             print(f"reply: {owner} answers 确认 to their confirmation request ({reply.stat().st_size} bytes)")
-            reply_times = timed_ingest(after, work, reply, REPLY_NOW, "reply processed", args.runs)
+            if in_process:
+                reply_times = timed_ingest(after, work, reply, REPLY_NOW, "reply processed", args.runs)
+            if hand_off:
+                reply_handoff = timed_handoff(after, work, warm_reply, reply, REPLY_NOW, args.runs)
 
         seconds, heavy = import_time(args.runs)
         print("figures:")
-        report("minutes", minutes_times)
-        report("reply", reply_times)
+        if in_process:
+            print(" in-process (no daemon runs):")
+            report("minutes", minutes_times)
+            report("reply", reply_times)
+        if hand_off:
+            print(" hand-off (a daemon reads the Maildir; until the mail is handled and committed):")
+            report("minutes", minutes_handoff)
+            report("reply", reply_handoff)
         print(
             f"  import mailbot.cli: {seconds:.3f} s cumulative (median of {args.runs}; "
             f"{sys.executable} -X importtime -c 'import mailbot.cli'); "

@@ -80,6 +80,14 @@ def parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="process mail files, or '-' for one mail on stdin (as an MTA pipes it)")
     ingest.add_argument("files", nargs="+")
     ingest.add_argument("--no-flush", action="store_true", help="leave the answers in the outbox")
+    ingest.add_argument(
+        "--inline", action="store_true",
+        help="process '-' in this process even when a running daemon reads the Maildir (the default hands it over)",
+    )  # fmt: skip
+    ingest.add_argument(
+        "--wait", type=float, default=30.0, metavar="SECONDS",
+        help="how long a mail handed to the daemon waits for its outcome before this exits 0 (it stays queued)",
+    )  # fmt: skip
     ingest.set_defaults(func=cmd_ingest)
 
     run = sub.add_parser("run", help="poll the mailbox, process mail, deliver the outbox")
@@ -300,13 +308,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for name in args.files:
         if (why := unreadable(name)) is not None:
             raise MailbotError(f"ingest: {name}: {why}; nothing was processed")
+    handed = hand_over_piped_mail(args)
+    if handed is not None:
+        return handed
     from mailbot.pipeline import process
 
     app = open_app(args)
     failed = 0
     for name in args.files:
         try:
-            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            if name == "-":
+                raw = sys.stdin.buffer.read() if args.piped_mail is None else args.piped_mail
+            else:
+                raw = Path(name).read_bytes()
         except OSError as exc:  # gone or locked since the check
             failed += 1
             print(f"{name}: not read ({exc.strerror or exc})", file=sys.stderr)
@@ -317,6 +331,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not args.no_flush:
         report_flush(app)
     return 1 if failed else 0
+
+
+def hand_over_piped_mail(args: argparse.Namespace) -> int | None:
+    """`ingest -` while a daemon reads the Maildir source: the mail goes to it (mailbot/handoff.py)
+    and this process never opens the database; the exit status, or None to process it here.
+
+    Only a piped mail without --now: files named on the command line are a person's, who wants to
+    see each outcome; --now sets this process's clock, which the daemon's would not honour."""
+    args.piped_mail = None
+    if args.files != ["-"] or args.now or args.inline:
+        return None
+    config = load(args)
+    if config.source.kind != "maildir":
+        return None
+    from mailbot import handoff
+
+    maildir = config.resolve(config.source.maildir.path)
+    args.piped_mail = sys.stdin.buffer.read()
+    try:
+        outcome = handoff.hand_over(maildir, args.piped_mail, args.wait)
+    except OSError as exc:  # the Maildir not writable, a full disk: this process tries it itself
+        log.warning("could not hand the mail to the daemon (%s); processing it here", exc)
+        return None
+    if outcome is None:
+        return None
+    if outcome == "failed":
+        print(f"-: handed to the daemon: failed (kept in {maildir / '.Failed'}; the sender is told why)")
+        return 1
+    if outcome == "waiting":
+        print(f"-: handed to the daemon: queued in {maildir / 'new'} (it handles it when it gets there)")
+        return 0
+    print("-: handed to the daemon: handled")
+    return 0
 
 
 def report_flush(app: App) -> None:

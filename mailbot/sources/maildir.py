@@ -7,11 +7,18 @@ New mail is read from `new/`; once its outcome is committed it moves to `cur/` f
 from __future__ import annotations
 
 import mailbox
+import os
+import select
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
+from mailbot import handoff
 from mailbot.sources import FetchedMail, Mark
+
+# The longest one wait lasts: the daemon's loop checks for a stop request and due jobs between
+# waits (a signal does not cut a select short), and new/ is looked at again.
+WAIT_SLICE_SECONDS = 1.0
 
 
 class MaildirSource:
@@ -19,6 +26,9 @@ class MaildirSource:
         self.path = path
         mailbox.Maildir(str(path), create=True).close()  # creates new/, cur/, tmp/ when missing
         self._files: dict[str, Path] = {}
+        # The daemon's ends of the wake FIFO (mailbot/handoff.py), opened by its first wait.
+        self._wake: tuple[int, int] | None = None
+        self._new_seen: int | None = None
 
     def fetch_new(self) -> Iterator[FetchedMail]:
         new_dir = self.path / "new"
@@ -50,5 +60,36 @@ class MaildirSource:
         # A rename from new/ to cur/ with the Seen flag (Maildir's own way of saying "read").
         source.rename(self.path / "cur" / f"{base}:2,S")
 
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block until new/ may hold mail (True) or `timeout` passed (False); the daemon's wait.
+
+        Woken at once by a piped mail (`mailbot ingest -` writes the mail, then a byte into the
+        FIFO); mail an MTA delivered into new/ itself is seen by new/'s changed mtime within a slice.
+        """
+        if self._wake is None:
+            reader = handoff.listen(self.path)
+            # The daemon's own write end: with no writer left, a FIFO reads as at end of file and
+            # select would return at once forever after the first ingest closed its end.
+            self._wake = (reader, os.open(handoff.wake_path(self.path), os.O_WRONLY | os.O_NONBLOCK))
+        if self._new_changed():
+            return True
+        ready, _, _ = select.select([self._wake[0]], [], [], max(0.0, min(timeout, WAIT_SLICE_SECONDS)))
+        if ready:
+            handoff.drain(self._wake[0])
+            self._new_changed()
+            return True
+        return self._new_changed()
+
+    def _new_changed(self) -> bool:
+        """Whether new/ changed since the last look (a file added, or one moved out by a pass)."""
+        stamp = (self.path / "new").stat().st_mtime_ns
+        changed = stamp != self._new_seen
+        self._new_seen = stamp
+        return changed
+
     def close(self) -> None:
         self._files.clear()
+        if self._wake is not None:
+            for fd in self._wake:
+                os.close(fd)
+            self._wake = None
