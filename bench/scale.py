@@ -20,7 +20,8 @@ The ticks run before the spread starts, so only the actions placed on purpose ca
   digest       `run_digest` on the Monday at 09:00 for every party of an active meeting
                (aim, issue 15: >= 500 recipients/s, peak RSS < 300 MB); with its CPU time (the
                machine may be shared: wall time alone is noisy) and the bytes it stored per mail
-               (contexts and attachments as JSON), which most of its time grows with.
+               (contexts, the meeting parts they share, attachments, as JSON), which most of its
+               time grows with.
 
 Peak RSS is the process's: "before the run" is what generating the data left (its high mark).
 """
@@ -42,7 +43,16 @@ from sqlalchemy import LargeBinary, Text, func, insert, select, text
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.config import default_config_text, load_config
-from mailbot.store.models import ActionItem, Event, InboundMail, Meeting, MinutesVersion, OutboxMail, Person
+from mailbot.store.models import (
+    ActionItem,
+    Event,
+    InboundMail,
+    Meeting,
+    MinutesVersion,
+    OutboxMail,
+    OutboxPart,
+    Person,
+)
 from mailbot.workflow.consent import run_consent_deadlines
 from mailbot.workflow.digest import run_digest
 from mailbot.workflow.reminders import run_reminders
@@ -68,8 +78,10 @@ def outbox_count(app: App) -> int:
         return session.scalar(select(func.count(OutboxMail.id))) or 0
 
 
-def digest_sizes(app: App) -> tuple[int, int]:
-    """The bytes the digest run stored: its contexts' and its attachments' (JSON text)."""
+def digest_sizes(app: App) -> tuple[int, int, int, int]:
+    """The bytes the digest run stored: its rows' contexts and attachments, and the meeting parts
+    the rows share (outbox_parts; the digest is the only writer of parts here), all JSON text; and
+    how many parts."""
     with app.db.transaction() as session:
         if session.get_bind().dialect.name == "sqlite":  # no octet_length before SQLite 3.43
 
@@ -85,7 +97,8 @@ def digest_sizes(app: App) -> tuple[int, int]:
                 OutboxMail.kind == "digest"
             )
         ).one()
-    return context or 0, attachments or 0
+        shared, parts = session.execute(select(func.sum(size(OutboxPart.value)), func.count(OutboxPart.key))).one()
+    return context or 0, attachments or 0, shared or 0, parts
 
 
 def generate(app: App, meetings: int, actions: int, people: int, due_soon_day: date, due_soon: int) -> None:
@@ -265,13 +278,15 @@ def measure(meetings: int, actions: int, people: int, due_soon: int, database_ur
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         written = outbox_count(app) - before
         peak = peak_mb()
-        context_bytes, attachment_bytes = digest_sizes(app)
+        context_bytes, attachment_bytes, shared_bytes, parts = digest_sizes(app)
+        mails = max(written, 1)
         print(
             f"digest {MONDAY}: {counts['digests']} recipients in {elapsed:6.2f} s (CPU {cpu:6.2f} s)  "
             f"{counts['digests'] / elapsed:7.1f} recipients/s ({counts['digests'] / cpu:7.1f} per CPU s)  "
             f"outbox +{written}  peak RSS {peak:.1f} MB (before the run {peak_before:.1f} MB)\n"
-            f"  stored per mail: context {context_bytes / max(written, 1):,.0f} B, attachments "
-            f"{attachment_bytes / max(written, 1):,.0f} B (total {(context_bytes + attachment_bytes) / 2**20:.1f} MB)"
+            f"  stored per mail: context {context_bytes / mails:,.0f} B + shared parts {shared_bytes / mails:,.0f} B"
+            f" ({parts} parts), attachments {attachment_bytes / mails:,.0f} B "
+            f"(total {(context_bytes + shared_bytes + attachment_bytes) / 2**20:.1f} MB)"
         )
         app.db.dispose()
 

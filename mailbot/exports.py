@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from mailbot.calendar_files import action_todos
@@ -79,29 +80,32 @@ def tracking_rows(
     overdue_of: dict[tuple[str, date], int] = {}
     rows = []
     for a in actions:
+        status_key, due, requester, get = a["status"], a["due"], a.get("requester"), a.get
         if today is not None and calendar is not None:
-            key = (a["status"], a["due"])
-            overdue = overdue_of.get(key)
+            overdue = overdue_of.get((status_key, due))
             if overdue is None:
-                overdue = overdue_of[key] = overdue_working_days(a["status"], a["due"], today, calendar)
+                overdue = overdue_of[status_key, due] = overdue_working_days(status_key, due, today, calendar)
         else:
-            overdue = a.get("overdue_days") or 0
-        shown_as = (a["status"], bool(a.get("requester")))
+            overdue = get("overdue_days") or 0
+        shown_as = (status_key, bool(requester))
         status = statuses.get(shown_as)
         if status is None:
             status = statuses[shown_as] = status_text(a, language, words, languages)
         # Who verifies (验收): who did, once verified (the host or an admin may stand in), else who is to.
-        verifier = named(a.get("requester_name"), a.get("requester"))
-        if a["status"] == Status.VERIFIED and a.get("verified_by") and a["verified_by"] != a.get("requester"):
+        verifier = named(get("requester_name"), requester)
+        if status_key == Status.VERIFIED and get("verified_by") and a["verified_by"] != requester:
             verifier = a["verified_by"]
+        consent = get("consent") or ""
+        done_at, verified_at = get("done_at"), get("verified_at")
         rows.append((
-            a["ref"], a.get("meeting_title") or a.get("meeting", ""), a["description"],
-            named(a.get("owner_name"), a["owner"]), a.get("department") or "", a.get("support") or "",
-            a["due"], a.get("deliverable") or "", status,
-            a.get("delay_reason") or "",
-            a.get("meeting_date") or "", overdue or "",
-            consent_words.get(a.get("consent") or "", a.get("consent") or ""), verifier,
-            local_day(a.get("done_at"), tz) or "", local_day(a.get("verified_at"), tz) or "",
+            a["ref"], get("meeting_title") or get("meeting", ""), a["description"],
+            named(get("owner_name"), a["owner"]), get("department") or "", get("support") or "",
+            due, get("deliverable") or "", status,
+            get("delay_reason") or "",
+            get("meeting_date") or "", overdue or "",
+            consent_words.get(consent, consent), verifier,
+            (local_day(done_at, tz) or "") if done_at is not None else "",
+            (local_day(verified_at, tz) or "") if verified_at is not None else "",
         ))  # fmt: skip
     return rows
 
@@ -152,7 +156,7 @@ def tracking_table(
                 cells[column] = excel_day(cells[column])
                 dates.add(column)
         rows.append(cells)
-        if action["status"] in UNDER_WAY and action["due"] < today:
+        if action["due"] < today and action["status"] in UNDER_WAY:
             shaded.append(number)
     return {
         "sheet": names.tracking_sheet,
@@ -173,9 +177,11 @@ _EXCEL_LEAP_BUG = date(1900, 3, 1)
 _XLSXWRITER_DAY_0 = date(1900, 1, 1)
 
 
+@lru_cache(maxsize=4096)
 def excel_day(day: date) -> int:
     """A day as the number an Excel date cell holds: what XlsxWriter's write_datetime writes, to
-    the day (1900-01-01 included, which it writes as day 0), so the file is the same as ever."""
+    the day (1900-01-01 included, which it writes as day 0), so the file is the same as ever.
+    Cached: the Monday tables hold two days a row, and a few hundred days make them all."""
     if isinstance(day, datetime):
         day = day.date()
     if day == _XLSXWRITER_DAY_0:

@@ -4,6 +4,10 @@
 and renders the mail there, so what is stored is exactly what will be sent. A second `enqueue`
 with the same key inserts nothing: that is how "nothing is sent twice" holds across re-runs,
 restarts and two daemons.
+
+A value of the context that many mails of one decision show alike (a meeting's part of the Monday
+mail: its host, heads and owners all read it) is a `SharedPart`: stored once, in outbox_parts,
+with the rows and in their transaction, and merged back when the mail is rendered (`row_context`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import email.policy
 import hashlib
 import hmac
 import importlib
+import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,17 +32,17 @@ from email.utils import format_datetime
 from functools import cache, cached_property
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, object_session
 
 from mailbot.addresses import address_problem, deliverable_address
 from mailbot.clock import Clock
 from mailbot.inert import clean_text
 from mailbot.recipients import configured_allows, configured_domains, domain_of, in_directory
 from mailbot.render import Renderer
-from mailbot.store.db import Database, dump_json_many, insert_later
-from mailbot.store.models import Event, OutboxMail
+from mailbot.store.db import Database, JsonText, dump_json_many, insert_later, json_value
+from mailbot.store.models import Event, OutboxMail, OutboxPart
 from mailbot.tokens import bounce_token, plus_address
 
 log = logging.getLogger(__name__)
@@ -127,6 +132,224 @@ def attachment_bytes(attached: Mapping[str, Any], context: Mapping[str, Any] | N
     return built_bytes(recipe["build"], args)
 
 
+# A shared part where it stands in a stored context: {"$part": key}, with "$without" (list name ->
+# the refs of the rows this reader's view leaves out of that list of the part) and the keys this
+# reader's view says otherwise.
+PART = "$part"
+WITHOUT = "$without"
+
+
+def view_of(
+    base: Mapping[str, Any], without: Mapping[str, Collection[str]], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`base` as one reader sees it: the rows (dicts with a "ref") named in `without` left out of
+    the lists it names, then `overrides` over its keys. The view decided and the view merged back
+    at send time are made by this one function, so they are the same by construction."""
+    view = dict(base)
+    for name, refs in without.items():
+        left_out = frozenset(refs)
+        view[name] = [row for row in base[name] if row["ref"] not in left_out]
+    view.update(overrides)
+    return view
+
+
+class SharedPart(dict[str, Any]):
+    """A value of the context that many mails of one decision hold alike (`base`, the same object
+    in each: a meeting's part of the Monday mail), as one reader sees it: less the rows `without`
+    names (list name -> refs), with `overrides`. `SharedPart(value)` is a whole part (its own
+    base), `SharedPart(part.base, without, overrides)` one reader's view of it.
+
+    The dict is that view, so whatever reads the context before it is stored (the subject, the
+    preview) reads what the template will. Stored, it is a placeholder ({"$part": key,
+    "$without": {...}, **overrides}) and `base` goes once a transaction into outbox_parts, named
+    by the hash of its JSON: a base must not change once a mail holding it is stored. It may stand
+    for a value of the context or for an item of a list value of it (`stored_form`)."""
+
+    __slots__ = ("_base", "overrides", "without")
+
+    def __init__(
+        self,
+        base: Mapping[str, Any],
+        without: Mapping[str, Collection[str]] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> None:
+        # Sorted: the same stored row whatever order they came in.
+        self.without = {name: sorted(refs) for name, refs in sorted((without or {}).items()) if refs}
+        self.overrides = dict(overrides or {})
+        if self.without or self.overrides:
+            self._base: Mapping[str, Any] | None = base
+            super().__init__(view_of(base, self.without, self.overrides))
+        else:
+            # The whole part is its own base: `base` is not kept beside a copy of it (a run holds
+            # every meeting's part, and a department head's ones are mostly their keys).
+            self._base = None
+            super().__init__(base)
+
+    @property
+    def base(self) -> Mapping[str, Any]:
+        return self if self._base is None else self._base
+
+    def placeholder(self, key: str) -> dict[str, Any]:
+        held: dict[str, Any] = {PART: key}
+        if self.without:
+            held[WITHOUT] = self.without
+        held.update(self.overrides)
+        return held
+
+
+# session.info: id(base) -> (base, key) of the parts written in the session's current transaction
+# (base held, so its id stays its own). Forgotten when any transaction ends, a savepoint's too: a
+# savepoint rolled back takes its parts with it, and a part written twice is written once.
+_PARTS = "mailbot_outbox_parts"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_parts(session: Session, transaction: SessionTransaction) -> None:
+    session.info.pop(_PARTS, None)
+
+
+def with_parts(session: Session, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as they are stored: each SharedPart of their contexts a placeholder, and each part
+    not yet written in this transaction written now, before the rows and with them (commit or
+    roll back together). Parts are named by their content, so a part written by an earlier run
+    (the same section another week) is kept as it is."""
+    written: dict[int, tuple[Any, str]] = session.info.setdefault(_PARTS, {})
+    new: dict[str, dict[str, Any]] = {}
+
+    def key_of(part: SharedPart, at: datetime) -> str:
+        known = written.get(id(part.base))
+        if known is not None:
+            return known[1]
+        text = part_json(part.base)
+        key = hashlib.sha256(text.encode()).hexdigest()[:PART_KEY_CHARS]
+        new.setdefault(key, {"key": key, "value": text, "created_at": at})
+        written[id(part.base)] = (part.base, key)
+        return key
+
+    stored = [stored_form(row, key_of) for row in rows]
+    if new:
+        insert_parts(session, list(new.values()))
+    return stored
+
+
+# 128 bits of SHA-256: no two parts meet by chance, and a department head's row names a thousand.
+PART_KEY_CHARS = 32
+
+
+def part_json(value: Mapping[str, Any]) -> JsonText:
+    """A part as stored: JSON as the JSON columns write it (store.db.dump_json: dates as ISO text,
+    UTF-8), without the spaces after separators (a part's rows are most of a run's bytes) and
+    without the check for cycles (a part is plain data)."""
+    return JsonText(
+        json.dumps(value, default=json_value, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    )
+
+
+def stored_form(row: dict[str, Any], key_of: Callable[[SharedPart, datetime], str]) -> dict[str, Any]:
+    """The row with the SharedParts of its context (values, or items of list values) replaced by
+    their placeholders; the row itself when it has none."""
+    context: dict[str, Any] = row["context"]
+    changed: dict[str, Any] | None = None
+    for name, value in context.items():
+        if isinstance(value, SharedPart):
+            replaced: Any = value.placeholder(key_of(value, row["created_at"]))
+        elif isinstance(value, list) and any(isinstance(item, SharedPart) for item in value):
+            replaced = [
+                item.placeholder(key_of(item, row["created_at"])) if isinstance(item, SharedPart) else item
+                for item in value
+            ]
+        else:
+            continue
+        if changed is None:
+            changed = dict(context)
+        changed[name] = replaced
+    return row if changed is None else {**row, "context": changed}
+
+
+def insert_parts(session: Session, parts: list[dict[str, Any]]) -> None:
+    """Write the parts, leaving any with the same key (the same content) as it is."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        session.connection().execute(_insert_part_unless_known(dialect), parts)
+        return
+    known = set(session.scalars(select(OutboxPart.key).where(OutboxPart.key.in_([p["key"] for p in parts]))))
+    session.add_all(OutboxPart(**p) for p in parts if p["key"] not in known)
+    session.flush()
+
+
+@cache
+def _insert_part_unless_known(dialect: str) -> Any:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(OutboxPart.__table__).on_conflict_do_nothing(index_elements=["key"])
+
+
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, dict) and PART in value
+
+
+def part_keys(context: Mapping[str, Any]) -> set[str]:
+    """The keys of the parts a stored context names (none in a row decided before parts)."""
+    keys: set[str] = set()
+    for value in context.values():
+        if is_placeholder(value):
+            keys.add(value[PART])
+        elif isinstance(value, list):
+            keys.update(item[PART] for item in value if is_placeholder(item))
+    return keys
+
+
+class MissingPart(Exception):
+    """A row names a shared part the database does not hold (removed by hand): it cannot render."""
+
+
+def row_context(row: OutboxMail, session: Session | None = None) -> dict[str, Any]:
+    """The row's context as its templates read it: what was decided, the shared parts merged back
+    (the row's own context when it names none, as every row decided before parts). `session`:
+    where to read the parts, by default the row's own."""
+    context: dict[str, Any] = row.context or {}
+    keys = part_keys(context)
+    if not keys:
+        return context
+    session = session or object_session(row)
+    if session is None:
+        raise MissingPart(f"outbox row {row.key!r} names shared parts: read it with a session")
+    parts = load_parts(session, keys)
+    missing = keys - parts.keys()
+    if missing:
+        raise MissingPart(f"outbox row {row.key!r}: shared part(s) {', '.join(sorted(missing))} not found")
+
+    def merged(held: dict[str, Any]) -> dict[str, Any]:
+        overrides = {name: value for name, value in held.items() if name not in (PART, WITHOUT)}
+        return view_of(parts[held[PART]], held.get(WITHOUT) or {}, overrides)
+
+    expanded = dict(context)
+    for name, value in context.items():
+        if is_placeholder(value):
+            expanded[name] = merged(value)
+        elif isinstance(value, list) and any(is_placeholder(item) for item in value):
+            expanded[name] = [merged(item) if is_placeholder(item) else item for item in value]
+    return expanded
+
+
+# Keys per query: SQLite before 3.32 takes at most 999 parameters in a statement.
+PART_CHUNK = 500
+
+
+def load_parts(session: Session, keys: Collection[str]) -> dict[str, dict[str, Any]]:
+    wanted = sorted(keys)
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), PART_CHUNK):
+        chunk = wanted[start : start + PART_CHUNK]
+        found.update(
+            (key, value)
+            for key, value in session.execute(select(OutboxPart.key, OutboxPart.value).where(OutboxPart.key.in_(chunk)))
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Sender:
     """The bot's own identity on outgoing mail."""
@@ -201,7 +424,7 @@ def insert_one(session: Session, values: dict[str, Any]) -> bool:
     allowed = allowed_rows(session, [values])
     if not allowed:
         return False
-    values = allowed[0]
+    (values,) = with_parts(session, allowed)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         # On the session's connection: a write that reads nothing, so the events decided so far
@@ -217,6 +440,8 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     rows = allowed_rows(session, rows)
     if not rows:
         return set()
+    # A meeting's part of the Monday mail is stored once, not once in each of its readers' rows.
+    rows = with_parts(session, rows)
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         # The mails of one decision share their meeting and its actions (the same objects): each
@@ -338,10 +563,11 @@ def _insert_unless_known(dialect: str) -> Any:
     )
 
 
-def render_row(row: OutboxMail, renderer: Renderer) -> None:
-    """Fill in the bodies from the stored context (once: a retried mail says the same thing)."""
+def render_row(row: OutboxMail, renderer: Renderer, session: Session | None = None) -> None:
+    """Fill in the bodies from the stored context, its shared parts merged back (`row_context`),
+    once: a retried mail says the same thing."""
     if row.body_text is None or row.body_html is None:
-        row.body_text, row.body_html = renderer.render_body(row.kind, row.language, row.context)
+        row.body_text, row.body_html = renderer.render_body(row.kind, row.language, row_context(row, session))
 
 
 def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMessage:
@@ -375,6 +601,8 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     message["X-Mailbot-Kind"] = row.kind
     message.set_content(row.body_text)
     message.add_alternative(row.body_html, subtype="html")
+    # Merged (a part read) only for a file whose recipe takes values of the context.
+    context = row_context(row) if any("context_args" in (a.get("recipe") or {}) for a in row.attachments or []) else {}
     for attached in row.attachments or []:
         maintype, subtype, charset = content_type_parts(attached["content_type"])
         params = {"charset": charset} if charset else {}
@@ -385,7 +613,7 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
         # Bytes as they came, with their own charset (a GBK .csv stays GBK; our .ics says UTF-8,
         # or Outlook reads its Chinese as mojibake): never decoded and re-encoded here.
         message.add_attachment(
-            attachment_bytes(attached, row.context), maintype=maintype, subtype=subtype,
+            attachment_bytes(attached, context), maintype=maintype, subtype=subtype,
             filename=one_line(attached["filename"], 200) or "attachment", params=params or None,
         )  # fmt: skip
     return message
@@ -583,6 +811,8 @@ def deliver_one(row: OutboxMail, delivery: Delivery, sender: Sender, renderer: R
     try:
         render_row(row, renderer)
         message = build_message(row, sender, now)
+    except (OperationalError, InterfaceError):
+        raise  # the database, reading the row's shared parts: the row waits for the next pass (flush)
     except Exception as exc:  # this row's own content: it will never build, the next rows will
         return fail(row, f"could not be built: {describe(exc)}")
     try:

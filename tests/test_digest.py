@@ -14,7 +14,8 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.clock import FixedClock
 from mailbot.jobs import JOBS, run_jobs
-from mailbot.store.models import ActionItem, Event, Meeting, Person
+from mailbot.outbox import row_context
+from mailbot.store.models import ActionItem, Event, Meeting, OutboxMail, Person
 from mailbot.workflow.digest import build_digest, run_digest
 from tests.conftest import need_server
 from tests.helpers import SHANGHAI, at, feed, outbox
@@ -59,8 +60,18 @@ def three_weeks_on(app: App, clock: FixedClock) -> None:
 DAILY = tuple(job for job in JOBS if job.name != "digest")
 
 
+def digest_mails(app: App) -> list[OutboxMail]:
+    """The weekly mails decided, as tests.helpers.outbox gives them, each context as its templates
+    read it: the meetings' shared parts merged back (mailbot.outbox.row_context)."""
+    rows = outbox(app, "digest")
+    with app.db.session() as session:
+        for row in rows:
+            row.context = row_context(row, session)  # detached: read here, never written back
+    return rows
+
+
 def digests(app: App) -> dict[str, str]:
-    return {m.to_address: m.body_text or "" for m in outbox(app, "digest")}
+    return {m.to_address: m.body_text or "" for m in digest_mails(app)}
 
 
 def body(text: str) -> str:
@@ -157,7 +168,7 @@ def test_monday_digest_for_an_owner_a_head_and_no_one_else(app: App, clock: Fixe
         body(mails["zhang.wei@corp.example"])
         == HELLO + "== 您负责的未完成行动项 ==\n无。\n\n" + MEETING.split("回复本邮件")[0]
     )
-    subject = next(m.subject for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    subject = next(m.subject for m in digest_mails(app) if m.to_address == "chen.zhe@corp.example")
     assert subject == "【每周状态】2026年12月21日（周一）起的一周：1 个会议，1 项逾期，您有 1 项未完成"
     with app.db.session() as session:
         assert build_digest(session, app, "observer@corp.example", date(2026, 12, 21)) is None
@@ -199,7 +210,7 @@ def test_an_owner_still_to_confirm_is_shown_how_to_confirm_not_told_to_report_it
     assert feed(app, "outlook_zh_minutes_gbk_html.eml").outcome == "processed"
     day_at(clock, date(2026, 12, 7))
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "chen.zhe@corp.example")
     text = mail.body_text or ""
     assert "A-2 完成" not in text and "A-2 延期至" not in text
     assert "待您确认的行动项请回复“A-2 确认”或“A-2 异议：原因”。" in text
@@ -213,7 +224,7 @@ def test_a_meeting_waiting_only_for_verification_goes_to_the_verifier_not_everyo
     confirm_with_every_action(app, "done", done_at=clock.now())  # all delivered; the host verifies
     day_at(clock, date(2026, 12, 21))
     assert run_digest(app, clock.now()) == {"digests": 1}
-    (mail,) = outbox(app, "digest")
+    (mail,) = digest_mails(app)
     assert mail.to_address == "li.na@corp.example"
     # Each action once: the four wait for her 验收, listed in her own part, not again under M-1.
     assert "== 待您验收 ==" in (mail.body_text or "") and "【待验收】" not in (mail.body_text or "")
@@ -230,7 +241,7 @@ def test_not_before_the_moment_not_on_sunday_and_once_after_downtime(app: App, c
     day_at(clock, date(2026, 12, 22), 10)
     assert run_digest(app, clock.now()) == {"digests": 10}
     assert run_digest(app, clock.now()) == {"digests": 0}
-    assert {m.key.split(":")[1] for m in outbox(app, "digest")} == {"2026-W52"}
+    assert {m.key.split(":")[1] for m in digest_mails(app)} == {"2026-W52"}
 
 
 def test_english_recipient_and_the_cli(
@@ -246,10 +257,10 @@ def test_english_recipient_and_the_cli(
                  "--out", str(out)]) == 0  # fmt: skip
     assert str(out) in capsys.readouterr().out
     assert "Open objections (for the host)" in out.read_text(encoding="utf-8")
-    assert outbox(app, "digest") == []  # a preview decides nothing
+    assert digest_mails(app) == []  # a preview decides nothing
     assert main(["--config", config, "--now", "2026-12-21T09:30", "digest", "--no-flush"]) == 0
     assert "11 digest(s) decided" in capsys.readouterr().out
-    cfo = next(m for m in outbox(app, "digest") if m.to_address == "cfo@corp.example")
+    cfo = next(m for m in digest_mails(app) if m.to_address == "cfo@corp.example")
     assert cfo.language == "en"
     # The head of 财务部: only A-4 (朱镕's, objected) of M-1; nothing overdue in their department.
     assert cfo.subject == "[Weekly status] Week of Mon 21 Dec 2026: 1 meeting"
@@ -266,7 +277,7 @@ def test_the_digest_html_renders_in_a_browser(app: App, clock: FixedClock, tmp_p
     three_weeks_on(app, clock)
     day_at(clock, date(2026, 12, 21))
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "chen.zhe@corp.example")
     html = mail.body_html or ""
     # Mail clients keep inline styles only: no <style> block, no class, overdue in red.
     assert "<style" not in html and "class=" not in html
@@ -296,7 +307,7 @@ def test_the_host_gets_the_tracking_table_as_a_spreadsheet(app: App, clock: Fixe
     three_weeks_on(app, clock)
     day_at(clock, date(2026, 12, 21))
     run_digest(app, app.now())
-    mails = {m.to_address: m for m in outbox(app, "digest")}
+    mails = {m.to_address: m for m in digest_mails(app)}
     (table,) = mails["li.na@corp.example"].attachments
     assert table["filename"] == "行动项跟踪表.xlsx"
     # Built as the mail leaves, from the row's recipe (tests/test_digest_tables_at_send_time.py).
@@ -320,7 +331,7 @@ def test_every_section_renders_in_both_languages_from_the_stored_context(app: Ap
         a2.status = "awaiting_confirmation"  # overdue and awaiting confirmation: overdue, once
     day_at(clock, date(2026, 12, 21))
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "zhang.wei@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "zhang.wei@corp.example")
     meeting = mail.context["meetings"][0]
     assert [name for name in ("overdue", "delayed", "objections", "acceptance") if meeting[name]] == [
         "overdue", "delayed", "objections", "acceptance",
@@ -386,5 +397,5 @@ def test_a_second_daemon_skips_the_digest_while_the_first_builds_it(app: App, cl
         # The first daemon's run holds the lock: the second does not wait for it, it skips the minute.
         assert other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": DIGEST_LOCK}).scalar() is True
         assert run_digest(app, clock.now()) == {"digests": 0}
-    assert outbox(app, "digest") == []
+    assert digest_mails(app) == []
     assert run_digest(app, clock.now()) == {"digests": 10}  # the lock gone, the run is this minute's

@@ -18,8 +18,8 @@ from mailbot.clock import FixedClock
 from mailbot.store.models import ActionItem, Meeting, Person
 from mailbot.workflow.digest import GLANCE_DEPARTMENTS, build_digest, run_digest
 from tests.conftest import need_server
-from tests.helpers import at, feed, outbox
-from tests.test_digest import CHROMIUM, REPO
+from tests.helpers import at, feed
+from tests.test_digest import CHROMIUM, REPO, digest_mails
 from tests.test_digest_sections import MONDAY, at_day, one_of_each
 
 # M-2 (赵敏 hosts it), each action where the test wants it on Monday 12-21: one overdue, an
@@ -127,7 +127,7 @@ def test_the_host_and_the_head_get_the_picture_and_the_owner_does_not(app: App, 
     two_meetings(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mails = {m.to_address: m for m in outbox(app, "digest")}
+    mails = {m.to_address: m for m in digest_mails(app)}
 
     # 李娜 hosts M-1: its six open actions (A-1 overdue since 12-10; A-2 and the delayed A-3 due this
     # week; A-4 and the objected A-5 next week; A-7 on 01-15), not M-2's, where she is no party.
@@ -198,7 +198,7 @@ def test_the_picture_in_english(app: App, clock: FixedClock) -> None:
         li_na.department, li_na.role, li_na.language = "市场部", "head", "en"
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "li.na@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "li.na@corp.example")
     assert mail.language == "en"
     # She hosts M-1 and heads 市场部: M-1's six open actions, and M-2's one of 市场部 (A-12, overdue).
     glance = mail.context["glance"]
@@ -265,7 +265,7 @@ def test_a_context_stored_before_the_glance_still_renders(app: App, clock: Fixed
     two_meetings(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "li.na@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "li.na@corp.example")
     old = {k: v for k, v in mail.context.items() if k != "glance"}
     for language in ("zh", "en"):
         text, html = app.renderer.render_body("digest", language, old)
@@ -299,7 +299,7 @@ def test_the_picture_in_a_browser_and_on_a_phone(app: App, clock: FixedClock, tm
     two_meetings(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "li.na@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "li.na@corp.example")
     (REPO / "test-output").mkdir(exist_ok=True)
     for language in ("zh", "en"):
         _, html = app.renderer.render_body("digest", language, mail.context)

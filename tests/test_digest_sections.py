@@ -13,7 +13,8 @@ from mailbot.clock import FixedClock
 from mailbot.lifecycle import DIGEST_ORDER
 from mailbot.store.models import ActionItem, Event, Meeting, MinutesVersion, Person
 from mailbot.workflow.digest import SECTIONS, build_digest, run_digest
-from tests.helpers import SHANGHAI, at, feed, outbox
+from tests.helpers import SHANGHAI, at, feed
+from tests.test_digest import digest_mails
 
 MONDAY = date(2026, 12, 21)  # the week of 12-21 to 12-27
 
@@ -121,7 +122,7 @@ def test_the_mail_lists_each_action_once_and_in_order(app: App, clock: FixedCloc
     one_of_each(app, clock)
     at_day(clock, MONDAY)
     assert run_digest(app, clock.now())["digests"] > 0
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "liu.yang@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "liu.yang@corp.example")
     headings = ["【已逾期】", "【本周到期】", "【已延期】", "【待确认】", "【异议待处理】", "【待验收】"]
     headings += ["【后续到期】", "【上周完成】"]
     for language, words in (("zh", headings), ("en", None)):
@@ -143,7 +144,7 @@ def test_names_not_addresses_where_a_name_is_known(app: App, clock: FixedClock) 
     one_of_each(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "liu.yang@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "liu.yang@corp.example")
     text = mail.body_text or ""
     assert "负责人：研发部 钱七　完成时限：2027年1月15日" in text  # the directory's name
     assert "（由主持人 李娜 处理）" in text and "验收人：李娜" in text
@@ -156,7 +157,7 @@ def test_a_head_sees_the_items_they_are_counted_for(app: App, clock: FixedClock)
     one_of_each(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "rd.head@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "rd.head@corp.example")
     (meeting,) = mail.context["meetings"]
     assert meeting["scope"] == ["研发部"] and meeting["total"] == 3
     listed = [r["ref"] for name in SECTIONS for r in meeting[name]]
@@ -173,7 +174,7 @@ def test_the_owner_and_the_verifier_find_theirs_above_not_again(app: App, clock:
     one_of_each(app, clock)
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mails = {m.to_address: m for m in outbox(app, "digest")}
+    mails = {m.to_address: m for m in digest_mails(app)}
     # 孙磊 owns A-5 (objected) and, A-11 (delivered): the open one leads his mail.
     sun = mails["sun.lei@corp.example"]
     assert [r["ref"] for r in sun.context["mine"]] == ["A-5"]
@@ -231,7 +232,7 @@ def test_every_new_field_renders_inert(app: App, clock: FixedClock) -> None:
         meeting.names = {**meeting.names, "li.na@corp.example": hostile}
     at_day(clock, MONDAY)
     run_digest(app, clock.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "liu.yang@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "liu.yang@corp.example")
     assert all(mail.context["meetings"][0][name] for name in SECTIONS)
     for language in ("zh", "en"):
         _, html = app.renderer.render_body("digest", language, mail.context)

@@ -35,8 +35,8 @@ from mailbot.outbox import DeferredFile, build_message
 from mailbot.store.models import ActionItem, Meeting
 from mailbot.workdays import WorkCalendar
 from mailbot.workflow import digest
-from tests.helpers import SHANGHAI, outbox
-from tests.test_digest import day_at, three_weeks_on
+from tests.helpers import SHANGHAI
+from tests.test_digest import day_at, digest_mails, three_weeks_on
 from tests.test_send_time_attachments import capture
 from tests.test_startup_imports import loaded_after
 
@@ -123,7 +123,7 @@ def test_the_hosts_table_is_a_recipe_and_goes_out_as_the_decision_built_it(
     assert isinstance(file, DeferredFile) and file.build == "tracking_xlsx"
     assert file.data == earlier  # the decision's bytes, built from its own arguments
 
-    mails = {m.to_address: m for m in outbox(app, "digest")}
+    mails = {m.to_address: m for m in digest_mails(app)}
     host = mails["li.na@corp.example"]
     (stored,) = host.attachments
     assert "data" not in stored and stored["recipe"]["build"] == "tracking_xlsx"
@@ -202,7 +202,7 @@ def test_a_named_persons_row_leaves_their_address_out_and_reads_the_same(app: Ap
         a3.owner_address, a3.owner_name = unnamed, None  # nobody ever named: not the minutes, not the directory
     day_at(clock, MONDAY)
     digest.run_digest(app, app.now())
-    mail = next(m for m in outbox(app, "digest") if m.to_address == "chen.zhe@corp.example")
+    mail = next(m for m in digest_mails(app) if m.to_address == "chen.zhe@corp.example")
     (meeting_part,) = mail.context["meetings"]
     rows = {r["ref"]: r for name in digest.SECTIONS for r in meeting_part[name]}
     assert "owner" not in rows["A-4"] and rows["A-4"]["owner_name"]

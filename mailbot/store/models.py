@@ -338,6 +338,19 @@ class OutboxMail(Base):
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
 
+class OutboxPart(Base):
+    """A piece of context that many outbox rows share (a meeting's part of the Monday mail, the
+    same for every reader of it that week), stored once and named by the hash of its JSON: a row
+    holds {"$part": key} where the piece goes, and the outbox merges it back when the mail is
+    rendered (mailbot/outbox.py, SharedPart). Written in the transaction of the rows that use it,
+    and never deleted by the bot: a row decided weeks ago, retried or sent again, still renders."""
+
+    __tablename__ = "outbox_parts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
 class Event(Base):
     """The audit trail (过程留痕): who did what, when, from which mail."""
 

@@ -33,11 +33,13 @@ Queries are bulk: active meetings, their actions, the escalation and done events
 department heads are each loaded once per run, as tuples of the columns read (MeetingRecord,
 ActionRecord), then grouped in Python per recipient. A meeting's section is built once per run
 and shared by every mail it appears in, and a head's part of it shares its rows; its rows hold
-only the fields their part of the mail shows (FIELDS), dates as ISO strings: each mail's context
-is stored as JSON in its outbox row (a department head's can span hundreds of meetings), and its
-size is most of the cost of a run (bench/scale.py). A host's tracking table (.xlsx) is decided as
-a recipe, its cells, and built when the mail is sent (host_table). Mails are written DIGEST_BATCH
-at a time, and only those contexts are held at once.
+only the fields their part of the mail shows (FIELDS), dates as ISO strings. A section is stored
+once (outbox.SharedPart, table outbox_parts), not in each reader's row: a host, the department
+heads and every owner read the same one, and those copies were most of a run's bytes and time
+(bench/scale.py). A reader's row names it, with the refs their view leaves out (their own items,
+listed above: for_recipient); the outbox merges it back when the mail is rendered. A host's
+tracking table (.xlsx) is decided as a recipe, its cells, and built when the mail is sent
+(host_table). Mails are written DIGEST_BATCH at a time, and only those contexts are held at once.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ from mailbot.lifecycle import (
     StatusWords,
 )
 from mailbot.notify import Notifier
-from mailbot.outbox import DeferredFile
+from mailbot.outbox import DeferredFile, SharedPart
 from mailbot.store.models import ActionItem, Event, JobRun, Meeting, Person
 from mailbot.workdays import WorkCalendar
 from mailbot.workflow.reminders import overdue_working_days
@@ -146,7 +148,7 @@ class Week:
     full_parties: dict[int, set[str]] = field(default_factory=dict)
     head_departments: dict[str, frozenset[str]] = field(default_factory=dict)  # head address -> departments
     # Built once per run: a meeting's section is the same in every party's mail (per scope).
-    _sections: dict[tuple[int, frozenset[str] | None], dict[str, Any]] = field(default_factory=dict)
+    _sections: dict[tuple[int, frozenset[str] | None], SharedPart] = field(default_factory=dict)
     _by_party: dict[str, list[MeetingRecord]] | None = None
     _by_owner: dict[str, list[tuple[MeetingRecord, ActionRecord]]] | None = None  # address -> their open actions
     _by_requester: dict[str, list[tuple[MeetingRecord, ActionRecord]]] | None = None  # address -> actions they verify
@@ -171,13 +173,15 @@ class Week:
                     self._by_party.setdefault(address, []).append(meeting)
         return self._by_party.get(recipient, [])
 
-    def section(self, meeting: MeetingRecord, departments: frozenset[str] | None = None) -> dict[str, Any]:
+    def section(self, meeting: MeetingRecord, departments: frozenset[str] | None = None) -> SharedPart:
+        """The meeting's part (of `departments` only, when given), the same object in every mail
+        that shows it whole: stored once in the outbox (SharedPart), not once a reader."""
         key = (meeting.id, departments)
         if key not in self._sections:
-            self._sections[key] = meeting_digest(meeting, self, departments)
+            self._sections[key] = SharedPart(meeting_digest(meeting, self, departments))
         return self._sections[key]
 
-    def section_for(self, meeting: MeetingRecord, recipient: str) -> dict[str, Any]:
+    def section_for(self, meeting: MeetingRecord, recipient: str) -> SharedPart:
         """The whole meeting for its own parties; for a department head who is only that, the
         actions of their departments: a head of a large organisation is party to hundreds of
         meetings through their people, and a mail of every action of each would be unreadable
@@ -638,19 +642,25 @@ def glance(week: Week, recipient: str, theirs: list[MeetingRecord]) -> dict[str,
     }
 
 
-def for_recipient(section: dict[str, Any], listed: set[str], placed: dict[str, str]) -> dict[str, Any]:
+def for_recipient(section: SharedPart, listed: set[str], placed: dict[str, str]) -> SharedPart:
     """A meeting's whole part without the actions the recipient's own part lists already
     (`listed`, their refs): their open actions (under "your open action items") and the actions
     waiting for their 验收. `placed` names the section each is in. The shared section is left as
-    it is; the copy says how many of theirs it left out."""
-    names = {placed[ref] for ref in listed if ref in placed}
-    if not names:
+    it is (stored once): the reader's view names the refs it leaves out and says how many."""
+    left_out: dict[str, list[str]] = defaultdict(list)
+    if section["scope"] is None:
+        # The whole part, where `placed` says where each of its refs is listed: no scan of its
+        # rows (a reader with items of their own in a meeting is one of its full parties).
+        for ref in listed:
+            if ref in placed:
+                left_out[placed[ref]].append(ref)
+    else:
+        for name in {placed[ref] for ref in listed if ref in placed}:
+            left_out[name] = [r["ref"] for r in section[name] if r["ref"] in listed]
+    yours = sum(len(refs) for refs in left_out.values())
+    if not yours:
         return section
-    personal = dict(section)
-    for name in names:
-        personal[name] = [r for r in section[name] if r["ref"] not in listed]
-    personal["yours"] = sum(len(section[name]) - len(personal[name]) for name in names)
-    return personal
+    return SharedPart(section.base, without=left_out, overrides={"yours": yours})
 
 
 def digest_for(week: Week, recipient: str) -> dict[str, Any] | None:
@@ -763,12 +773,18 @@ def run_digest(app: App, now: datetime) -> dict[str, int]:
         if session.scalar(select(JobRun.id).where(JobRun.job == "digest", JobRun.period == label)) is not None:
             return counts
         claim = JobRun(job="digest", period=label, at=now, detail={})
-        try:
-            with session.begin_nested():
-                session.add(claim)
-        except IntegrityError:
-            log.info("digest %s: another daemon claimed this week's run", label)
-            return counts
+        if session.get_bind().dialect.name == "sqlite":
+            # No savepoint: pysqlite begins no transaction before a SAVEPOINT, so its release
+            # committed the claim alone, and a run that failed after it left the week claimed
+            # with no mail (nor shared part) written. One daemon writes a SQLite file (try_lock).
+            session.add(claim)
+        else:
+            try:
+                with session.begin_nested():
+                    session.add(claim)
+            except IntegrityError:
+                log.info("digest %s: another daemon claimed this week's run", label)
+                return counts
         decide_digests(app, session, now, today, label, counts)
         claim.detail = {"digests": counts["digests"]}
     return counts
@@ -835,8 +851,9 @@ def decide_all(app: App, session: Session, now: datetime, today: date, label: st
 
 # Digests written per statement: one round trip for many mails (most of a run's time on
 # PostgreSQL), while only this many mails' contexts are held in memory at once. Measured on
-# bench/scale.py: 50 department heads' contexts in one batch (a megabyte of JSON each) were the
-# run's peak of memory, 30 are not. Always this many, never sized by content: on SQLite each
-# number of rows is a statement of its own, and the driver's statement cache keeps every
-# statement's last values (the batches' JSON) until that statement is used again.
+# bench/scale.py before sections were shared: 50 department heads' contexts in one batch (a
+# megabyte of JSON each) were the run's peak of memory, 30 were not; with shared sections a head's
+# row is ~50 KB, and 100 a batch measured no faster. Always this many, never sized by content: on
+# SQLite each number of rows is a statement of its own, and the driver's statement cache keeps
+# every statement's last values (the batches' JSON) until that statement is used again.
 DIGEST_BATCH = 30
