@@ -293,6 +293,35 @@ def _run(markup: str) -> _Renderer:
     return out
 
 
+@dataclass(frozen=True)
+class HtmlReading:
+    """Both readings of one HTML body from one tokenizer pass: `text` as html_to_text gives it,
+    `tables` as html_tables does (as tuples: a reading is shared; `table_lists` gives copies)."""
+
+    text: str
+    tables: tuple[tuple[tuple[str, ...], ...], ...]
+
+    def table_lists(self) -> list[list[list[str]]]:
+        return [[list(row) for row in table] for table in self.tables]
+
+
+def read_html(markup: str) -> HtmlReading:
+    """The text and the tables of `markup` in one pass: a mail's body is wanted both ways (its
+    text to read, the format reader's tables), and the pass is the cost."""
+    out = _run(markup)
+    return HtmlReading(_text_of(out), tuple(tuple(tuple(row) for row in table) for table in _tables_of(out)))
+
+
+def _text_of(out: _Renderer) -> str:
+    # Entities are decoded here ("&#x202E;"): bidi and invisible characters go after decoding.
+    text = clean_text("\n".join(out.lines))
+    return _BLANKS.sub("\n\n", text).strip("\n")
+
+
+def _tables_of(out: _Renderer) -> list[list[list[str]]]:
+    return [[[clean_text(cell) for cell in row] for row in table.rows] for table in out.all_tables]
+
+
 def html_to_text(markup: str) -> str:
     """Readable text of an HTML body; each table row is one line of TAB-joined cells.
 
@@ -300,10 +329,7 @@ def html_to_text(markup: str) -> str:
     so a row never spans two lines. Rows whose cells are all empty (Word's spacer rows) are
     dropped. Runs of blank lines shrink to one.
     """
-    lines = _run(markup).lines
-    # Entities are decoded here ("&#x202E;"): bidi and invisible characters go after decoding.
-    text = clean_text("\n".join(lines))
-    return _BLANKS.sub("\n\n", text).strip("\n")
+    return _text_of(_run(markup))
 
 
 def html_tables(markup: str) -> list[list[list[str]]]:
@@ -312,4 +338,4 @@ def html_tables(markup: str) -> list[list[list[str]]]:
     Nested tables appear both as text inside their outer cell and as tables of their own;
     empty rows are kept here so callers can see the table's real shape.
     """
-    return [[[clean_text(cell) for cell in row] for row in table.rows] for table in _run(markup).all_tables]
+    return _tables_of(_run(markup))

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ from mailbot.errors import MailbotError
 from mailbot.inert import clean_text, deliverable_refusal
 
 if TYPE_CHECKING:
-    from mailbot.htmltext import html_tables, html_to_text
+    from mailbot.htmltext import HtmlReading, html_tables, html_to_text
 
 __all__ = ["Address", "Attachment", "InboundMail", "html_tables", "html_to_text"]
 
@@ -161,10 +161,16 @@ class InboundMail:
             return self.text
         if not self.html:
             return ""
-        from mailbot.htmltext import html_to_text
-
         # Entities (&#8203;, &zwnj;) become characters only here.
-        return clean_text(html_to_text(self.html))
+        return clean_text(self.html_reading.text)
+
+    @cached_property
+    def html_reading(self) -> HtmlReading:
+        """The HTML body's text and tables (mailbot.htmltext.read_html), read once for the body
+        text and the format reader alike."""
+        from mailbot.htmltext import read_html
+
+        return read_html(self.html)
 
     def people(self) -> tuple[Address, ...]:
         """From, To and Cc, first occurrence of each address kept, in that order."""
@@ -351,13 +357,20 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[Address, ..
     # SMTPUTF8 mail carries raw UTF-8 (RFC 6532); compat32 keeps it as surrogates, which
     # mail-parser's lexer rightly calls invalid, so `测试@corp.example` had no sender at all.
     raw = mimefix.decode_8bit(raw, f"header {name}", defects)
-    diagnostics: list[object] = []
-    try:
-        # Names stay encoded here (decode_names=False): mail-parser would decode them with the
-        # declared charset; decode_header below reads GB labels as GB18030 and quoted words too.
-        pairs = _mp_addresses(raw, defects=diagnostics) if _mp_addresses else getaddresses([raw])
-    except Exception as exc:  # a dependency's lexer on sender-controlled text
-        defects.append(f"header {name}: unreadable address list ({exc.__class__.__name__})")
+    # Names stay encoded here (decode_names=False): mail-parser would decode them with the
+    # declared charset; decode_header below reads GB labels as GB18030 and quoted words too.
+    pairs: Sequence[tuple[str, str]] = ()
+    diagnostics: Sequence[object] = ()
+    error: str | None = None
+    if _mp_addresses is not None:
+        pairs, diagnostics, error = _address_list(raw)
+    else:
+        try:
+            pairs = getaddresses([raw])
+        except Exception as exc:
+            error = exc.__class__.__name__
+    if error is not None:
+        defects.append(f"header {name}: unreadable address list ({error})")
         try:
             pairs = getaddresses([raw])
         except Exception:  # the stdlib's recursive comment parser, for one
@@ -371,6 +384,29 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[Address, ..
         shown = mimefix.decode_header(str(display), f"header {name}", defects)
         out.append(Address(name=clean_text(mimefix.single_line(shown)).strip("\"' "), address=address))
     return tuple(out)
+
+
+# The same From and To come back in mail after mail: a header value this short is lexed once per
+# process (longer ones, hostile lists included, each time, so that nothing big is kept).
+_CACHED_ADDRESS_HEADER = 2000
+
+
+def _address_list(raw: str) -> tuple[tuple[tuple[str, str], ...], tuple[object, ...], str | None]:
+    """mail-parser's (display name, address) pairs of one header value, its diagnostics, and the
+    name of the exception it raised (its diagnostics up to then kept), else None."""
+    return _lexed(raw) if len(raw) > _CACHED_ADDRESS_HEADER else _cached_lexed(raw)
+
+
+def _lexed(raw: str) -> tuple[tuple[tuple[str, str], ...], tuple[object, ...], str | None]:
+    diagnostics: list[object] = []
+    try:
+        pairs = tuple(_mp_addresses(raw, defects=diagnostics))
+    except Exception as exc:  # a dependency's lexer on sender-controlled text
+        return (), tuple(diagnostics), exc.__class__.__name__
+    return pairs, tuple(diagnostics), None
+
+
+_cached_lexed = lru_cache(maxsize=1024)(_lexed)
 
 
 def _normalise_address(address: str) -> str:

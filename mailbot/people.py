@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from mailbot.addresses import is_valid_address
@@ -16,6 +16,14 @@ from mailbot.tokens import plus_part
 
 # A display name longer than this is not a name (the people table keeps 200).
 NAME_CHARS = 200
+
+# The two statements every mail from a proven sender runs, built once with their values bound at
+# each execution: building one (and working out its cache key) costs more than SQLite takes to
+# run it.
+_PEOPLE = select(Person).where(Person.address.in_(bindparam("addresses", expanding=True)))
+_NAMES = select(PersonName.person_id, PersonName.name).where(
+    PersonName.person_id.in_(bindparam("person_ids", expanding=True))
+)
 
 
 def learn_from_headers(session: Session, people: Sequence[Address], now: datetime, skip: str, *, proven: bool) -> None:
@@ -36,9 +44,7 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
     ]  # fmt: skip
     if not wanted:
         return
-    known = {
-        p.address: p for p in session.scalars(select(Person).where(Person.address.in_({w.address for w in wanted})))
-    }
+    known = {p.address: p for p in session.scalars(_PEOPLE, {"addresses": list({w.address for w in wanted})})}
     for person in wanted:
         if person.address not in known:
             known[person.address] = Person(
@@ -49,7 +55,7 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
             known[person.address].name = person.name[:NAME_CHARS]
     session.flush()
     ids = {known[w.address].id for w in wanted}
-    rows = session.execute(select(PersonName.person_id, PersonName.name).where(PersonName.person_id.in_(ids)))
+    rows = session.execute(_NAMES, {"person_ids": list(ids)})
     seen = {(person_id, name) for person_id, name in rows}
     for person in wanted:
         name = person.name.strip()
@@ -57,6 +63,23 @@ def learn_from_headers(session: Session, people: Sequence[Address], now: datetim
         if name and "@" not in name and len(name) <= NAME_CHARS and key not in seen:
             seen.add(key)
             session.add(PersonName(person_id=key[0], name=name))
+
+
+def _lookups(department: bool) -> tuple[Select[tuple[Person]], Select[tuple[Person]]]:
+    """The directory's people by name, and everyone the name was learnt for (or who carries it as
+    another name), with the department too when `department`: built once, a draft asks for many."""
+    wanted = bindparam("name")
+    directory = select(Person).where(Person.source == "directory", Person.name == wanted)
+    by_alias = select(PersonName.person_id).where(PersonName.name == wanted)
+    learnt = select(Person).where((Person.name == wanted) | Person.id.in_(by_alias))
+    if department:
+        directory = directory.where(Person.department == bindparam("department"))
+        learnt = learnt.where(Person.department == bindparam("department"))
+    return directory, learnt
+
+
+_BY_NAME = _lookups(department=False)
+_BY_DEPARTMENT = _lookups(department=True)
 
 
 def directory_lookup(session: Session):  # type: ignore[no-untyped-def]
@@ -70,13 +93,9 @@ def directory_lookup(session: Session):  # type: ignore[no-untyped-def]
 
     def lookup(name: str, department: str | None) -> Sequence[PersonRef]:
         wanted = name.strip()
-        directory = select(Person).where(Person.source == "directory", Person.name == wanted)
-        by_alias = select(PersonName.person_id).where(PersonName.name == wanted)
-        learnt = select(Person).where((Person.name == wanted) | Person.id.in_(by_alias))
-        if department:
-            directory = directory.where(Person.department == department.strip())
-            learnt = learnt.where(Person.department == department.strip())
-        found = list(session.scalars(directory)) or list(session.scalars(learnt))
+        values = {"name": wanted, "department": department.strip() if department else None}
+        directory, learnt = _BY_DEPARTMENT if department else _BY_NAME
+        found = list(session.scalars(directory, values)) or list(session.scalars(learnt, values))
         # The name as the draft wrote it: the team's own way of naming the person.
         return [PersonRef(address=p.address, name=wanted, department=p.department) for p in found]
 

@@ -12,7 +12,7 @@ import logging
 import re
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, NamedTuple
 
@@ -33,9 +33,7 @@ from mailbot.handlers import trust
 from mailbot.handlers.agenda import handle_agenda
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import bare_command, handle_command, handle_unknown
-from mailbot.handlers.machine import handle_machine_mail
 from mailbot.handlers.minutes import handle_minutes
-from mailbot.handlers.reply import handle_reply
 from mailbot.limits import lines_over_limit
 from mailbot.message import InboundMail
 from mailbot.replies.quotes import strip_reply
@@ -145,6 +143,10 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     app, mail, session = ctx.app, ctx.mail, ctx.session
     found = classify(mail, classify_context(app, session))
     if found.intent == "ignore":
+        # The handlers of machine mail and of replies are imported by the mails that need them: a
+        # process runs for one mail (`mailbot ingest -`), and a draft needs neither.
+        from mailbot.handlers.machine import handle_machine_mail
+
         return handle_machine_mail(ctx, found)
     people.learn_from_headers(session, mail.people(), ctx.now, skip=app.sender.address, proven=ctx.sender_proven())
     if found.intent == "command":
@@ -153,6 +155,8 @@ def dispatch(ctx: HandlerContext) -> Outcome:
     if found.intent == "reply":
         resent = resend_kind(session, mail)
         if resent is None:
+            from mailbot.handlers.reply import handle_reply
+
             return handle_reply(ctx)
         found = Classification(resent, f"corrected {resent} sent in reply to our rejection")
     else:
@@ -163,11 +167,11 @@ def dispatch(ctx: HandlerContext) -> Outcome:
         parsed = arrived.parsed
         intent: str | None = found.intent if found.intent in ("agenda", "minutes") else arrived.kind
     else:
-        text, html = mail.text, mail.html
+        text, html, html_of = mail.text, mail.html, mail
         if found.intent in ("agenda", "minutes") and is_reply_like(mail):
             # A corrected draft sent as a reply: read only what the person wrote, never our quoted
             # answer (its examples are action lines too), and from the plain text, whose quote we can cut.
-            text, html = written_text(app, mail.body_text), ""
+            text, html, html_of = written_text(app, mail.body_text), "", None
         # The reader takes HTML tables over the text part when there are any: count both ways.
         lines = lines_over_limit(body_lines(text, html), app.policy.limits)
         if lines is not None:
@@ -176,7 +180,7 @@ def dispatch(ctx: HandlerContext) -> Outcome:
             limit = app.policy.limits.lines_per_draft
             ctx.answer(kind="too_big", context={"lines": lines, "line_limit": limit}, rate_limited=True)
             return Outcome("rejected", "too_big", error=f"{lines} lines, over the {limit}-line limit")
-        parsed = read_meeting(text, html, ctx=read_context(ctx, DraftSource("body", text, html, mail.date)))
+        parsed = read_source(ctx, DraftSource("body", text, html, mail.date, html_of=html_of))
         intent = found.intent if found.intent != "unknown" or is_reply_like(mail) else detect_kind(parsed)
     if intent in ("agenda", "minutes") and not sender_allowed(app, ctx.sender_address):
         ctx.answer(kind="help", context={"reason": "not_allowed"}, rate_limited=True)
@@ -199,6 +203,9 @@ class DraftSource:
     html: str
     sent: datetime | None  # the mail's own Date: the anchor for dates the draft leaves open
     hints: tuple[tuple[str, str], ...] = ()  # (name, address) to resolve bare names with, beyond From/To/Cc
+    # The mail whose HTML body `html` is: its reading (InboundMail.html_reading) is shared with
+    # its body text, instead of tokenizing the same HTML again.
+    html_of: InboundMail | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -218,7 +225,7 @@ def arrived_draft(ctx: HandlerContext) -> Arrival | None:
     for source in draft_sources(ctx.app, ctx.mail):
         if lines_over_limit(body_lines(source.text, source.html), ctx.app.policy.limits) is not None:
             continue  # the body as a whole is checked, and answered, below
-        parsed = read_meeting(source.text, source.html, ctx=read_context(ctx, source))
+        parsed = read_source(ctx, source)
         kind = draft_kind(parsed)
         if kind is not None:
             log.info("mail %s: %s read from the %s", ctx.mail.message_id, kind, source.how)
@@ -236,7 +243,7 @@ def draft_sources(app: App, mail: InboundMail, depth: int = 0) -> Iterator[Draft
     sent, hints = mail.date, tuple((a.name, a.address) for a in mail.people())
     chain = forwards(mail.body_text, app.rules.quotes)
     if not is_reply_like(mail) and not chain:
-        yield DraftSource("body", mail.text, mail.html, sent, hints)
+        yield DraftSource("body", mail.text, mail.html, sent, hints, html_of=mail)
     else:
         yield DraftSource("written", written_text(app, mail.body_text), "", sent, hints)
     if chain and (is_forward(mail) or not is_reply_like(mail)):
@@ -280,6 +287,11 @@ def is_bot_address(app: App, address: str) -> bool:
 def written_text(app: App, body: str) -> str:
     """What the person wrote: quotes, forwarded mails below a header and signatures cut."""
     return strip_reply(body, markers=app.reply_markers, rules=app.rules.quotes)
+
+
+def read_source(ctx: HandlerContext, source: DraftSource) -> ParsedMeeting:
+    reading = source.html_of.html_reading if source.html_of is not None and source.html.strip() else None
+    return read_meeting(source.text, source.html, ctx=read_context(ctx, source), html_reading=reading)
 
 
 def read_context(ctx: HandlerContext, source: DraftSource) -> ReadContext:

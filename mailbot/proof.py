@@ -27,7 +27,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 # authres and dkimpy (with dnspython under it) are imported when a mail needs them: a mail with
@@ -131,9 +131,9 @@ def _server_vouches(
         if name != "authentication-results" or parsed >= _MAX_AR_HEADERS:
             continue
         parsed += 1
-        parser = _authres()  # outside the try: a missing authres is an error, not "no proof"
+        _authres()  # outside the try: a missing authres is an error, not "no proof"
         try:
-            header = parser.parse_value(value.strip()[:_MAX_AR_LENGTH])
+            header = _parsed(value.strip()[:_MAX_AR_LENGTH])
         except Exception:  # hostile or broken: it does not count (RecursionError included)
             continue
         if header.authserv_id == authserv_id:
@@ -149,6 +149,14 @@ def _server_vouches(
             if verdict.startswith(kind + "="):
                 return SenderProof("authres", verdict)
     return None
+
+
+@lru_cache(maxsize=256)
+def _parsed(value: str) -> Any:
+    """One Authentication-Results value parsed (authres's header object, only read here). The
+    server writes the same value for every mail a person sends it (`auth=pass smtp.auth=…`), and
+    parsing it cost more than the rest of the proof; a value that does not parse raises, uncached."""
+    return _authres().parse_value(value)
 
 
 def _verdict(result: object, domain: str, from_address: str) -> str:

@@ -76,6 +76,26 @@ def test_ingest_on_a_current_schema_loads_neither_alembic_nor_the_other_commands
     assert "mailbot.htmltext" not in loaded  # a plain-text mail: no HTML reader
     sent = list((tmp_path / "bot" / "sent" / "new").iterdir())
     assert len(sent) == 1  # the help answer: the mail was processed and the answer delivered
+    assert sorted(loaded & set(ONLY_WHEN_NEEDED)) == []
+
+
+# Loaded by the mails that need them: email-validator by an address that is not plainly valid
+# (mailbot/addresses.py), the handlers of replies and of machine mail by those mails.
+ONLY_WHEN_NEEDED = ("email_validator", "mailbot.handlers.reply", "mailbot.handlers.machine")
+
+
+def test_ingesting_a_draft_loads_no_reply_handler_nor_the_address_validator(tmp_path: Path) -> None:
+    assert main(["init", str(tmp_path / "bot")]) == 0
+    mail = ROOT / "tests" / "mails" / "outlook_zh_minutes_gbk_html.eml"
+    config = tmp_path / "bot" / "config.toml"
+    code = (
+        "from mailbot.cli import main\n"
+        f"assert main(['--config', {str(config)!r}, '--now', '2026-12-02T18:00', 'ingest', {str(mail)!r}]) == 0"
+    )
+    loaded = loaded_after(code)
+    assert "mailbot.handlers.minutes" in loaded and "mailbot.htmltext" in loaded  # it read the draft
+    assert sorted(loaded & set(ONLY_WHEN_NEEDED)) == []
+    assert list((tmp_path / "bot" / "sent" / "new").iterdir())  # and answered it
 
 
 def test_the_heads_read_from_the_migration_files_are_alembics() -> None:

@@ -75,6 +75,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cache
 
 from mailbot.workdays import WorkCalendar
 
@@ -211,7 +212,16 @@ _DATE_ALTERNATIVES: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 _WEAK = frozenset({"bareweekday", "bareweekend"})
-_DATE_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _DATE_ALTERNATIVES))
+
+
+@cache
+def _date_re() -> re.Pattern[str]:
+    """All the alternatives in one pattern, compiled when a date is first read: compiling it takes
+    about a hundredth of a second, in every process (`mailbot ingest -`), and a reply's may read
+    no date at all."""
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _DATE_ALTERNATIVES))
+
+
 _EXPLICIT = frozenset({"ymd", "ymdcn", "mdy", "mdcn", "md", "md2", "enmdy", "endmy"})
 _SPACES = re.compile(r"\s+")
 # A date cell is a few words; hostile mail can be megabytes. The scan is linear but costs a few
@@ -421,7 +431,7 @@ def read_date(text: str, anchor: date, calendar: WorkCalendar) -> DateReading:
     seen: set[tuple[str, str]] = set()
     invalid = placeholder = vague = False
     two: _TwoReadings | None = None
-    for m in _DATE_RE.finditer(norm):
+    for m in _date_re().finditer(norm):
         kind = m.lastgroup or ""
         if kind == "placeholder":
             placeholder = True
@@ -469,13 +479,20 @@ def read_date(text: str, anchor: date, calendar: WorkCalendar) -> DateReading:
 # --- meeting date and time --------------------------------------------------------------
 
 _PERIOD = "上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|晚"
-_TIME_RE = re.compile(
-    rf"(?P<p1>{_PERIOD})? ?(?<![\d:.])(?P<h1>\d{{1,2}}):(?P<m1>\d{{2}})(?![\d])(?::\d{{2}})?"
-    r"(?: ?(?P<s1>a\.?m\.?|p\.?m\.?)(?![a-z]))?"
-    rf"|(?P<p2>{_PERIOD})? ?(?<![\d:.])(?P<h2>\d{{1,2}}|{_CN}) ?(?:点|时)"
-    rf" ?(?:(?P<half>半)|(?P<m2>\d{{1,2}}|{_CN}) ?分?)?"
-    r"|(?<![\d:.])(?P<h3>\d{1,2}) ?(?P<s3>a\.?m\.?|p\.?m\.?)(?![a-z])"
-)
+
+
+@cache
+def _time_re() -> re.Pattern[str]:
+    """Compiled when a meeting's time is first read (an agenda's or a draft's, never a reply's)."""
+    return re.compile(
+        rf"(?P<p1>{_PERIOD})? ?(?<![\d:.])(?P<h1>\d{{1,2}}):(?P<m1>\d{{2}})(?![\d])(?::\d{{2}})?"
+        r"(?: ?(?P<s1>a\.?m\.?|p\.?m\.?)(?![a-z]))?"
+        rf"|(?P<p2>{_PERIOD})? ?(?<![\d:.])(?P<h2>\d{{1,2}}|{_CN}) ?(?:点|时)"
+        rf" ?(?:(?P<half>半)|(?P<m2>\d{{1,2}}|{_CN}) ?分?)?"
+        r"|(?<![\d:.])(?P<h3>\d{1,2}) ?(?P<s3>a\.?m\.?|p\.?m\.?)(?![a-z])"
+    )
+
+
 _RANGE_SEP = re.compile(r" ?(?:[-–—~～至到]|to|until|till) ?")
 _PM = frozenset({"下午", "傍晚", "晚上", "晚", "pm"})
 _AM = frozenset({"上午", "早上", "早晨", "凌晨", "am"})
@@ -561,7 +578,7 @@ def two_readings(text: str, anchor: date | None = None) -> tuple[str, date, date
     Without a year the readings are the occurrences nearest the anchor, as read_meeting_when's.
     """
     norm = _normalise(text)
-    m = next((m for m in _DATE_RE.finditer(norm) if (m.lastgroup or "") in _EXPLICIT), None)
+    m = next((m for m in _date_re().finditer(norm) if (m.lastgroup or "") in _EXPLICIT), None)
     if m is None or m.lastgroup not in ("mdy", "md2"):
         return None
     make: Callable[[int, int], date | None]
@@ -595,7 +612,7 @@ def read_meeting_when(text: str, anchor: date | None = None) -> tuple[date | Non
     norm = _normalise(text)
     found: date | None = None
     date_end = 0
-    for m in _DATE_RE.finditer(norm):
+    for m in _date_re().finditer(norm):
         kind = m.lastgroup or ""
         if kind in _EXPLICIT:
             found = _meeting_date(m, kind, anchor)
@@ -604,7 +621,7 @@ def read_meeting_when(text: str, anchor: date | None = None) -> tuple[date | Non
     start: time | None = None
     end: time | None = None
     rest = norm[date_end:]  # the time follows the date, even one that could not be taken
-    clocks = _TIME_RE.finditer(rest)
+    clocks = _time_re().finditer(rest)
     first = next(clocks, None)
     if first is not None:
         start_clock = _clock(first)

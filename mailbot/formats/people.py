@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import Literal
 
@@ -354,7 +355,24 @@ class _Entry:
     department_only: bool = False
 
 
+# A cell or field this short is read once per process: the same owners and hosts come back in
+# every draft (a minutes mail reads each owner cell twice, and a pipeline reads many drafts).
+# Longer text is read each time, so that nothing big is kept.
+_CACHED_TEXT = 200
+
+
 def _entries(text: str, *, loose_departments: bool) -> list[_Entry]:
+    if len(text) > _CACHED_TEXT:
+        return _read_entries(text, loose_departments=loose_departments)
+    return list(_cached_entries(text, loose_departments))
+
+
+@lru_cache(maxsize=4096)
+def _cached_entries(text: str, loose_departments: bool) -> tuple[_Entry, ...]:
+    return tuple(_read_entries(text, loose_departments=loose_departments))
+
+
+def _read_entries(text: str, *, loose_departments: bool) -> list[_Entry]:
     """People in order. A department alone before a name is that name's (`市场部/张伟`); after a
     name and joined by `/` it is the name's too (`张伟/市场部`). With `loose_departments`, a
     department listed beside a person (`张伟、市场部`) is an entry of its own, so that a role

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mailbot.formats.actions import (
     RawAction,
@@ -34,6 +34,9 @@ from mailbot.formats.topics import (
 )
 from mailbot.formats.vocabulary import Vocabulary, default_vocabulary
 from mailbot.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from mailbot.htmltext import HtmlReading
 
 __all__ = ["DirectoryLookup", "ReadContext", "detect_kind", "draft_kind", "read_meeting", "resolve_person"]
 
@@ -111,15 +114,17 @@ class _Source:
     html_tables: list[list[list[str]]] = field(default_factory=list)
 
 
-def _source(text: str, html: str) -> _Source:
+def _source(text: str, html: str, html_reading: HtmlReading | None) -> _Source:
     tables: list[list[list[str]]] = []
     if html and html.strip():
-        # Imported here so that reading a plain-text body never loads the HTML machinery.
-        from mailbot.htmltext import html_tables, html_to_text
+        if html_reading is None:
+            # Imported here so that reading a plain-text body never loads the HTML machinery.
+            from mailbot.htmltext import read_html
 
-        tables = html_tables(html)
+            html_reading = read_html(html)
+        tables = html_reading.table_lists()
         if tables or not text.strip():
-            return _Source(html_to_text(html).translate(_SPACE_TRANSLATION).split("\n"), tables)
+            return _Source(html_reading.text.translate(_SPACE_TRANSLATION).split("\n"), tables)
     return _Source(text.translate(_SPACE_TRANSLATION).split("\n"))
 
 
@@ -261,13 +266,16 @@ def _confirm_sentence(lines: Sequence[str], vocab: Vocabulary) -> FieldValue | N
     return None
 
 
-def read_meeting(text: str, html: str = "", *, ctx: ReadContext) -> ParsedMeeting:
+def read_meeting(
+    text: str, html: str = "", *, ctx: ReadContext, html_reading: HtmlReading | None = None
+) -> ParsedMeeting:
     """Read a plain body (and its HTML alternative, if any) into a ParsedMeeting.
 
     `ctx` is keyword-only. Problems name the line they came from and the docs section.
+    `html_reading`: `html` already read (InboundMail.html_reading), so that it is not read again.
     """
     vocab = ctx.vocab
-    source = _source(text, html)
+    source = _source(text, html, html_reading)
     reading = _Reading(fields=FieldCollector(vocab))
     html_kinds = _read_html_tables(source, reading, vocab)
     for section in split_sections(source.lines, vocab):

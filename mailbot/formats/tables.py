@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from mailbot.formats.lines import is_rule_row, split_cells
 from mailbot.formats.vocabulary import LabelTable, norm_label
@@ -53,9 +54,24 @@ def column_key(cell: str, columns: LabelTable) -> str | None:
     return _key_of(_label_forms(cell), columns)
 
 
+# Every cell of every row is tried as a header cell, and a table's cells repeat (owners,
+# departments, dates, the header itself in every draft): a short cell's forms are made once per
+# process. A longer one (a task description) is made each time, so that nothing big is kept.
+_CACHED_CELL = 80
+
+
 def _label_forms(cell: str) -> tuple[str, str | None]:
     """A header cell's label normalised (vocabulary.norm_label), and without its trailing
     parenthesis when it has one: what `column_key` looks up, made once per cell."""
+    return _cached_forms(cell) if len(cell) <= _CACHED_CELL else _forms(cell)
+
+
+@lru_cache(maxsize=4096)
+def _cached_forms(cell: str) -> tuple[str, str | None]:
+    return _forms(cell)
+
+
+def _forms(cell: str) -> tuple[str, str | None]:
     text = clean_cell(cell).strip("*").strip()
     return norm_label(text), norm_label(_TRAILING_PAREN.sub("", text)) if _TRAILING_PAREN.search(text) else None
 

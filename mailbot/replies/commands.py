@@ -46,8 +46,11 @@ import itertools
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "rules" / "commands.toml"
 
@@ -70,11 +73,19 @@ _SEP = " \t:;,.!?、。，；！？~-–—"
 _BULLET_RE = re.compile(r"\s*(?:[-*•·+]+|\(?\d{1,2}[.)、]|\d{1,2}\s)\s*(?=\S)")
 _MARKDOWN_RE = re.compile(r"[*_`]{1,3}")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_GAP_RE = re.compile(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])")
+# The same characters inside the vocabulary's case-insensitive patterns. Han has no case, so the
+# class matches the same characters either way (tests/test_speed_commands.py checks every code
+# point), but compiled case-insensitively each of its 28,000 characters is case-folded one by one,
+# a large part of the time the vocabulary took to compile.
+_HAN_CLASS = f"(?-i:[{_HAN}])"
+# Not a letter or digit next to an English word, inside a case-insensitive pattern: what
+# `[A-Za-z0-9]` matches there (also İ, ı, ſ and the Kelvin sign, whose case folds into it),
+# written out so that it is not case-folded again for every word.
+_ALNUM = "(?-i:[0-9A-Za-z\u0130\u0131\u017f\u212a])"
 # Emoji, their modifiers and joiners: decoration, like punctuation ("确认👍", "收到🙏🏻").
 _MARK_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 # A name next to a greeting or a sign-off: "Hi David,", "Dear all", "周总，您好", "Best, 张伟".
-_NAME = rf"(?:[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,2}}|[{_HAN}]{{1,4}})"
+_NAME = rf"(?:[a-z][a-z.'-]*(?:\s+[a-z][a-z.'-]*){{0,2}}|{_HAN_CLASS}{{1,4}})"
 # Typographic apostrophes read as "'" ("can’t"); one character for one, like the traditional table.
 _QUOTES = {ord("’"): "'", ord("‘"): "'"}
 
@@ -113,28 +124,47 @@ class Reading:
     other_lines: list[str]
 
 
+class _Compiled:
+    """A pattern of the vocabulary, compiled (case-insensitively) from `sources` the first time it
+    is used, then kept on the instance. A mail uses a few of them (a new draft two), and compiling
+    all of them took longer than handling the mail, in every `mailbot ingest -` process."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> re.Pattern[str]:
+        if instance is None:
+            raise AttributeError(f"{self.name} is a pattern of a CommandVocabulary")
+        pattern = re.compile(instance.sources[self.name], re.IGNORECASE)
+        instance.__dict__[self.name] = pattern  # from now on found before this descriptor
+        return pattern
+
+
 @dataclass(frozen=True)
 class CommandVocabulary:
     """The command words of rules/commands.toml, compiled."""
 
     # folded word -> verb, "decision:<name>" for [resolve] words, "ack", "filler" or "sign_off"
     words: dict[str, str]
-    word_re: re.Pattern[str]
-    ref_re: re.Pattern[str]
-    refs_re: re.Pattern[str]
     courtesy: tuple[tuple[str, ...], ...]  # token sequences, longest first
-    reason_re: re.Pattern[str]
-    date_intro_re: re.Pattern[str]
-    target_intro_re: re.Pattern[str]
-    contrast_re: re.Pattern[str]  # searched anywhere in a comment
-    negation_re: re.Pattern[str]  # at the start of a comment (anywhere in an acknowledgement's remark)
-    greeting_re: re.Pattern[str]  # a whole greeting line
-    sign_off_re: re.Pattern[str]  # a whole sign-off line
+    table: dict[int, str]  # traditional -> simplified (and typographic apostrophes), one character for one
+    # Each pattern's source, by the name below (word_re, ref_re, …); compiled when first used.
+    sources: Mapping[str, str] = field(repr=False)
+
+    word_re = _Compiled()
+    ref_re = _Compiled()
+    refs_re = _Compiled()
+    reason_re = _Compiled()
+    date_intro_re = _Compiled()
+    target_intro_re = _Compiled()
+    contrast_re = _Compiled()  # searched anywhere in a comment
+    negation_re = _Compiled()  # at the start of a comment (anywhere in an acknowledgement's remark)
+    greeting_re = _Compiled()  # a whole greeting line
+    sign_off_re = _Compiled()  # a whole sign-off line
     # One phrase of thanks or acknowledgement, with whom it addresses ("谢谢李总", "辛苦了", "Thanks David"),
     # or only an address ("李总", "David"): see `is_courtesy`.
-    thanks_re: re.Pattern[str]
-    address_re: re.Pattern[str]
-    table: dict[int, str]  # traditional -> simplified (and typographic apostrophes), one character for one
+    thanks_re = _Compiled()
+    address_re = _Compiled()
 
     def fold(self, text: str) -> str:
         return _fold(text, self.table)
@@ -146,7 +176,14 @@ def _fold(text: str, table: dict[int, str] | None = None) -> str:
 
 
 def _key(word: str, table: dict[int, str] | None = None) -> str:
-    return _HAN_GAP_RE.sub("", " ".join(_fold(word, table).casefold().split()))
+    """The word folded, casefolded, its spaces single, and none between two Han characters."""
+    # Compared character by character rather than with a pattern: a class of the Han ranges
+    # takes milliseconds to compile, which every process paid for the first word.
+    tokens = _fold(word, table).casefold().split()
+    key = tokens[0] if tokens else ""
+    for before, token in itertools.pairwise(tokens):
+        key += ("" if _is_han(before[-1]) and _is_han(token[0]) else " ") + token
+    return key
 
 
 def _is_cjk(ch: str) -> bool:
@@ -154,7 +191,9 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _is_han(ch: str) -> bool:
-    return bool(re.match(f"[{_HAN}]", ch))
+    """Whether `ch` (its first character) is in _HAN."""
+    first = ch[:1]
+    return "\u3400" <= first <= "\u4dbf" or "\u4e00" <= first <= "\u9fff" or "\uf900" <= first <= "\ufaff"
 
 
 def _is_mark(ch: str) -> bool:
@@ -182,15 +221,20 @@ def _han_spaced(piece: str) -> str:
 def _word_alternation(words: list[str], anywhere: bool = False) -> str:
     """Alternation, longest first, with English words held to word boundaries (on both sides when
     the pattern is searched `anywhere`); "确认收到" also matches "确认 收到"."""
-    parts = []
+    parts: list[tuple[str, str, str]] = []  # (boundary before, the word, boundary after)
     for word in sorted(set(words), key=len, reverse=True):
         body = r"\s+".join(_han_spaced(piece) for piece in word.split(" "))
-        if word[-1].isascii() and word[-1].isalnum():
-            body += r"(?![A-Za-z0-9])"
-        if anywhere and word[0].isascii() and word[0].isalnum():
-            body = r"(?<![A-Za-z0-9])" + body
-        parts.append(body)
-    return "|".join(parts) if parts else "(?!)"
+        after = f"(?!{_ALNUM})" if word[-1].isascii() and word[-1].isalnum() else ""
+        before = f"(?<!{_ALNUM})" if anywhere and word[0].isascii() and word[0].isalnum() else ""
+        parts.append((before, body, after))
+    # Neighbours with the same boundaries share them, `(?:a|b)(?!x)` for `a(?!x)|b(?!x)`: the
+    # same alternatives tried in the same order, with one boundary to compile instead of one per
+    # English word.
+    runs = []
+    for (before, after), run in itertools.groupby(parts, key=lambda part: (part[0], part[2])):
+        bodies = [body for _, body, _ in run]
+        runs.append(f"{before}(?:{'|'.join(bodies)}){after}" if before or after else "|".join(bodies))
+    return "|".join(runs) if runs else "(?!)"
 
 
 def _string_list(data: dict[str, object], key: str) -> list[str]:
@@ -251,37 +295,38 @@ def load_command_vocabulary(path: Path | None = None) -> CommandVocabulary:
     ref = rf"(?<![A-Za-z0-9])[{letters}]\s?-?\s?\d{{1,6}}(?![0-9])"
     greetings = _word_alternation(keys("fillers"))
     sign_offs = _word_alternation(keys("sign_offs"))
+    sources = {
+        "word_re": _word_alternation(list(words)),
+        "ref_re": ref,
+        "refs_re": rf"{ref}(?:\s*(?:[,、/&]|and|和)\s*{ref})*",
+        "reason_re": _word_alternation(keys("reason_intro")),
+        "date_intro_re": _word_alternation(keys("date_intro")),
+        "target_intro_re": _word_alternation(keys("target_intro")),
+        "contrast_re": _word_alternation(keys("contrast"), anywhere=True),
+        "negation_re": _word_alternation(keys("negation"), anywhere=True),
+        "greeting_re": rf"(?:{_NAME}\s*[,:]?\s*)?(?:{greetings})(?:\s*[,:]?\s*{_NAME})?",
+        "sign_off_re": rf"(?:{sign_offs})(?:\s*[,:]?\s*{_NAME})?",
+        "thanks_re": _thanks_pattern([k for k, kind in words.items() if kind == _ACK], keys("courtesy")),
+        "address_re": _ADDRESS,
+    }
     return CommandVocabulary(
         words=words,
-        word_re=re.compile(_word_alternation(list(words)), re.IGNORECASE),
-        ref_re=re.compile(ref, re.IGNORECASE),
-        refs_re=re.compile(rf"{ref}(?:\s*(?:[,、/&]|and|和)\s*{ref})*", re.IGNORECASE),
         courtesy=tuple(sorted({tuple(k.split()) for k in keys("courtesy")}, key=len, reverse=True)),
-        reason_re=re.compile(_word_alternation(keys("reason_intro")), re.IGNORECASE),
-        date_intro_re=re.compile(_word_alternation(keys("date_intro")), re.IGNORECASE),
-        target_intro_re=re.compile(_word_alternation(keys("target_intro")), re.IGNORECASE),
-        contrast_re=re.compile(_word_alternation(keys("contrast"), anywhere=True), re.IGNORECASE),
-        negation_re=re.compile(_word_alternation(keys("negation"), anywhere=True), re.IGNORECASE),
-        greeting_re=re.compile(rf"(?:{_NAME}\s*[,:]?\s*)?(?:{greetings})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
-        sign_off_re=re.compile(rf"(?:{sign_offs})(?:\s*[,:]?\s*{_NAME})?", re.IGNORECASE),
-        thanks_re=re.compile(
-            _thanks_pattern([k for k, kind in words.items() if kind == _ACK], keys("courtesy")), re.IGNORECASE
-        ),
-        address_re=re.compile(_ADDRESS, re.IGNORECASE),
         table=table,
+        sources=MappingProxyType(sources),
     )
 
 
 # Whom thanks address, next to the words ("谢谢李总", "王芳辛苦了", "Thanks David"): a few Chinese
 # characters, or capitalised Latin names ("by Friday" is no name). A phrase that names a day or a
 # time is never courtesy ("谢谢，月底前给", "好的明天给" promise something).
-_HAN_NAME = rf"[{_HAN}]{{1,4}}"
+_HAN_NAME = rf"{_HAN_CLASS}{{1,4}}"
 _LATIN_NAME = r"(?-i:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,2})"
 _ADDRESSEE = rf"(?:{_HAN_NAME}|{_LATIN_NAME})"
 _TIME_WORDS = re.compile(r"\d|[月日号號前后後天点點时時年内內底]|[周週星][一二三四五六日天末期]|[下本这這上][周週]")
 # A phrase that only addresses someone: "李总", "王老师", "各位".
 _HONORIFICS = "总|總|老师|老師|经理|經理|主任|领导|領導|总监|總監|老板|老闆|哥|姐|工|兄"
-_ADDRESS = rf"[{_HAN}]{{1,3}}(?:{_HONORIFICS})|各位|大家"
+_ADDRESS = rf"{_HAN_CLASS}{{1,3}}(?:{_HONORIFICS})|各位|大家"
 # Where a remark's phrases part: punctuation, line breaks, a dash between spaces.
 _PHRASE_BREAK = re.compile(r"[,，.。!！;；、~～…\n]+|\s[-–—]+\s")
 
