@@ -20,7 +20,6 @@ Standard library only: this module is all the fast path imports beyond the confi
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import stat
 import time
@@ -62,10 +61,8 @@ def daemon_listening(maildir: Path) -> int | None:
     """A write end of the daemon's FIFO, or None when no daemon holds it open (or there is none)."""
     try:
         fd = os.open(wake_path(maildir), os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno in (errno.ENXIO, errno.ENOENT, errno.EACCES, errno.ENOTDIR):
-            return None
-        raise
+    except OSError:  # ENXIO: nobody reads it; ENOENT, EACCES, EISDIR…: no daemon can be reached there
+        return None
     if not stat.S_ISFIFO(os.fstat(fd).st_mode):  # a plain file by that name: no daemon behind it
         os.close(fd)
         return None

@@ -198,3 +198,19 @@ def test_a_plain_file_with_the_fifos_name_is_not_taken_for_a_daemon(tmp_path: Pa
         os.close(writer)
     finally:
         os.close(reader)
+
+
+def test_a_daemon_that_cannot_make_its_fifo_still_waits_and_reads_new_mail(tmp_path: Path) -> None:
+    """A Maildir root where the FIFO cannot be made (here a folder by its name): the daemon says so
+    once, waits by sleeping as before, still sees delivered mail, and pipes handle mail themselves."""
+    maildir = tmp_path / "inbox"
+    source = MaildirSource(maildir)
+    handoff.wake_path(maildir).mkdir()
+    try:
+        source.wait_for_mail(0.01)
+        assert source.wait_for_mail(0.1) is False
+        assert handoff.daemon_listening(maildir) is None
+        shutil.copy(MINUTES, maildir / "new" / "1.M1.host")
+        assert source.wait_for_mail(5) is True
+    finally:
+        source.close()

@@ -6,15 +6,19 @@ New mail is read from `new/`; once its outcome is committed it moves to `cur/` f
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import os
 import select
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
 from mailbot import handoff
 from mailbot.sources import FetchedMail, Mark
+
+log = logging.getLogger(__name__)
 
 # The longest one wait lasts: the daemon's loop checks for a stop request and due jobs between
 # waits (a signal does not cut a select short), and new/ is looked at again.
@@ -28,6 +32,7 @@ class MaildirSource:
         self._files: dict[str, Path] = {}
         # The daemon's ends of the wake FIFO (mailbot/handoff.py), opened by its first wait.
         self._wake: tuple[int, int] | None = None
+        self._no_fifo = False
         self._new_seen: int | None = None
 
     def fetch_new(self) -> Iterator[FetchedMail]:
@@ -66,14 +71,22 @@ class MaildirSource:
         Woken at once by a piped mail (`mailbot ingest -` writes the mail, then a byte into the
         FIFO); mail an MTA delivered into new/ itself is seen by new/'s changed mtime within a slice.
         """
-        if self._wake is None:
-            reader = handoff.listen(self.path)
-            # The daemon's own write end: with no writer left, a FIFO reads as at end of file and
-            # select would return at once forever after the first ingest closed its end.
-            self._wake = (reader, os.open(handoff.wake_path(self.path), os.O_WRONLY | os.O_NONBLOCK))
+        if self._wake is None and not self._no_fifo:
+            try:
+                reader = handoff.listen(self.path)
+                # The daemon's own write end: with no writer left, a FIFO reads as at end of file
+                # and select would return at once forever after the first ingest closed its end.
+                self._wake = (reader, os.open(handoff.wake_path(self.path), os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:  # a read-only Maildir root, a file system without FIFOs
+                self._no_fifo = True
+                log.warning("no wake FIFO in %s (%s): piped mail is handled in its own process", self.path, exc)
         if self._new_changed():
             return True
-        ready, _, _ = select.select([self._wake[0]], [], [], max(0.0, min(timeout, WAIT_SLICE_SECONDS)))
+        pause = max(0.0, min(timeout, WAIT_SLICE_SECONDS))
+        if self._wake is None:
+            time.sleep(pause)
+            return self._new_changed()
+        ready, _, _ = select.select([self._wake[0]], [], [], pause)
         if ready:
             handoff.drain(self._wake[0])
             self._new_changed()
