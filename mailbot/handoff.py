@@ -79,13 +79,17 @@ def write_durably(maildir: Path, raw: bytes) -> str:
     temporary = maildir / "tmp" / name
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        view = memoryview(raw)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(temporary, maildir / "new" / name)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, maildir / "new" / name)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a full disk: no half mail left in tmp/ (the caller handles it)
+        raise
     directory = os.open(maildir / "new", os.O_RDONLY)
     try:
         os.fsync(directory)  # the rename itself survives a power cut
