@@ -169,15 +169,9 @@ def timed_ingest(
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(template, home)
         before = len(outbox(home))
-        command = [*mailbot_command(), "--config", str(home / "config.toml"), "--now", now, "ingest", "-"]
-        with open(mail, "rb") as feed:
-            cpu_before = child_cpu()
-            started = time.perf_counter()
-            done = subprocess.run(command, stdin=feed, capture_output=True, text=True, cwd=home, env=ENV)
-            elapsed = time.perf_counter() - started
-            used = child_cpu() - cpu_before
+        done, elapsed, used = timed_pipe(home, mail, now)
         mails = outbox(home)
-        line = next((x for x in done.stdout.splitlines() if x.startswith("-: ")), "(no outcome line)")
+        line = outcome_line(done)
         sent = sum(m["status"] == "sent" for m in mails[before:])
         if done.returncode != 0 or line != f"-: {expect}" or not sent:
             problems.append(
@@ -221,16 +215,27 @@ def stop_daemon(daemon: subprocess.Popen) -> None:
         daemon.wait()
 
 
-def pipe_to_daemon(home: Path, mail: Path) -> tuple[subprocess.CompletedProcess, float, float]:
-    """`mailbot ingest -` (no --now: the daemon's clock decides) with `mail` on stdin: the process,
-    its wall time and its CPU time."""
-    command = [*mailbot_command(), "--config", str(home / "config.toml"), "ingest", "-"]
+def timed_pipe(home: Path, mail: Path, now: str | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
+    """`mailbot ingest -` with `mail` on stdin (without `now`: a running daemon's clock decides):
+    the process, its wall time and its CPU time (user + system)."""
+    command = [
+        *mailbot_command(),
+        "--config",
+        str(home / "config.toml"),
+        *(["--now", now] if now else []),
+        "ingest",
+        "-",
+    ]
     with open(mail, "rb") as feed:
         cpu_before = child_cpu()
         started = time.perf_counter()
         done = subprocess.run(command, stdin=feed, capture_output=True, text=True, cwd=home, env=ENV)
         elapsed = time.perf_counter() - started
     return done, elapsed, child_cpu() - cpu_before
+
+
+def outcome_line(done: subprocess.CompletedProcess) -> str:
+    return next((x for x in done.stdout.splitlines() if x.startswith("-: ")), "(no outcome line)")
 
 
 def sent_count(home: Path) -> int:
@@ -263,13 +268,13 @@ def timed_handoff(
         shutil.copytree(template, home)
         daemon = start_daemon(home, now)
         try:
-            pipe_to_daemon(home, warm)
+            timed_pipe(home, warm)
             before = settled_sent_count(home)  # the warm-up's answers delivered: the daemon at rest
-            done, elapsed, used = pipe_to_daemon(home, mail)
+            done, elapsed, used = timed_pipe(home, mail)
             sent = settled_sent_count(home) - before
         finally:
             stop_daemon(daemon)
-        line = next((x for x in done.stdout.splitlines() if x.startswith("-: ")), "(no outcome line)")
+        line = outcome_line(done)
         if done.returncode != 0 or line != "-: handed to the daemon: handled" or not sent:
             problems.append(f"run {run}: exit {done.returncode}, {line!r}, {sent} mail(s) sent; {done.stderr[-300:]}")
         elif run == 0:
