@@ -17,7 +17,10 @@ fi
 .venv/bin/ruff check mailbot tests bench scripts
 .venv/bin/ruff format --check mailbot tests bench scripts
 set +e
-.venv/bin/pytest "$@"
+# One pytest worker per core (pytest-xdist): the suite is thousands of small tests, each in its own
+# directories, ports and PostgreSQL schema, so they run side by side; MAILBOT_TEST_WORKERS=0 runs
+# them in this one process (easier to read when debugging one failure).
+.venv/bin/pytest -n "${MAILBOT_TEST_WORKERS:-auto}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

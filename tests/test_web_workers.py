@@ -88,8 +88,9 @@ def test_the_pages_run_in_several_processes_and_share_the_bad_link_limit(tmp_pat
         # connections fall between the two, no more than the limit of guesses is ever answered.
         answers = [status_of(f"http://127.0.0.1:{port}/p/guess{n}", client="10.1.0.2") for n in range(24)]
         assert set(answers) <= {404, 429}
+        # The kernel need not share the connections out evenly (one process may take nearly all of
+        # them), so which guess is the first refused is not fixed; how many are answered is.
         assert math.ceil(LIMIT / 2) <= answers.count(404) <= LIMIT
-        assert answers[-1] == 429
     finally:
         server.send_signal(signal.SIGTERM)
         try:
