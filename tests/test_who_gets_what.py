@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
@@ -64,7 +65,7 @@ def test_the_table_names_only_kinds_the_bot_has() -> None:
     columns, rows = contract()
     assert columns == ["Sender", "Owner", "Verifier", "Host", "Recorder", "Parties", "Heads"]
     assert {"agenda", "minutes", "confirm", "remark", "object", "delay", "done", "verify", "note", "reschedule",
-            "overrule", "final", "reminder", "escalation", "monday"} <= set(rows)  # fmt: skip
+            "overrule", "withdraw", "final", "reminder", "escalation", "monday"} <= set(rows)  # fmt: skip
     for cells in rows.values():
         assert all(kind in KINDS for cell in cells for kind in kinds_of(cell)), cells
 
@@ -145,6 +146,10 @@ def test_every_event_mails_each_person_as_the_table_says(round_: Round) -> None:
     everyone_final = {"Owner": list(OWNERS.values()), "Verifier": [HOST], "Host": [HOST], "Recorder": [RECORDER],
                       "Parties": list(OTHERS)}  # fmt: skip
     r.check("settle", {"Sender": [HOST], **everyone_final}, lambda: process(app, reply(app, objection, "A-4 撤销")))
+    # The owner of A-4 reads plainly, in the official minutes, that it was withdrawn.
+    (theirs_final,) = [m for m in outbox(app, "final_minutes") if m.to_address == OWNERS["A-4"]]
+    assert "您负责的 A-4“核算推广费用与提成预算占比”已由主持人撤销，您无需再做。" in (theirs_final.body_text or "")
+    assert "已由主持人撤销，您无需再做。" in (theirs_final.body_html or "")
     # The host's one mail: the answer to her reply, the official minutes inside it, with the .ics.
     answer = outbox(app, "reply_result")[-1]
     assert answer.to_address == HOST and answer.subject.endswith("— 纪要已生效")
@@ -234,3 +239,36 @@ def test_the_hosts_decisions_with_words_mail_each_person_as_the_table_says(round
     everyone_final = {"Owner": list(OWNERS.values()), "Host": [HOST], "Recorder": [RECORDER], "Parties": list(OTHERS)}
     r.check("settle", {"Sender": [OWNERS["A-4"]], **everyone_final},
             lambda: process(app, reply(app, r.request("A-4"), "确认")))  # fmt: skip
+
+
+def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words(round_: Round) -> None:
+    """ "A-4 撤销" alone used to leave the owner uninformed (a note went out only when the host wrote
+    a sentence, and then as a 【留言】): the owner must stop working on it, so they are told plainly."""
+    r, app, clock = round_, round_.app, round_.clock
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    process(app, reply(app, r.request("A-4"), "异议：预算口径还没定"))
+    process(app, reply(app, r.request("A-2"), "异议：研发排期已满"))
+    r.new()
+    objection_4, objection_2 = sorted(outbox(app, "objection_notice"), key=lambda m: m.subject)[::-1][:2]
+    assert "A-4" in objection_4.subject and "A-2" in objection_2.subject
+    r.check("withdraw", {"Sender": [HOST], "Owner": [OWNERS["A-4"]]},
+            lambda: process(app, reply(app, objection_4, "A-4 撤销")))  # fmt: skip
+    (told,) = outbox(app, "note_notice")
+    body = told.body_text or ""
+    assert told.subject.startswith("【已撤销】A-4 核算推广费用与提成预算占比：主持人撤销了这项任务")
+    assert "您好，主持人撤销了您负责的行动项 A-4，您无需再做。" in body and "A-4 当前状态：已取消。" in body
+    assert "回复“" not in body.split("\n--\n")[1]  # nothing left to answer about A-4: no commands offered
+    assert "主持人撤销了您负责的行动项 A-4" in (told.body_html or "")
+    # With the host's words, in English for an owner who writes English: one mail, both inside.
+    with app.db.transaction() as session:
+        session.execute(update(Person).where(Person.address == OWNERS["A-2"]).values(language="en"))
+    r.check("withdraw", {"Sender": [HOST], "Owner": [OWNERS["A-2"]]},
+            lambda: process(app, reply(app, objection_2, "A-2 撤销，研发排期下季度再议")))  # fmt: skip
+    told_2 = outbox(app, "note_notice")[-1]
+    body = told_2.body_text or ""
+    assert told_2.to_address == OWNERS["A-2"]
+    assert told_2.subject.startswith("[Withdrawn] A-2 "), told_2.subject
+    assert "Hello, the host withdrew your action A-2: there is nothing more to do on it." in body
+    assert "> 研发排期下季度再议" in body

@@ -218,12 +218,14 @@ def with_note(command: Command, notes: list[str]) -> Command:
 @dataclass
 class Remark:
     """Words about an action someone wrote besides their commands (a comment on the command's line,
-    lines of their own), or a decision its owner must hear of (their objection overruled)."""
+    lines of their own), or a decision its owner must hear of (their objection overruled, their
+    action withdrawn)."""
 
     action: ActionItem
     refs: list[str]
     texts: list[str] = field(default_factory=list)
     overruled: bool = False
+    withdrawn: bool = False
     keep: bool = False  # to be kept in the action's history here (not by the command itself)
 
     @property
@@ -261,8 +263,9 @@ def comment_of(command: Command) -> str:
 
 def comments_of(ctx: HandlerContext, commands: list[Command], results: list[Result]) -> dict[int, Remark]:
     """Per action, what its people must read of this reply besides the commands: comments that say
-    something (not "谢谢", "收到", "辛苦了": courtesy stays with the bot), and an overruled
-    objection (its owner is told plainly, with or without the host's words)."""
+    something (not "谢谢", "收到", "辛苦了": courtesy stays with the bot), an overruled objection
+    and a withdrawn action (its owner is told plainly, with or without the host's words: else
+    "A-4 撤销" alone would leave the owner working on something nobody wants any more)."""
     remarks: dict[int, Remark] = {}
     vocabulary = ctx.app.rules.commands
     for command, result in zip(commands, results, strict=True):
@@ -270,7 +273,8 @@ def comments_of(ctx: HandlerContext, commands: list[Command], results: list[Resu
         if text and is_courtesy(text, vocabulary):
             text = ""
         overruled = result.ok and result.code == "resolved_overrule"
-        if not text and not overruled:
+        withdrawn = result.ok and result.code == "resolved_withdraw"
+        if not text and not overruled and not withdrawn:
             continue
         remark = remark_for(ctx, remarks, result)
         if remark is None:
@@ -281,6 +285,7 @@ def comments_of(ctx: HandlerContext, commands: list[Command], results: list[Resu
         # several actions (keep_comments keeps those of one action).
         remark.keep = remark.keep or command.target.startswith("due:") or not result.ref
         remark.overruled = remark.overruled or overruled
+        remark.withdrawn = remark.withdrawn or withdrawn
     return remarks
 
 
@@ -427,6 +432,7 @@ def remark_view(ctx: HandlerContext, remark: Remark, to: str) -> dict[str, Any]:
     return {
         "ref": action.ref, "refs": remark.refs, "description": action.description, "text": remark.text[:2000],
         "overruled": remark.overruled, "objection": action.objection_reason if remark.overruled else None,
+        "withdrawn": remark.withdrawn,
         "by": ctx.sender_address, "by_name": writer_name(ctx, meeting),
         "by_host": ctx.sender_address == (meeting.host_address or "").lower(),
         "yours": to == (action.owner_address or "").lower(),
@@ -456,13 +462,17 @@ def fold(row: OutboxMail, views: list[dict[str, Any]]) -> None:
 
 def note_notice(ctx: HandlerContext, to: str, remarks: list[Remark], views: list[dict[str, Any]]) -> None:
     """A note of its own, for someone this reply sends nothing else: what was written about the
-    action(s), and for an owner whose objection was overruled, that it was. The host's copy says
-    what the host can answer; the owner's does not."""
+    action(s), and for an owner whose objection was overruled or whose action was withdrawn, that
+    it was. The host's copy says what the host can answer; the owner's does not, and an owner left
+    with nothing to do is offered no command for it."""
     action = remarks[0].action
     meeting = action.meeting
     host = to == (meeting.host_address or "").lower()
     owner = to == (action.owner_address or "").lower()
-    audience = "host" if host and not owner else "progress" if remarks[0].overruled else "owner"
+    standing = [r for r in remarks if not r.withdrawn]
+    audience = (
+        "host" if host and not owner else "none" if not standing else "progress" if standing[0].overruled else "owner"
+    )
     mailer(ctx, meeting).send(
         key=f"note_notice:{action.ref}:{to}:{ctx.record.id}", kind="note_notice", to=to,
         context={"meeting": meeting_view(meeting), "action": action_view(action), "note": views[0]["text"],
