@@ -155,7 +155,8 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         "reject": Verb(VERIFIERS, "not_requester", "not_done", never_by=NOT_THE_OWNER, already=frozenset({S.VERIFIED})),
         # The host's hand on any open action, objection or not (an overdue task taken off a
         # silent owner, a date moved); "维持" (overrule) only answers an objection.
-        "withdraw": Verb(HOSTS, "not_host", "wrong_state"),
+        # A second "A-4 撤销" (the host adding a reason, a resent reply) is no mistake: nothing to do.
+        "withdraw": Verb(HOSTS, "not_host", "wrong_state", already=frozenset({S.CANCELLED})),
         "overrule": Verb(HOSTS, "not_host", "no_objection"),
         "reschedule": Verb(HOSTS, "not_host", "wrong_state"),
         "reassign": Verb(HOSTS, "not_host", "wrong_state"),

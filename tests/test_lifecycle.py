@@ -51,7 +51,7 @@ delegate     wrong      =          =          =          wrong      wrong      w
 take_over    =          ACC*       =          =          =          =          ACC*       =          =
 verify       not_done   not_done   not_done   not_done   VER        already    not_done   not_done   not_done
 reject       not_done   not_done   not_done   not_done   PRG|DEL    already    not_done   not_done   not_done
-withdraw     wrong      CAN        CAN        CAN        CAN        wrong      CAN        CAN        wrong
+withdraw     wrong      CAN        CAN        CAN        CAN        wrong      CAN        CAN        already
 overrule     no_obj     no_obj     no_obj     no_obj     no_obj     no_obj     ACC        no_obj     no_obj
 reschedule   wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong
 reassign     wrong      AWA        AWA        AWA        wrong      wrong      AWA        AWA        wrong

@@ -261,6 +261,14 @@ def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words
     assert "您好，主持人撤销了您负责的行动项 A-4，您无需再做。" in body and "A-4 当前状态：已取消。" in body
     assert "回复“" not in body.split("\n--\n")[1]  # nothing left to answer about A-4: no commands offered
     assert "主持人撤销了您负责的行动项 A-4" in (told.body_html or "")
+    # The host sends it again with a reason: nothing to do, said as such, and her own commands below.
+    process(app, reply(app, objection_4, "A-4 撤销，预算下季度再议"))
+    again = outbox(app)[-1]
+    assert again.to_address == HOST, again.to_address
+    text = again.body_text or ""
+    assert "无需操作：A-4 当前状态为“已取消”" in text and "未执行" not in text
+    assert "“A-4 重新打开”" in text.split("\n--\n")[1] and "“确认”" not in text.split("\n--\n")[1]
+    r.new()
     # With the host's words, in English for an owner who writes English: one mail, both inside.
     with app.db.transaction() as session:
         session.execute(update(Person).where(Person.address == OWNERS["A-2"]).values(language="en"))

@@ -830,6 +830,10 @@ def refusal(action: ActionItem, command: Command, decision: Decision, new_date: 
         "past_date": {"date": new_date},
         "not_here": {},
     }.get(code, {"status": action.status})
+    if decision.move in RESOLUTIONS.values() and code != "not_host":
+        # The host's own decision, not taken ("A-4 撤销" twice): the answer's footer lists the
+        # host's commands, not an owner's.
+        params = {**params, "host_move": True}
     return Result(command.line, code, ok=False, ref=action.ref, params=params)
 
 
