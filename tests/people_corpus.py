@@ -431,7 +431,8 @@ TRADITIONAL = [
        attachments=(("活動方案初稿.pdf", "application/pdf", b"%PDF-1.4 plan"),)),
     _r("traditional", "host-overrule", OBJECTION, "A-2 維持", name="李娜", scene="a2_objected",
        status={"A-2": ACCEPTED}, notes_to=("chen.zhe",)),
-    _r("traditional", "host-withdraw", HOST_MINUTES, "A-3 撤銷", name="李娜", status={"A-3": "cancelled"}),
+    _r("traditional", "host-withdraw", HOST_MINUTES, "A-3 撤銷", name="李娜", status={"A-3": "cancelled"},
+       notes_to=("zhao.min",)),
     _r("traditional", "verify", ACCEPTANCE, "驗收通過，謝謝！", name="李娜", scene="a1_done",
        status={"A-1": "verified"}),
     _r("traditional", "reject", ACCEPTANCE, "驗收不通過：缺少競品對比部分", name="李娜", scene="a1_done",
@@ -556,7 +557,8 @@ HOST_HAND = [
        notes_to=("chen.zhe",)),
     _r("host", "overrule-comment", OBJECTION, "A-2 维持，按原计划12月10日交付", scene="a2_objected",
        status={"A-2": ACCEPTED}, notes_to=("chen.zhe",)),
-    _r("host", "withdraw-objected", OBJECTION, "A-2 撤销", scene="a2_objected", status={"A-2": "cancelled"}),
+    _r("host", "withdraw-objected", OBJECTION, "A-2 撤销", scene="a2_objected", status={"A-2": "cancelled"},
+       notes_to=("chen.zhe",)),
     _r("host", "reschedule-objected", OBJECTION, "A-2 改期 2026-12-20", scene="a2_objected",
        status={"A-2": "awaiting_confirmation"}, due={"A-2": "2026-12-20"}),
     _r("host", "reassign-objected", OBJECTION, "A-2 改派 刘洋", scene="a2_objected",
@@ -571,7 +573,7 @@ HOST_HAND = [
     _r("host", "reassign-open", HOST_MINUTES, "A-4 改派 周婷\n\n李娜", style="foxmail",
        status={"A-4": "awaiting_confirmation"}, owner={"A-4": "zhou.ting"}),
     _r("host", "two-lines", HOST_MINUTES, "各位好，\n\nA-1 改期 2026-12-22\nA-3 撤销\n\n李娜", status={
-        "A-1": "awaiting_confirmation", "A-3": "cancelled"}, due={"A-1": "2026-12-22"}),
+        "A-1": "awaiting_confirmation", "A-3": "cancelled"}, due={"A-1": "2026-12-22"}, notes_to=("zhao.min",)),
     _r("host", "thanks-recorder", HOST_MINUTES, "收到，辛苦王芳！", answered=False),
     _r("host", "approve", HOST_MINUTES, "审核通过\n\n李娜", style="netease"),
     _r("host", "delay-reschedule", DELAY, "A-3 改期 2026-12-22", scene="a3_delayed",
@@ -589,7 +591,7 @@ HOST_HAND = [
     _r("host", "escalation-reschedule", ESCALATED, "A-2 改期 2027-01-08\n\n李娜\n市场部", scene="escalation",
        status={"A-2": "awaiting_confirmation"}, due={"A-2": "2027-01-08"}),
     _r("host", "escalation-withdraw", ESCALATED, "A-2 撤销", scene="escalation", style="gmail_zh",
-       status={"A-2": "cancelled"}),
+       status={"A-2": "cancelled"}, notes_to=("chen.zhe",)),
     _r("host", "escalation-words", ESCALATED, "陈喆这周在外地出差，我已经安排刘洋支援。\n\n李娜", scene="escalation",
        notes_to=("chen.zhe",)),
     _r("host", "escalation-ack", ESCALATED, "收到，我来跟陈喆沟通。", scene="escalation", says=("没有需要处理的命令",)),
@@ -597,7 +599,8 @@ HOST_HAND = [
     _r("host", "not-the-host", ATTENDEE, "A-1 撤销", refused=True, says=("只有主持人",)),
     _r("host", "reassign-in-progress", HOST_MINUTES, "A-1 改派 刘洋", scene="a1_in_progress",
        status={"A-1": "awaiting_confirmation"}, owner={"A-1": "liu.yang"}),
-    _r("host", "withdraw-done", HOST_MINUTES, "A-1 撤销", scene="a1_done", status={"A-1": "cancelled"}),
+    _r("host", "withdraw-done", HOST_MINUTES, "A-1 撤销", scene="a1_done", status={"A-1": "cancelled"},
+       notes_to=("zhang.wei",)),
 ]
 
 VERIFY = [

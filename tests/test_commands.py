@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.replies.commands import Command, load_command_vocabulary, read_commands
+from mailbot.replies.commands import Command, load_command_vocabulary, read_commands, read_reply
 
 Row = tuple[str, str | None, str, str, str, str | None, str]  # verb, ref, reason, date_text, target, error, note
 
@@ -182,3 +182,24 @@ def test_a_word_may_belong_to_one_verb_only(tmp_path: Path) -> None:
 def test_unknown_verb_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown verbs"):
         load_command_vocabulary(_rules_copy(tmp_path, "[verbs]\n", '[verbs]\nsnooze = ["稍后"]\n'))
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("延期至 2026-12-11，原因：等待供应商样机，谢谢！", "等待供应商样机"),
+        ("异议：预算口径还没定。谢谢李总", "预算口径还没定"),
+        ("delay to 2026-12-11 because the supplier is late. Thanks, David", "the supplier is late"),
+        ("object: budget not set yet - thanks a lot! Best regards, Li", "budget not set yet"),
+        ("reject: the figures are wrong, thanks", "the figures are wrong"),
+        # Thanks inside the reason, or a reason of nothing but thanks, stay as written.
+        ("异议：谢谢，不过预算口径还没定", "谢谢，不过预算口径还没定"),
+        ("异议：不同意，谢谢，再议", "不同意，谢谢，再议"),
+        ("异议：谢谢", "谢谢"),
+    ],
+)
+def test_a_reason_loses_the_thanks_it_closes_with(line: str, reason: str) -> None:
+    """The reason is quoted to the host and kept in the action's history: "等待供应商样机，谢谢"
+    there reads as if the thanks were part of the reason."""
+    (command,) = read_reply(line).commands
+    assert command.reason == reason

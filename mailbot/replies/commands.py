@@ -671,6 +671,24 @@ def _as_written(piece: str, line: str, vocab: CommandVocabulary) -> str:
     return line[origin[start] : origin[end] + 1]
 
 
+_PHRASE_SPLIT = re.compile(r"([,，.。!！;；、~～…\n]+|\s[-–—]+\s)")
+_TAIL_MARKS = " \t,，;；、~～-–—"
+
+
+def _without_thanks(reason: str, vocab: CommandVocabulary) -> str:
+    """A reason without the courtesy its writer closed it with ("等待供应商样机，谢谢！", "the
+    supplier is late. Thanks, David"): the reason is quoted to the host and kept in the action's
+    history, where "谢谢" reads as part of it. A reason that is nothing but courtesy stays as it is."""
+    pieces = _PHRASE_SPLIT.split(reason)  # phrase, separator, phrase, …
+    # The longest tail of whole phrases that is courtesy, with something more than courtesy before it.
+    for start in range(2, len(pieces), 2):
+        tail = "".join(pieces[start:])
+        if tail.strip(_TAIL_MARKS + ".。!！…\n") and is_courtesy(tail, vocab):
+            head = "".join(pieces[: start - 1]).rstrip(_TAIL_MARKS)
+            return head if head and not is_courtesy(head, vocab) else reason
+    return reason
+
+
 def _keep_as_written(command: Command, vocab: CommandVocabulary) -> Command:
     """Arguments as the person wrote them; a date only with traditional characters read as
     simplified ("下週五" -> "下周五"), for the date reader."""
@@ -683,7 +701,7 @@ def _keep_as_written(command: Command, vocab: CommandVocabulary) -> Command:
         target = command.target
     return replace(
         command,
-        reason=_as_written(command.reason, command.line, vocab),
+        reason=_without_thanks(_as_written(command.reason, command.line, vocab), vocab),
         date_text=_as_written(command.date_text, command.line, vocab).translate(vocab.table),
         target=target,
         note=_as_written(command.note, command.line, vocab),
