@@ -37,7 +37,9 @@ _BIDI_ONLY = re.compile(f"[{_BIDI}]")
 
 def clean_text(value: str) -> str:
     """`value` without bidi controls and invisible characters; the same object when it has none."""
-    if _HIDDEN.search(value) is None:
+    # Every hidden character is outside ASCII, and CPython knows a string is ASCII without reading
+    # it: addresses, keys and English text (most of what is stored and rendered) skip the regex.
+    if value.isascii() or _HIDDEN.search(value) is None:
         return value
     return _HIDDEN.sub("", value)
 

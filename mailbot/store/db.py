@@ -49,12 +49,19 @@ def json_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} cannot go into a JSON column")
 
 
+# The encoder json.dumps(value, default=json_value, ensure_ascii=False) would build for every
+# call, built once (json keeps one for its defaults the same way): a mail stores ~40 JSON values,
+# most of them small enough that building the encoder took as long as encoding them. It keeps
+# no state from one call to the next.
+_ENCODER = json.JSONEncoder(default=json_value, ensure_ascii=False)
+
+
 def dump_json(value: Any) -> str:
     # One serialisation, at insert: the outbox stores a context once instead of round-tripping it
     # through json first (most of the cost of a Monday digest run). UTF-8, not \uXXXX escapes.
     if isinstance(value, JsonText):
         return value
-    return json.dumps(value, default=json_value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 class JsonText(str):

@@ -6,6 +6,8 @@ plain dates in the organisation's time zone, because that is how people wrote th
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -38,12 +40,20 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return (_utc_naive if dialect.name == "sqlite" else _utc)(value)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        # What TypeDecorator's own would do (process_bind_param, then the impl's processor), as
+        # one function instead of its wrapper calling process_bind_param for each value (~90 a
+        # mail); process_bind_param stays for literal rendering.
+        impl = self.impl_instance.bind_processor(dialect)
+        if dialect.name != "sqlite":
+            return _then(_utc, impl)
+        # On SQLite the impl's processor writes the text stored, through a dict of its seven
+        # fields; the same format by position costs half. Used only if it writes the same text.
+        if impl is not None and all(impl(probe) == _sqlite_text(probe) for probe in _PROBES):
+            return _utc_sqlite_text
+        return _then(_utc_naive, impl)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -68,6 +78,14 @@ class String(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return storable(value, self.impl.length)  # type: ignore[attr-defined]
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        # Every string parameter of every statement goes through this (hundreds a mail): one
+        # function doing what `storable` does, instead of TypeDecorator's wrapper calling
+        # process_bind_param calling storable. The impl's processor, if the dialect has one
+        # (neither SQLite nor psycopg does), still runs after it, as TypeDecorator would run it.
+        length = self.impl_instance.length  # type: ignore[attr-defined]
+        return _then(_storable_processor(length), self.impl_instance.bind_processor(dialect))
+
 
 class Text(String):
     impl = SqlText
@@ -83,6 +101,76 @@ def storable(value: str | None, length: int | None) -> str | None:
         value = value.replace("\x00", "")
     value = clean_text(value)
     return value[:length] if length and len(value) > length else value
+
+
+def _storable_processor(length: int | None) -> Callable[[Any], Any]:
+    """`storable` for a column of `length`, what String's bind processor runs for each value."""
+    # No length (Text) or 0 is no limit, as in `storable`: a limit no string reaches.
+    limit = length or sys.maxsize
+
+    def process(value: Any) -> Any:
+        if not isinstance(value, str):  # None, and whatever else the driver is to judge
+            return value
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        if not value.isascii():  # the check clean_text starts with, one call sooner
+            value = clean_text(value)
+        return value[:limit] if len(value) > limit else value
+
+    return process
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """An aware datetime as UTC (PostgreSQL keeps the zone); a naive one is refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC)
+
+
+def _utc_naive(value: datetime | None) -> datetime | None:
+    """An aware datetime as UTC without its zone (SQLite keeps none); a naive one is refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+# SQLite's DATETIME default storage format, with its fields in order instead of by name.
+_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
+def _sqlite_text(at: datetime) -> str:
+    return _SQLITE_DATETIME % (at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond)
+
+
+# Each field a different number, narrower than its padding in the first (year 1, microsecond
+# 7) and as wide in the second: a format that differs from this one in any field, their order,
+# padding or separators writes another text for one of them.
+_PROBES = (datetime(1, 2, 3, 4, 5, 6, 7), datetime(2026, 12, 31, 23, 59, 58, 999999))
+
+
+def _utc_sqlite_text(value: datetime | None) -> str | None:
+    """`_utc_naive`, then the text SQLite's DATETIME writes for it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    # The fields of the aware value in UTC are those of the naive one: no replace() (~0.7 µs).
+    return _sqlite_text(value.astimezone(UTC))
+
+
+def _then(first: Callable[[Any], Any], impl: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """`first`, then the impl type's own bind processor when it has one."""
+    if impl is None:
+        return first
+
+    def process(value: Any) -> Any:
+        return impl(first(value))
+
+    return process
 
 
 class Base(DeclarativeBase):
