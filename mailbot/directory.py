@@ -75,7 +75,11 @@ def import_people(session: Session, path: Path, now: datetime, languages: Langua
         person.name = row["name"] or person.name
         person.department = row.get("department") or None
         person.role = row.get("role") or None
-        person.language = row.get("language") or None
+        if row.get("language"):
+            person.language, person.language_source = row["language"], "directory"
+        elif person.language_from_directory:
+            # The directory no longer says it: the language they write in is learnt again.
+            person.language, person.language_source = None, None
         person.proxy_address = (row.get("proxy") or "").lower() or None
         person.source = "directory"
         session.flush()

@@ -3,11 +3,16 @@ remembered for the next mail to them unless the directory says otherwise."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import sqlalchemy
 from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.directory import import_people
 from mailbot.pipeline import process
+from mailbot.store.db import make_engine, upgrade
 from mailbot.store.models import Person
 from tests.helpers import at, feed, outbox
 from tests.replying import reply
@@ -64,3 +69,74 @@ def test_one_english_command_word_is_answered_in_english_but_not_remembered(app:
     with app.db.session() as session:
         person = session.scalar(select(Person).where(Person.address == "chen.zhe@corp.example"))
         assert person is not None and person.language is None
+
+
+def test_a_directory_person_without_a_language_has_the_one_they_write_in_remembered(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The directory lists 张伟 without a language (most CSVs have no such column): what he writes in
+    is remembered for the mails the bot sends him on its own, and a later import without a
+    language keeps it; only the directory's own word overrides it."""
+    at(clock, "2026-12-02 18:00")
+    people = tmp_path / "people.csv"
+    people.write_text("name,address,department\n张伟,zhang.wei@corp.example,市场部\n", encoding="utf-8")
+    with app.db.transaction() as session:
+        import_people(session, people, clock.now())
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 09:00")
+    process(
+        app, reply(app, request_to(app, "zhang.wei@corp.example"), "Confirm, thanks.\n\nWei Zhang", style="gmail_en")
+    )
+    assert outbox(app)[-1].language == "en"
+
+    def language() -> tuple[str | None, str | None]:
+        with app.db.session() as session:
+            person = session.scalar(select(Person).where(Person.address == "zhang.wei@corp.example"))
+            assert person is not None
+            return person.language, person.language_source
+
+    assert language() == ("en", "mail")
+    with app.db.transaction() as session:
+        import_people(session, people, clock.now())  # the same directory again: what he writes stays
+    assert language() == ("en", "mail")
+    people.write_text("name,address,language\n张伟,zhang.wei@corp.example,zh\n", encoding="utf-8")
+    with app.db.transaction() as session:
+        import_people(session, people, clock.now())
+    assert language() == ("zh", "directory")
+    process(
+        app, reply(app, request_to(app, "zhang.wei@corp.example"), "Noted, I will send the budget sheet by Friday.")
+    )
+    assert outbox(app)[-1].language == "zh" and language() == ("zh", "directory")
+    people.write_text("name,address\n张伟,zhang.wei@corp.example\n", encoding="utf-8")
+    with app.db.transaction() as session:
+        import_people(session, people, clock.now())  # the directory no longer says: learnt again
+    assert language() == (None, None)
+
+
+def test_the_migration_reads_whose_word_each_stored_language_was(database_url: str) -> None:
+    """Before 0009 only the directory set a directory person's language, and only mail anyone
+    else's: the rows say which, so a directory person's word still wins after the upgrade and a
+    learnt one is still learnt."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0008")
+        rows = [("a@corp.example", "directory", "en"), ("b@corp.example", "directory", None),
+                ("c@corp.example", "headers", "en"), ("d@corp.example", "headers", None)]  # fmt: skip
+        with engine.begin() as c:
+            for address, source, language in rows:
+                c.execute(
+                    sqlalchemy.text(
+                        "INSERT INTO people (address, language, source, bouncing, created_at)"
+                        " VALUES (:address, :language, :source, false, '2026-12-02 10:00:00')"
+                    ),
+                    {"address": address, "language": language, "source": source},
+                )
+        upgrade(engine)
+        with engine.connect() as c:
+            found = c.execute(sqlalchemy.text("SELECT address, language_source FROM people ORDER BY address")).all()
+        assert [tuple(r) for r in found] == [
+            ("a@corp.example", "directory"), ("b@corp.example", None), ("c@corp.example", "mail"),
+            ("d@corp.example", None),
+        ]  # fmt: skip
+    finally:
+        engine.dispose()

@@ -128,7 +128,7 @@ class HandlerContext(Notifier):
         if self._language is None:
             languages = self.app.languages
             person = self.person(self.sender_address)
-            if person is not None and person.source == "directory" and person.language in languages:
+            if person is not None and person.language_from_directory and person.language in languages:
                 self._language = person.language
                 return self._language
             written = self.written_text()[:2000]
@@ -144,8 +144,13 @@ class HandlerContext(Notifier):
                 guess = "zh" if HAN.search(sample) else ("en" if sample.strip() else self.app.config.bot.language)
                 self._language = languages.pick(answered or guess)
             # One command word ("status", "确认") is weak evidence: remembered from a few words on.
-            if enough_words(written) and person is not None and person.source != "directory" and self.sender_proven():
-                person.language = self._language
+            if (
+                enough_words(written)
+                and person is not None
+                and not person.language_from_directory
+                and self.sender_proven()
+            ):
+                person.language, person.language_source = self._language, "mail"
         return self._language
 
     def written_text(self) -> str:

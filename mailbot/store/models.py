@@ -187,6 +187,8 @@ class Person(Base):
     department: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(50))  # e.g. "head" of their department, "admin"
     language: Mapped[str | None] = mapped_column(String(5))
+    # "directory": the directory's word, never changed by a mail; "mail": what they last wrote in.
+    language_source: Mapped[str | None] = mapped_column(String(20))
     proxy_address: Mapped[str | None] = mapped_column(String(320))
     bouncing: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set by an out-of-office auto-reply: silence is not consent before this day.
@@ -195,6 +197,13 @@ class Person(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_people_name", "name"),)
+
+    @property
+    def language_from_directory(self) -> bool:
+        """The directory said it (a row written without `language_source` is read as its `source`)."""
+        if self.language_source:
+            return self.language_source == "directory"
+        return self.source == "directory" and self.language is not None
 
 
 class PersonName(Base):
