@@ -35,6 +35,14 @@ attribution line ("On … wrote:", "在 … 写道：", possibly wrapped over se
 dropped alone when a ">" quote follows it, and with everything below when it doesn't (the
 client pasted the original without ">"). A signature line drops everything below it.
 
+The attribution pattern is the costly one (an alternation whose lookaheads each scan the text),
+and a minutes table row starting with a digit makes the reader try it on up to `join_lines` joins
+per row. A condition read off the compiled pattern (what every alternative needs: "wrote", "写道",
+a clock time, …) rules most of those tries out with a few `in` checks, and lets the per-line
+classification skip the attribution alternative. It never rules out a text the pattern matches,
+so the result is the same as trying every join (tests/test_quotes.py checks both paths). A process derives it only after its first few hundred pattern calls: a
+process that reads one mail (the MTA pipe) would spend more on deriving than it saves.
+
 Matching is linear: each pattern is applied with re.match to one line (or one re-joined
 attribution of at most a few hundred characters), lines longer than the configured limit are
 never headers, the patterns avoid nested or stacked wildcards (see rules/quotes.toml), each
@@ -51,6 +59,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from mailbot.replies.pattern_needs import Shortcut, Shortcuts
+from mailbot.replies.pattern_needs import shortcuts as _shortcuts
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "rules" / "quotes.toml"
 
@@ -175,6 +186,16 @@ def _marker_key(folded: str) -> str:
     return folded.casefold().translate(_MARKER_NOISE)
 
 
+# Deriving costs a few milliseconds, more than a process reading one or two mails (the MTA pipe
+# runs one per mail) would save: the plain path runs until this many pattern calls were made.
+_SHORTCUT_AFTER = 400
+_plain_calls = 0
+
+
+def _shortcuts_for(rules: QuoteRules) -> Shortcuts | None:
+    return _shortcuts(rules.attribution, rules.line_kind) if _plain_calls >= _SHORTCUT_AFTER else None
+
+
 class _Reader:
     """One pass over one body; each distinct line is classified once."""
 
@@ -183,6 +204,9 @@ class _Reader:
         self.rules = rules
         self.folded = _fold_lines(lines, rules.max_line)
         self.kinds: dict[str, str | None] = {}
+        self.shortcuts = _shortcuts_for(rules)
+        self.caseless_pieces: dict[tuple[Shortcut, str], str] = {}
+        self.plain_calls = 0  # pattern calls made without a shortcut (see _SHORTCUT_AFTER)
         keys = (_marker_key(unicodedata.normalize("NFKC", m).strip()) for m in markers)
         self.markers = [key for key in keys if key]
         self.join_budget = _JOIN_BUDGET
@@ -194,7 +218,19 @@ class _Reader:
         if not folded:
             return None
         if folded not in self.kinds:
-            found = self.rules.line_kind.match(folded)
+            shortcuts = self.shortcuts
+            head = shortcuts.line_kind_head if shortcuts is not None else None
+            condition = shortcuts.line_kind_attribution if shortcuts is not None else None
+            if head is not None and condition is not None:
+                # The attribution alternative is line_kind's last and most of its cost: where it
+                # cannot match, the alternatives before it decide alone, as the head does.
+                caseless = self.caseless(condition, folded)
+                found = (
+                    self.rules.line_kind.match(folded) if condition.may_match(folded, caseless) else head.match(folded)
+                )
+            else:
+                self.plain_calls += 1
+                found = self.rules.line_kind.match(folded)
             self.kinds[folded] = found.lastgroup if found else None
         return self.kinds[folded]
 
@@ -239,7 +275,13 @@ class _Reader:
         if not rules.wrapped_start.match(first):
             return None
         self.join_budget -= 1
+        # The joins to try, in order: which lines are joined never depends on a match, so they can
+        # be listed first. Each is a prefix of the last, and the shortcut's condition only asks
+        # for stretches of text, so a last join that fails it rules them all out.
+        shortcut = self.shortcuts.attribution if self.shortcuts is not None else None
+        tries: list[tuple[int, str, str]] = []
         joined = first
+        caseless = self.caseless(shortcut, first)
         taken = 0
         j = index
         while taken < rules.join_lines and j + 1 < len(self.lines):
@@ -248,18 +290,37 @@ class _Reader:
             if not self.lines[j].strip():
                 continue
             if not self.folded[j]:
-                return None  # an overlong line is never part of a header
+                break  # an overlong line is never part of a header
             piece = self.folded[j].lstrip(">- \t")
             # A later line that is an attribution by itself ("On 28 Jan 2016, … wrote:") is a
             # header of its own, not our tail; a wrapped tail starts with the address instead.
             if self.kind(j) == "attribution" and not _ADDRESS_START_RE.match(piece):
-                return None
+                break
             joined = f"{joined} {piece}"
             if len(joined) > rules.join_max:
-                return None
+                break
+            caseless = f"{caseless} {self.caseless(shortcut, piece)}"
+            tries.append((j, joined, caseless))
+        if not tries or (shortcut is not None and not shortcut.may_match(tries[-1][1], tries[-1][2])):
+            return None
+        for j, joined, caseless in tries:
+            if shortcut is None:
+                self.plain_calls += 1
+            elif not shortcut.may_match(joined, caseless):
+                continue
             if rules.attribution.match(joined):
                 return j
         return None
+
+    def caseless(self, shortcut: Shortcut | None, text: str) -> str:
+        """shortcut.caseless(text), once per distinct piece of a body ("" without a shortcut)."""
+        if shortcut is None:
+            return ""
+        key = (shortcut, text)  # the copy depends on the shortcut's one-character patterns
+        found = self.caseless_pieces.get(key)
+        if found is None:
+            found = self.caseless_pieces[key] = shortcut.caseless(text)
+        return found
 
     def next_text_is_quote(self, index: int) -> bool:
         # Only ">" counts: an attribution over supercite "Name>" lines is an old tool's copy of
@@ -306,7 +367,10 @@ def strip_reply(text: str, *, markers: Sequence[str] = (), rules: QuoteRules | N
     # Nobody writes thousands of lines to the bot; past the limit the body is not read at all,
     # which bounds the time a hostile body can cost (and errs on the side of dropping).
     lines = _NEWLINES_RE.sub("\n", text).split("\n", rules.max_lines)[: rules.max_lines]
-    kept = _Reader(lines, rules, markers).kept()
+    reader = _Reader(lines, rules, markers)
+    kept = reader.kept()
+    global _plain_calls
+    _plain_calls += reader.plain_calls
     while kept and _RULE_ONLY_RE.fullmatch(kept[-1]):
         kept.pop()
     start = 0
