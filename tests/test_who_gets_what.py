@@ -268,7 +268,11 @@ def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words
     text = again.body_text or ""
     assert "无需操作：A-4 当前状态为“已取消”" in text and "未执行" not in text
     assert "“A-4 重新打开”" in text.split("\n--\n")[1] and "“确认”" not in text.split("\n--\n")[1]
-    r.new()
+    # Her reason still reaches the owner, as a note on the withdrawn action.
+    (reason,) = [m for m in r.new() if m.to_address == OWNERS["A-4"]]
+    assert reason.kind == "note_notice" and "> 预算下季度再议" in (reason.body_text or "")
+    assert "A-4 当前状态：已取消" in (reason.body_text or "")
+    assert "回复“" not in (reason.body_text or "").split("\n--\n")[1]  # nothing to answer about it
     # With the host's words, in English for an owner who writes English: one mail, both inside.
     with app.db.transaction() as session:
         session.execute(update(Person).where(Person.address == OWNERS["A-2"]).values(language="en"))

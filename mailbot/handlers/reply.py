@@ -234,9 +234,10 @@ class Remark:
 
 
 def ok_refs(result: Result) -> list[str]:
-    """The actions a line was applied to: its own, or the parts that went through."""
+    """The actions a line was applied to, or found already as it asked: its own, or the parts that
+    went through."""
     if result.ref:
-        return [result.ref] if result.ok else []
+        return [result.ref] if result.ok or result.code == "already" else []
     return [p["ref"] for p in result.params.get("parts") or [] if p.get("ok") and p.get("ref")]
 
 
@@ -269,7 +270,9 @@ def comments_of(ctx: HandlerContext, commands: list[Command], results: list[Resu
     remarks: dict[int, Remark] = {}
     vocabulary = ctx.app.rules.commands
     for command, result in zip(commands, results, strict=True):
-        text = comment_of(command).strip() if result.ok else ""
+        # A line that found its action already as it asked ("A-4 撤销，预算下季度再议" after "A-4
+        # 撤销") changes nothing, but its words are still for the action's people.
+        text = comment_of(command).strip() if result.ok or result.code == "already" else ""
         if text and is_courtesy(text, vocabulary):
             text = ""
         overruled = result.ok and result.code == "resolved_overrule"
@@ -469,7 +472,7 @@ def note_notice(ctx: HandlerContext, to: str, remarks: list[Remark], views: list
     meeting = action.meeting
     host = to == (meeting.host_address or "").lower()
     owner = to == (action.owner_address or "").lower()
-    standing = [r for r in remarks if not r.withdrawn]
+    standing = [r for r in remarks if not r.withdrawn and r.action.status != Status.CANCELLED]
     audience = (
         "host" if host and not owner else "none" if not standing else "progress" if standing[0].overruled else "owner"
     )
