@@ -266,7 +266,7 @@ def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words
     again = outbox(app)[-1]
     assert again.to_address == HOST, again.to_address
     text = again.body_text or ""
-    assert "无需操作：A-4 当前状态为“已取消”" in text and "未执行" not in text
+    assert "  · 无需操作：A-4 当前状态为“已取消”" in text and "未执行" not in text  # not marked as an error
     assert "“A-4 重新打开”" in text.split("\n--\n")[1] and "“确认”" not in text.split("\n--\n")[1]
     # Her reason still reaches the owner, as a note on the withdrawn action.
     (reason,) = [m for m in r.new() if m.to_address == OWNERS["A-4"]]
