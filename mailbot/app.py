@@ -84,6 +84,7 @@ class App:
             name=self.config.bot.name,
             secret=self.config.token_key,
             recipient_domains=tuple(self.config.trust.recipient_domains),
+            zone=self.config.tz,
         )
 
     @cached_property

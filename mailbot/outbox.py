@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import EmailPolicy, Policy
@@ -361,6 +361,9 @@ class Sender:
     # `[trust] recipient_domains`: where the bot may write besides its own domain and the
     # directory's (mailbot.recipients). A mail to anyone else is never queued.
     recipient_domains: tuple[str, ...] = ()
+    # The organisation's time zone (`[bot] timezone`): the Date header a client or an admin reads
+    # raw says the local hour ("+0800"), as mail written by people there does.
+    zone: tzinfo | None = None
 
     @cached_property
     def allowed_domains(self) -> tuple[str, ...]:
@@ -587,7 +590,7 @@ def build_message(row: OutboxMail, sender: Sender, sent_at: datetime) -> EmailMe
     local, _, domain = deliverable_address(row.to_address).rpartition("@")
     message["To"] = Address(display_name=one_line(row.to_name or "", MAX_NAME_CHARS), username=local, domain=domain)
     message["Subject"] = one_line(row.subject, MAX_SUBJECT_CHARS)
-    message["Date"] = format_datetime(sent_at)
+    message["Date"] = format_datetime(sent_at.astimezone(sender.zone) if sender.zone else sent_at)
     message["Message-ID"] = f"<{row.message_id}>"
     if row.in_reply_to and is_message_id(row.in_reply_to):
         message["In-Reply-To"] = f"<{row.in_reply_to}>"

@@ -84,6 +84,8 @@ def test_flush_writes_threaded_auto_submitted_mail_and_marks_it_sent(app: App, t
     assert message["References"] == "<a@x> <orig@client.example>"
     assert message["Reply-To"] == "Mailbot <minutes+M3.abcdefghij@corp.example>"
     assert message["Subject"].startswith("Re: 你好")
+    # The hour in the organisation's zone, as its people's own mail says it (Asia/Shanghai).
+    assert message["Date"].datetime == app.now() and message["Date"].endswith("+0800")
     assert message.get_body(("plain",)).get_content().startswith("—— 请在此线以上回复")
     assert message.get_body(("html",)) is not None
     with app.db.session() as session:
