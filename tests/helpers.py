@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +21,15 @@ from mailbot.store.models import ActionItem, InboundMail, Meeting, OutboxMail
 
 MAILS = Path(__file__).resolve().parent / "mails"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT = MAILS.parent.parent
+
+
+def printed_json(code: str) -> Any:
+    """What `code`, run in a fresh interpreter (nothing imported yet), prints as JSON: for what a
+    process loads or compiles on its own."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def at(clock: FixedClock, text: str) -> None:

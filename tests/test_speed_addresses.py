@@ -4,10 +4,7 @@ until an address needs it. Every plain address must be one the library accepts a
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import email_validator
@@ -15,6 +12,7 @@ import pytest
 
 from mailbot import addresses
 from mailbot.addresses import _plain, address_problem, deliverable_address
+from tests.helpers import printed_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,8 +90,6 @@ def test_plain_addresses_do_not_load_the_library_and_others_do() -> None:
         "answers += [deliverable_address('user@例子.公司'), address_problem('a..b@corp.example') is not None]\n"
         "print(json.dumps([answers, before, 'email_validator' in sys.modules]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    answers, before, after = json.loads(done.stdout)
+    answers, before, after = printed_json(code)
     assert answers == [True, "zhang.wei@mail.corp.example", "user@xn--fsqu00a.xn--55qx5d", True]
     assert (before, after) == (False, True)

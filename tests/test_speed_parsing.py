@@ -5,9 +5,6 @@ are compiled when first used. What each gives must be what it gave before."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from mailbot.formats.people import named_in, parse_people
 from mailbot.htmltext import html_tables, html_to_text, read_html
 from mailbot.message import InboundMail
 from mailbot.pipeline import process
+from tests.helpers import printed_json
 
 ROOT = Path(__file__).resolve().parent.parent
 MAILS = sorted((ROOT / "tests" / "mails").glob("*.eml"))
@@ -126,6 +124,4 @@ def test_patterns_a_mail_may_not_need_are_not_compiled_at_import() -> None:
         "handlers = sorted(m for m in sys.modules if m in ('mailbot.handlers.reply', 'mailbot.handlers.machine'))\n"
         "print(json.dumps([before, handlers, 'email_validator' in sys.modules]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [[0, 0], [], False]
+    assert printed_json(code) == [[0, 0], [], False]
