@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.pipeline import process
+from mailbot.sources.maildir import MaildirSource
 from mailbot.store.models import Person
 from tests.helpers import MAILS, actions, at, feed, inbound, meetings, outbox
 
@@ -277,3 +279,31 @@ def test_by_default_only_the_bots_own_domain_may_send_drafts(app: App, clock: Fi
     assert answer.to_address == "mallory@outsider.example" and "不在允许发送议程和纪要的名单中" in (
         answer.body_text or ""
     )
+
+
+def test_two_mails_dropped_by_hand_under_one_file_name_are_both_handled_and_kept(app: App, tmp_path: Path) -> None:
+    """A person trying the embedded default copies "reply.eml" into inbox/new twice with different
+    mails: the second was taken for the first one again, reported a duplicate and lost (its rename
+    into cur/ replaced the first). Both are mails of their own; the same file again is still not."""
+    inbox = tmp_path / "inbox"
+    source = MaildirSource(inbox)
+    first, second = (
+        (MAILS / "outlook_zh_minutes_gbk_html.eml").read_bytes(),
+        (MAILS / "gmail_en_minutes_markdown.eml").read_bytes(),
+    )
+
+    def drop_and_run(raw: bytes) -> list[str]:
+        (inbox / "new" / "reply.eml").write_bytes(raw)
+        outcomes = []
+        for fetched in source.fetch_new():
+            result = process(app, fetched.raw, source_key=fetched.key)
+            source.mark_done(fetched.key, result.status)
+            outcomes.append(result.outcome)
+        return outcomes
+
+    assert drop_and_run(first) == ["processed"]
+    assert drop_and_run(second) == ["processed"]
+    assert drop_and_run(second) == ["duplicate"]
+    kept = [p.read_bytes() for p in (inbox / "cur").iterdir()]
+    assert sorted(kept) == sorted([first, second])  # the same file again lands on its own copy
+    assert len(meetings(app)) == 2

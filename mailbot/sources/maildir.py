@@ -6,6 +6,7 @@ New mail is read from `new/`; once its outcome is committed it moves to `cur/` f
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import mailbox
 import os
@@ -42,9 +43,13 @@ class MaildirSource:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            key = f"maildir:{entry.name.split(':', 1)[0]}"
+            raw = entry.read_bytes()
+            # An MTA never reuses a name in a Maildir, but a person dropping files by hand may
+            # ("reply.eml" twice): the key holds the content too, so a second mail under a used
+            # name is a new mail, not a duplicate of the first (the same file again still is).
+            key = f"maildir:{entry.name.split(':', 1)[0]}:{hashlib.sha256(raw).hexdigest()[:16]}"
             self._files[key] = entry
-            yield FetchedMail(key=key, raw=entry.read_bytes())
+            yield FetchedMail(key=key, raw=raw)
 
     mark_group = 1  # a rename is cheap: each mail leaves new/ as soon as it is handled
 
@@ -60,10 +65,10 @@ class MaildirSource:
         if status == "failed":
             folder = self.path / ".Failed"
             mailbox.Maildir(str(folder), create=True).close()
-            source.rename(folder / "new" / base)  # unread there, so a person notices it
+            source.rename(_unused(folder / "new", base, "", key))  # unread there, so a person notices it
             return
         # A rename from new/ to cur/ with the Seen flag (Maildir's own way of saying "read").
-        source.rename(self.path / "cur" / f"{base}:2,S")
+        source.rename(_unused(self.path / "cur", base, ":2,S", key))
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Block until new/ may hold mail (True) or `timeout` passed (False); the daemon's wait.
@@ -106,3 +111,10 @@ class MaildirSource:
             for fd in self._wake:
                 os.close(fd)
             self._wake = None
+
+
+def _unused(folder: Path, base: str, flags: str, key: str) -> Path:
+    """`folder/base+flags`, or, when a mail handled earlier holds that name (one dropped by hand
+    under a used name), the name with the key's content part added: a rename never replaces it."""
+    target = folder / f"{base}{flags}"
+    return target if not target.exists() else folder / f"{base}.{key.rsplit(':', 1)[1]}{flags}"
