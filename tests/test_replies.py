@@ -48,6 +48,20 @@ def test_a_top_posted_outlook_confirm_accepts_the_action_explicitly(round_open: 
     assert [a.status for a in actions(app)][1:] == ["awaiting_confirmation"] * 3
 
 
+def test_confirming_twice_is_answered_as_done_already_not_as_refused(round_open: App) -> None:
+    """A second "确认" (the first answer not seen on the phone) changes nothing and is no mistake:
+    the subject must not say "未执行", nor the record call it rejected."""
+    app = round_open
+    request = request_to(app, "zhang.wei@corp.example")
+    assert process(app, reply(app, request, "确认")).outcome == "processed"
+    result = process(app, reply(app, request, "确认\n\n谢谢！\n张伟", style="foxmail"))
+    assert (result.kind, result.outcome) == ("reply", "answered"), result.error
+    answer = last_answer(app)
+    assert answer.kind == "reply_result" and answer.subject.endswith("— 处理结果"), answer.subject
+    assert "无需操作：A-1 当前状态为" in answer.body_text and "未执行" not in answer.body_text
+    assert action(app, "A-1").consent == "explicit"
+
+
 @pytest.mark.parametrize("style", ["outlook_zh", "outlook_zh_fullwidth", "foxmail", "netease", "gmail_zh", "apple"])
 def test_a_reply_whose_only_confirm_is_in_the_quote_changes_nothing(round_open: App, style: str) -> None:
     """ "收到" is not consent, and the "确认" in the quoted request is not theirs: asked back, with

@@ -265,6 +265,7 @@ def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words
     process(app, reply(app, objection_4, "A-4 撤销，预算下季度再议"))
     again = outbox(app)[-1]
     assert again.to_address == HOST, again.to_address
+    assert "未执行" not in again.subject and again.subject.endswith("处理结果"), again.subject
     text = again.body_text or ""
     assert "  · 无需操作：A-4 当前状态为“已取消”" in text and "未执行" not in text  # not marked as an error
     assert "“A-4 重新打开”" in text.split("\n--\n")[1] and "“确认”" not in text.split("\n--\n")[1]

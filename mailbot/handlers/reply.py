@@ -656,13 +656,19 @@ def finish(
     token_for = thread.obj if quick_kind and thread.obj and not thread.obj.startswith("H-") else None
     final = take_own_final_minutes(ctx) if applied else None
     context["final"] = final
+    # Every line found its action already as it asked ("确认" sent twice): nothing was refused and
+    # nothing needs fixing, so the answer is a result, not "— 未执行" in the subject.
+    settled = bool(results) and all(r.ok or r.code == "already" for r in results) and not unrecognised
     ctx.answer(
-        kind="reply_result" if applied or answered_only else "reply_refused",
+        kind="reply_result" if applied or answered_only or settled else "reply_refused",
         context=context, rate_limited=not applied, token_for=token_for,
         attachments=own_final_files(ctx, final) if final else [],
     )  # fmt: skip
     if answered_only and not applied:
         return Outcome("answered", "reply", error="acknowledged without a command", meeting_id=meeting_id)
+    if settled and not applied:
+        error = "; ".join(f"already: {r.line}" for r in results)[:1000]
+        return Outcome("answered", "reply", error=error, meeting_id=meeting_id)
     outcome = "processed" if applied else "rejected"
     error = None if applied else "; ".join(f"{r.code}: {r.line}" for r in results)[:1000] or "nothing to apply"
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
