@@ -113,9 +113,50 @@ def _received_by(value: str) -> str:
     return match.group(1).lower().rstrip(".") if match else ""
 
 
+def other_login(raw: bytes, from_address: str, trust: TrustSection) -> str | None:
+    """The mailbox our own server says this mail was sent from when that is not `from_address`:
+    someone logged in (SMTP AUTH) as sun.lei@ and wrote `From: zhang.wei@`. The server's word
+    outweighs any token the mail carries (a forwarded request puts the owner's token in a
+    colleague's hands): such a mail proves nothing, and the claimed sender is told whose login it
+    was. None when the server says nothing of a login, or names this very mailbox."""
+    domain = _domain(from_address)
+    results = _trusted_results(_header_fields(raw), trust.authserv_id.strip().lower().rstrip("."))
+    if not domain or not results:
+        return None
+    from_address = from_address.lower()
+    mailbox = from_address.partition("@")[0]
+    for result in results:
+        if str(getattr(result, "method", "")).lower() != "auth" or str(getattr(result, "result", "")).lower() != "pass":
+            continue
+        for prop in getattr(result, "properties", None) or []:
+            if f"{prop.type}.{prop.name}".lower() != "smtp.auth":
+                continue
+            login = str(prop.value or "").strip().lower()
+            if login and login not in (from_address, mailbox):
+                return login if "@" in login else f"{login}@{domain}"
+    return None
+
+
 def _server_vouches(
     fields: list[tuple[str, str]], from_address: str, domain: str, authserv_id: str
 ) -> SenderProof | None:
+    results = _trusted_results(fields, authserv_id)
+    if results is None:
+        return None
+    verdicts = [_verdict(result, domain, from_address) for result in results]
+    if "veto" in verdicts:  # the server applied the domain's own DMARC policy and it failed
+        return None
+    # DMARC is the domain's own policy applied: name it in the audit trail when there is one.
+    for kind in ("dmarc", "auth", "dkim", "spf"):
+        for verdict in verdicts:
+            if verdict.startswith(kind + "="):
+                return SenderProof("authres", verdict)
+    return None
+
+
+def _trusted_results(fields: list[tuple[str, str]], authserv_id: str) -> list[Any] | None:
+    """The results of the Authentication-Results headers our own server wrote (see the module's
+    docstring for where they may sit), or None when the mail did not come through it."""
     if not authserv_id:
         return None
     results = []
@@ -138,17 +179,7 @@ def _server_vouches(
             continue
         if header.authserv_id == authserv_id:
             results.extend(header.results)
-    if not ours:
-        return None
-    verdicts = [_verdict(result, domain, from_address) for result in results]
-    if "veto" in verdicts:  # the server applied the domain's own DMARC policy and it failed
-        return None
-    # DMARC is the domain's own policy applied: name it in the audit trail when there is one.
-    for kind in ("dmarc", "auth", "dkim", "spf"):
-        for verdict in verdicts:
-            if verdict.startswith(kind + "="):
-                return SenderProof("authres", verdict)
-    return None
+    return results if ours else None
 
 
 @lru_cache(maxsize=256)

@@ -224,8 +224,10 @@ def samples() -> dict[str, list[dict[str, Any]]]:
                                "error": "HTTP 400: {\"errcode\":310000,\"errmsg\":\"sign not match\"}",
                                "pending": p, "no_reply": True} for r, p in (("M-3", 2), (None, 0))],
         "sender_check": [{"what": w, "lines": ["A-1 完成"], "more_lines": 2, "expires": "2026-12-10",
-                          "received_at": "2026-12-07T10:00:00+08:00", "address": "zhang.wei@corp.example"}
-                         for w in ("reply", "minutes", "agenda")],
+                          "received_at": "2026-12-07T10:00:00+08:00", "address": "zhang.wei@corp.example",
+                          "sent_by_login": login}
+                         for w, login in (("reply", None), ("minutes", None), ("agenda", None),
+                                          ("reply", "sun.lei@corp.example"))],
         "delay_notice": [{**meeting_action, "old_due": "2026-12-18", "new_due": "2026-12-28", "reason": "档期冲突",
                           "note": n} for n in (None, "讲师下周到岗")],
         "note_notice": [{**meeting_action, "note": "马超这周出差\n名单由我来提交", "writer": "zhao.min@corp.example",

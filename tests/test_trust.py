@@ -20,7 +20,7 @@ from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.config import PACKAGE_ROOT, load_config
 from mailbot.pipeline import process
-from mailbot.store.models import HeldMail
+from mailbot.store.models import HeldMail, Person
 from tests.dkim_keys import make_key, sign
 from tests.helpers import MAILS, actions, at, inbound, meetings, outbox, proof_required
 from tests.replying import reply
@@ -223,6 +223,81 @@ def test_another_servers_word_or_a_failing_one_is_no_proof(in_force: App, clock:
         raw = header.encode() + new_mail("zhang.wei@corp.example", "确认", "A-1 确认")
         assert process(app, raw).outcome == "held", header
     assert status_of(app, "A-1") == "awaiting_confirmation"
+
+
+def logged_in_as(login: str) -> bytes:
+    """What the MX writes over a mail a colleague submitted logged in as `login` (SMTP AUTH)."""
+    return (OUR_RECEIVED + f"Authentication-Results: {AUTHSERV}; auth=pass smtp.auth={login}\r\n").encode()
+
+
+def test_the_owners_token_under_another_persons_login_is_no_proof(in_force: App, clock: FixedClock) -> None:
+    """张伟 forwarded his request to 孙磊 (the token rides in its subject and Reply-To); 孙磊, logged in
+    to the company's server as himself, answers it with `From: 张伟`. The server's word outweighs
+    the token: nothing is applied, 张伟 is asked and told whose login sent it, and only a written
+    "确认" — not an empty reply, which a busy person sends without reading — applies it."""
+    app = in_force
+    with app.db.transaction() as session:  # a colleague the bot knows (an attendee of the minutes)
+        assert session.scalar(select(Person).where(Person.address == "sun.lei@corp.example")) is not None
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    at(clock, "2026-12-03 09:00")
+    forged = logged_in_as("sun.lei@corp.example") + reply(app, request, "延期至2027年1月30日，原因：人手不够")
+    result = process(app, forged)
+    assert (result.kind, result.outcome) == ("reply", "held"), result.error
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+    (question,) = outbox(app, "sender_check")
+    text = question.body_text or ""
+    assert question.to_address == "zhang.wei@corp.example"
+    assert "是用 sun.lei@corp.example 的账号登录发出的，不是您的账号" in text
+    assert "请回复“确认”二字" in text and "什么都不写" not in text and "就不需要这一步" not in text
+    assert "sun.lei@corp.example</b> 的账号登录发出的" in (question.body_html or "")
+    # An empty reply is not enough for such a mail; a written one is.
+    at(clock, "2026-12-03 09:20")
+    assert process(app, reply(app, question, "", style="foxmail")).outcome == "rejected"
+    assert status_of(app, "A-1") == "awaiting_confirmation"
+    assert "请回复“确认”" in (outbox(app, "reply_refused")[-1].body_text or "")
+    assert process(app, reply(app, question, "确认")).outcome == "processed"
+    assert status_of(app, "A-1") == "delayed"
+
+
+def test_a_login_the_bot_knows_no_one_by_or_the_senders_own_changes_nothing(in_force: App, clock: FixedClock) -> None:
+    """An employee number or an alias as the login says nothing about whose mailbox it is: the
+    token proves the reply as before. The sender's own login (with or without the domain) is proof."""
+    app = in_force
+    request = next(m for m in outbox(app, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    at(clock, "2026-12-03 09:00")
+    assert process(app, logged_in_as("E10231") + reply(app, request, "确认")).outcome == "processed"
+    assert status_of(app, "A-1") == "accepted"
+    vouched = logged_in_as("chen.zhe") + new_mail("chen.zhe@corp.example", "A-2", "A-2 确认")
+    assert process(app, vouched).outcome == "processed"
+    assert status_of(app, "A-2") == "accepted"
+    assert outbox(app, "sender_check") == []
+
+
+def test_not_me_after_the_question_lapsed_still_drops_it_and_tells_the_admin(home: Path, clock: FixedClock) -> None:
+    path = proof_required(home / "config.toml", AUTHSERV)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('admin = ""', 'admin = "it@corp.example"'), encoding="utf-8"
+    )
+    app = App.open(load_config(path), clock)
+    try:
+        at(clock, "2026-12-02 18:00")
+        assert process(app, minutes_draft(vouched=True)).outcome == "processed"
+        at(clock, "2026-12-03 09:00")
+        process(app, new_mail("zhang.wei@corp.example", "完成", "A-1 完成"))
+        (question,) = outbox(app, "sender_check")
+        at(clock, "2026-12-14 09:00")  # back from a trip, after the question lapsed
+        assert process(app, reply(app, question, "这不是我发的")).outcome == "processed"
+        answer = outbox(app)[-1]
+        assert answer.kind == "reply_result" and "不会执行，已作废" in (answer.body_text or "")
+        assert "请重新发送" not in (answer.body_text or "")
+        (notice,) = outbox(app, "forgery_notice")
+        assert notice.to_address == "it@corp.example"
+        # Said again: the same answer, the admin is not told twice.
+        assert process(app, reply(app, question, "不是我")).outcome == "processed"
+        assert len(outbox(app, "forgery_notice")) == 1
+        assert status_of(app, "A-1") == "awaiting_confirmation"
+    finally:
+        app.db.dispose()
 
 
 def test_an_unproven_draft_is_held_and_stored_once_the_recorder_confirms(strict: App, clock: FixedClock) -> None:

@@ -496,7 +496,7 @@ def answer_question(ctx: HandlerContext, thread: Thread, commands: list[Command]
     """A reply to our "was it you?" question (trust.hold): yes applies the held mail."""
     assert thread.obj is not None
     answer = answer_to_question(commands, unrecognised)
-    settled = trust.settle(ctx, int(thread.obj[2:]), answer)
+    settled = trust.settle(ctx, int(thread.obj[2:]), answer, written=bool(commands or unrecognised))
     if settled.outcome is not None:
         # The held mail's own answers (its result, acknowledgement) tell the person what was done.
         return Outcome("processed", "confirmation", meeting_id=settled.outcome.meeting_id)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from mailbot import tokens
 from mailbot.message import InboundMail
-from mailbot.proof import SenderProof, prove_sender
+from mailbot.proof import SenderProof, other_login, prove_sender
 from mailbot.store.models import HeldMail, OutboxMail
 from mailbot.store.models import InboundMail as InboundRecord
 
@@ -45,11 +45,22 @@ def sender_proof(ctx: HandlerContext) -> SenderProof | None:
     trust = ctx.app.config.trust
     if ctx.confirmed_by_reply:
         return SenderProof("confirmed", "answered the bot's confirmation question")
+    if someone_else_logged_in(ctx, ctx.record.raw) is not None:
+        # Our server saw another person's login send it: no token, thread or setting outweighs that.
+        return None
     if trust.unproven == "apply":
         return SenderProof("configured", 'trust.unproven = "apply"')
     if answers_our_mail(ctx, ctx.sender_address):
         return SenderProof("thread", "answers a mail the bot sent to this address")
     return prove_sender(ctx.record.raw, ctx.sender_address, trust, ctx.app.dns_txt)
+
+
+def someone_else_logged_in(ctx: HandlerContext, raw: bytes) -> str | None:
+    """The address of another person the organisation's server says sent this mail (logged in as
+    them, `From:` someone else), or None. Only a login that is a person the bot knows counts: a
+    login that is an employee number or an alias says nothing about whose mailbox it is."""
+    login = other_login(raw, ctx.sender_address, ctx.app.config.trust)
+    return login if login and ctx.person(login) is not None else None
 
 
 def answers_our_mail(ctx: HandlerContext, address: str) -> bool:
@@ -100,6 +111,9 @@ def hold(ctx: HandlerContext, kind: str, shown: list[str], context: dict[str, An
                 "more_lines": max(0, len(shown) - SHOWN_LINES),
                 "expires": (ctx.now + timedelta(days=trust.confirm_within_days)).astimezone(ctx.app.config.tz).date(),
                 "received_at": ctx.now.astimezone(ctx.app.config.tz),
+                # Whose login our server saw send it, when not theirs: said plainly in the question,
+                # and only a written "确认" applies such a mail (an empty reply does not).
+                "sent_by_login": someone_else_logged_in(ctx, ctx.record.raw),
                 **(context or {}),
             },
             token_for=f"H-{held.id}",
@@ -125,16 +139,27 @@ class Settled:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def settle(ctx: HandlerContext, held_id: int, answer: str) -> Settled:
+def settle(ctx: HandlerContext, held_id: int, answer: str, *, written: bool = True) -> Settled:
     """The claimed sender answered our question. The token already proved it is them (it verifies
     only for the address we asked); `answer` is what they said: "yes" applies the held mail,
-    "no" drops it (and the admin hears of a forgery), anything else applies nothing."""
+    "no" drops it (and the admin hears of a forgery), anything else applies nothing. `written`:
+    the yes was written, not an empty reply, which is all a mail another person's login sent needs.
+
+    "No" is heard however late it comes: a forgery is worth the admin's knowing after the question
+    lapsed too, and the person is not told to send again a mail they say was never theirs."""
     from mailbot.handlers.base import HandlerContext as Context
     from mailbot.pipeline import route
 
     held = ctx.session.get(HeldMail, held_id)
     if held is None or held.address != ctx.sender_address:
         return Settled(None, "held_unknown")
+    if answer == "no" and held.status in ("pending", "lapsed"):
+        held.status, held.settled_at, held.settled_by_id = "declined", ctx.now, ctx.record.id
+        ctx.event("mail.forged", detail={"held": held.id, "inbound": held.inbound_mail_id, "address": held.address})
+        tell_admin_of_forgery(ctx, held)
+        return Settled(None, "held_declined")
+    if answer == "no" and held.status == "declined":
+        return Settled(None, "held_declined")  # said twice: the admin was told the first time
     if held.status != "pending":
         return Settled(
             None,
@@ -144,15 +169,12 @@ def settle(ctx: HandlerContext, held_id: int, answer: str) -> Settled:
     if ctx.now > held.expires_at:
         held.status, held.settled_at, held.settled_by_id = "lapsed", ctx.now, ctx.record.id
         return Settled(None, "held_lapsed", {"expires": local_day(ctx, held.expires_at)})
-    if answer == "no":
-        held.status, held.settled_at, held.settled_by_id = "declined", ctx.now, ctx.record.id
-        ctx.event("mail.forged", detail={"held": held.id, "inbound": held.inbound_mail_id, "address": held.address})
-        tell_admin_of_forgery(ctx, held)
-        return Settled(None, "held_declined")
     if answer != "yes":
         return Settled(None, "held_unclear")
     original = ctx.session.get(InboundRecord, held.inbound_mail_id)
     assert original is not None
+    if not written and someone_else_logged_in(ctx, original.raw) is not None:
+        return Settled(None, "held_unclear")
     mail = InboundMail.from_bytes(original.raw)
     held_ctx = Context(
         app=ctx.app, session=ctx.session, mail=mail, record=original, now=ctx.now, confirmed_by_reply=True
