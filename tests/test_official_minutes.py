@@ -23,7 +23,7 @@ from mailbot.pipeline import process
 from mailbot.render import Renderer
 from mailbot.store.models import ActionItem, Decision, Meeting, MinutesVersion, OutboxMail
 from mailbot.workflow.consent import run_consent_deadlines
-from tests.helpers import at, feed, outbox
+from tests.helpers import actions, at, feed, outbox
 from tests.replying import reply
 
 HOST, RECORDER = "li.na@corp.example", "wang.fang@corp.example"
@@ -252,9 +252,14 @@ def test_a_done_action_awaiting_verification_is_asked_of_its_verifier_not_of_its
     text = final.body_text or ""
     assert "    当前状态：已完成，2026年12月3日（周四） 交付，待 李娜 <li.na@corp.example> 验收\n" in text
     assert "请以下行动项的负责人按时完成：A-1、A-2、A-4；" in text
-    assert "待验收：A-3（验收人 李娜 <li.na@corp.example>）。验收人回复“确认”即验收通过" in text
+    said = "待验收：A-3（验收人 李娜 <li.na@corp.example>）。验收人回复“A-3 验收通过”即验收通过，回复“A-3 验收不通过：原因”"
+    assert said in text
     rows = {r[0]: r for r in Tables(final.body_html or "").headed("编号", "任务描述")}
     assert rows["A-3"][6] == "已完成\n2026年12月3日（周四）\n待 李娜 <li.na@corp.example> 验收"
+    # Doing as the mail says, in reply to it, is what verifies the work ("确认" alone confirmed the
+    # minutes and left A-3 waiting: hand trial 21, item 2).
+    assert process(app, reply(app, final, "A-3 验收通过")).outcome == "processed"
+    assert next(a.status for a in actions(app) if a.ref == "A-3") == "verified"
 
 
 def test_a_later_official_version_marks_what_changed_since_the_previous_one(
