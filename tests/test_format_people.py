@@ -68,6 +68,38 @@ def test_parse_one(text: str, expected: PersonText) -> None:
     assert parse_one(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "address", "broken"),
+    [
+        # A Chinese input method in full-width mode: the same address.
+        ("张伟 <zhang.wei＠corp．example>", "张伟", "zhang.wei@corp.example", None),
+        ("张伟＜zhang.wei＠corp.example＞", "张伟", "zhang.wei@corp.example", None),
+        # Meant as an address, and none: kept apart from the name, to be quoted.
+        ("市场部 张伟 <zhang.wei@corp>", "张伟", None, "zhang.wei@corp"),
+        ("销售部 赵敏 <zhao.min@@corp.example>", "赵敏", None, "zhao.min@@corp.example"),
+        ("张伟 zhang.wei@", "张伟", None, "zhang.wei@"),
+        # A chat's mention is the name.
+        ("@张伟", "张伟", None, None),
+    ],
+)
+def test_an_address_as_people_really_mistype_it(text: str, name: str, address: str | None, broken: str | None) -> None:
+    person = parse_one(text)
+    assert (person.name, person.address, person.broken_address) == (name, address, broken)
+
+
+def test_a_broken_address_is_a_problem_offering_the_address_the_name_has_elsewhere(ctx: ReadContext) -> None:
+    """张伟 is in the mail's Cc: the answer offers his address; 赵敏 is known nowhere: no guess."""
+    ref, problem = resolve_person("市场部 张伟 <zhang.wei@corp>", ctx)
+    assert ref is None and problem is not None
+    assert (problem.code, problem.detail, problem.hint) == (
+        "invalid_address",
+        "owner: zhang.wei@corp",
+        "zhang.wei@corp.example",
+    )
+    ref, problem = resolve_person("赵敏 <zhao.min@@corp.example>", ctx)
+    assert problem is not None and (problem.code, problem.hint) == ("invalid_address", "")
+
+
 def test_parse_people_groups_lend_their_department() -> None:
     people = parse_people("市场部：张伟、李娜；研发部：王强")
     assert [(p.name, p.department) for p in people] == [("张伟", "市场部"), ("李娜", "市场部"), ("王强", "研发部")]

@@ -99,6 +99,45 @@ def test_a_malformed_owner_address_is_a_quoted_problem_not_a_mail_that_cannot_be
     assert counts == {"sent": 1, "retry": 0, "failed": 0}
 
 
+@pytest.mark.parametrize(
+    ("bad", "why", "offered"),
+    [
+        ("zhang.wei@corp", "写得不对（“@”后面的域名不完整）", "——是否应为 zhang.wei@corp.example？"),
+        ("zhang.wei@@corp.example", "写得不对（多了一个“@”）", "——是否应为 zhang.wei@corp.example？"),
+    ],
+)
+def test_a_mistyped_owner_address_is_answered_with_what_is_wrong_and_the_address_the_name_has(
+    app: App, clock: FixedClock, bad: str, why: str, offered: str
+) -> None:
+    """The recorder wrote the shape asked for, with a typo in the address, and 张伟 is in Cc: the
+    answer says what is wrong with it and offers his address, instead of "no address found
+    (write 部门 姓名 <邮箱>, or put the person in To/Cc)", which he had done (hand trial 21, item 3)."""
+    at(clock, "2026-12-02 18:00")
+    line = f"- 输出华东区价格调整方案；负责人：市场部 张伟 <{bad}>；截止：2026-12-15"
+
+    def copied(message: EmailMessage) -> None:
+        message["Cc"] = "张伟 <zhang.wei@corp.example>"
+
+    assert process(app, mail(draft(line, LINES[1]), extra=copied)).outcome == "rejected"
+    (answer,) = outbox(app, "minutes_rejected")
+    text = answer.body_text or ""
+    assert f"负责人的邮箱地址“{bad}”{why}，无法给此人发邮件：请改正地址后重新发送{offered}" in text
+    assert "找不到对应的邮箱地址" not in text
+
+
+def test_a_name_the_draft_gives_an_address_elsewhere_is_that_person(app: App, clock: FixedClock) -> None:
+    """钱进 has his address in his action's line; among the attendees he is just 法务部 钱进. The
+    acknowledgement must not say he gets no mail while he gets his request (hand trial 21, item 3)."""
+    at(clock, "2026-12-02 18:00")
+    body = draft("- 审核合同条款；负责人：法务部 钱进 <qian.jin@corp.example>；截止：2026-12-15", LINES[1]).replace(
+        "主持人：", "参会人员：市场部 李娜、法务部 钱进\n主持人："
+    )
+    assert process(app, mail(body)).outcome == "processed"
+    (ack,) = outbox(app, "minutes_ack")
+    assert "找不到对应的邮箱地址" not in (ack.body_text or "")
+    assert any(m.to_address == "qian.jin@corp.example" for m in outbox(app, "confirm_request"))
+
+
 def partner(app: App, address: str) -> None:
     """Someone of that company in the directory: the bot may write to its domain (mailbot.recipients)."""
     with app.db.transaction() as session:

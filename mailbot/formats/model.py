@@ -36,6 +36,7 @@ class Problem:
     detail: str = ""
     section: str = "actions"
     severity: Severity = "error"
+    hint: str = ""  # what was probably meant (an address the name has elsewhere), offered in the answer
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class PersonText:
     name: str | None = None
     department: str | None = None
     address: str | None = None
+    # What was meant as an address and is none (`zhang.wei@corp`, `zhao.min@@corp.example`): the
+    # person gets no mail, which the draft's answer says, quoting it.
+    broken_address: str | None = None
 
     @property
     def is_placeholder(self) -> bool:
@@ -85,12 +88,25 @@ class Resolution:
     outcome: Outcome
     person: PersonRef | None = None
     candidates: tuple[str, ...] = ()  # the addresses a name matched (two or more when ambiguous)
+    # For an invalid address: the one the name beside it has elsewhere (the mail's Cc, the
+    # directory, the draft's other lines), which the answer offers ("是否应为 …？").
+    suggestion: str | None = None
 
 
 def invalid_address(role: str, result: Resolution, line: str) -> Problem:
     """An address nobody's server would take: an error whatever the role, since the person would
     get no mail (and one mail that cannot be built must never reach the outbox)."""
-    return Problem("invalid_address", line, detail=f"{role}: {result.candidates[0]}", section="people")
+    return Problem(
+        "invalid_address", line, detail=f"{role}: {result.candidates[0]}", section="people",
+        hint=result.suggestion or "",
+    )  # fmt: skip
+
+
+# A Chinese input method in full-width mode writes `zhang.wei＠corp．example` and `＜…＞`: the
+# same address, read as such.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# Something meant as an address that is none: an "@" with what is glued to it.
+_BROKEN_ADDRESS = re.compile(r"[^\s<>()（）\[\]【】,，;；、]*@[^\s<>()（）\[\]【】,，;；、]*")
 
 
 def find_addresses(text: str) -> list[tuple[int, int, str]]:
@@ -201,10 +217,21 @@ def parse_one(text: str, department: str | None = None) -> PersonText:
     `R&D: Li Na`, `市场部 张伟`, `市场部张伟`; with or without an address in `<>`.
     """
     raw = text.strip()
+    if "＠" in raw:
+        raw = raw.translate(_FULL_WIDTH)
     addresses = find_addresses(raw)
     rest = raw
     for start, end, _ in reversed(addresses):
         rest = rest[:start] + " " + rest[end:]
+    broken = None
+    if not addresses and "@" in rest:
+        found = _BROKEN_ADDRESS.search(rest)
+        token = found.group(0) if found is not None else ""
+        if token.startswith("@") and "@" not in token[1:] and "." not in token:
+            rest = rest.replace(token, token[1:], 1)  # `@张伟`, as a chat mentions a person: the name
+        elif found is not None and token.strip("@"):
+            broken = token
+            rest = rest[: found.start()] + " " + rest[found.end() :]
     rest = _tidy(rest.replace("<", " ").replace(">", " "))
     address = addresses[0][2] if addresses else None
 
@@ -225,7 +252,7 @@ def parse_one(text: str, department: str | None = None) -> PersonText:
             if glued_dept:
                 dept, rest = glued_dept, name
     name = rest or None
-    return PersonText(text=raw, name=name, department=dept, address=address)
+    return PersonText(text=raw, name=name, department=dept, address=address, broken_address=broken)
 
 
 def _separator_at(group: str, i: int) -> tuple[str, int] | None:
@@ -523,6 +550,11 @@ class Resolver:
         return found
 
     def resolve(self, person: PersonText) -> Resolution:
+        if person.broken_address and not person.address:
+            # The name beside it may be known (the mail's Cc, the directory): offered, never taken.
+            found = self.resolve(replace(person, broken_address=None)) if person.name else None
+            suggestion = found.person.address if found is not None and found.person is not None else None
+            return Resolution("invalid", candidates=(person.broken_address,), suggestion=suggestion)
         if person.address:
             if not is_valid_address(person.address):
                 # `a..b@corp.example` reads as an address but no server takes it: a problem to quote

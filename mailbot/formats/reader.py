@@ -9,7 +9,7 @@ on bad input: whatever cannot be accepted comes back as a Problem.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import TYPE_CHECKING, Literal
 
@@ -243,6 +243,26 @@ def _person_field(value: FieldValue | None, ctx: ReadContext, role: str) -> tupl
     return result.person, [problem] if problem else []
 
 
+def _with_written_people(
+    ctx: ReadContext, fields: dict[str, FieldValue], raw_actions: Sequence[RawAction]
+) -> ReadContext:
+    """`ctx`, where a bare name also resolves to the address the draft gives that name in another
+    line: `法务部 钱进 <qian.jin@…>` as an owner makes `钱进` among the attendees him, as the
+    mail's own To/Cc would (the recorder wrote the address once, not in every line)."""
+    texts = [fields[key].value for key in ("host", "recorder", "attendees") if key in fields]
+    texts += [raw.fields.get(key, "") for raw in raw_actions for key in ("owner", "requester")]
+    written = {
+        (person.name, person.address)
+        for text in texts
+        if "@" in text
+        for person in parse_people(text)
+        if person.name and person.address
+    }
+    if not written:
+        return ctx
+    return replace(ctx, header_people=(*ctx.header_people, *sorted(written)))
+
+
 def _attendees(value: FieldValue | None, ctx: ReadContext) -> tuple[tuple[PersonRef, ...], list[Problem]]:
     if value is None:
         return (), []
@@ -290,6 +310,7 @@ def read_meeting(
             )
     fields = {k: v for k, v in fields.items() if not v.is_template}
 
+    ctx = _with_written_people(ctx, fields, reading.raw_actions)
     day, start, end, when_problems = _meeting_when(fields, ctx)
     day, start, end = with_invitation(day, start, end, ctx.invitation)
     problems.extend(when_problems)

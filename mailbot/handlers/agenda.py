@@ -28,7 +28,7 @@ def problem_view(problem: Problem) -> dict[str, Any]:
         qualifier, text = "", problem.detail
     return {
         "code": problem.code, "line": problem.line, "detail": problem.detail, "qualifier": qualifier,
-        "text": text, "section": problem.section,
+        "text": text, "section": problem.section, "hint": problem.hint,
     }  # fmt: skip
 
 
