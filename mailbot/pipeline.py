@@ -131,6 +131,8 @@ def handle(app: App, raw: bytes, content_hash: str, source_key: str | None, mail
 
 def route(ctx: HandlerContext) -> Outcome:
     outcome = dispatch(ctx)
+    if outcome.kind not in ("agenda", "minutes") and outcome.outcome not in ("ignored", "held"):
+        ctx.remember_language()
     if outcome.outcome not in ("ignored", "held") and ctx.sender_proven():
         # A person wrote: if their address was marked bouncing, it works. After the handler, so a
         # reply that confirms is not also sent the question again. Only a proven sender: a forged

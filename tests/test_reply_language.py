@@ -14,6 +14,7 @@ from mailbot.directory import import_people
 from mailbot.pipeline import process
 from mailbot.store.db import make_engine, upgrade
 from mailbot.store.models import Person
+from mailbot.workflow.consent import run_consent_deadlines
 from tests.helpers import at, feed, outbox
 from tests.replying import reply
 
@@ -140,3 +141,28 @@ def test_the_migration_reads_whose_word_each_stored_language_was(database_url: s
         ]  # fmt: skip
     finally:
         engine.dispose()
+
+
+def test_a_draft_written_in_english_does_not_turn_its_writers_language(app: App, clock: FixedClock) -> None:
+    """李娜 reads Chinese (she wrote so); she records one English meeting for a foreign partner.
+    Its acknowledgement is English, like the draft, but the mails of her Chinese meeting stay
+    Chinese: a draft is written in the meeting's language for its audience, not in hers
+    (hand trial 21, item 5: she got "[Minutes · final] 12月营销活动复盘会")."""
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")  # she hosts M-1
+    notice = next(m for m in outbox(app, "minutes_notice") if m.to_address == "li.na@corp.example")
+    at(clock, "2026-12-03 09:00")
+    process(app, reply(app, notice, "纪要我看过了，决议第一条没有问题，请大家按时推进。"))
+    with app.db.session() as session:
+        assert session.scalar(select(Person.language).where(Person.address == "li.na@corp.example")) == "zh"
+    at(clock, "2026-12-07 20:00")
+    assert feed(app, "gmail_en_minutes_markdown.eml").outcome == "processed"
+    (ack,) = outbox(app, "minutes_ack")[-1:]
+    assert (ack.to_address, ack.language) == ("li.na@corp.example", "en")
+    with app.db.session() as session:
+        assert session.scalar(select(Person.language).where(Person.address == "li.na@corp.example")) == "zh"
+    run_consent_deadlines(app, app.now())
+    finals = [m for m in outbox(app, "final_minutes") if m.to_address == "li.na@corp.example"]
+    assert finals and all(m.language == "zh" for m in finals if "协作会" in m.subject), [
+        (m.subject, m.language) for m in finals
+    ]

@@ -286,12 +286,13 @@ def test_not_me_after_the_question_lapsed_still_drops_it_and_tells_the_admin(hom
         process(app, new_mail("zhang.wei@corp.example", "完成", "A-1 完成"))
         (question,) = outbox(app, "sender_check")
         at(clock, "2026-12-14 09:00")  # back from a trip, after the question lapsed
-        assert process(app, reply(app, question, "这不是我发的")).outcome == "processed"
+        assert process(app, reply(app, question, "Not me, I was away", style="gmail_en")).outcome == "processed"
         answer = outbox(app)[-1]
-        assert answer.kind == "reply_result" and "不会执行，已作废" in (answer.body_text or "")
-        assert "请重新发送" not in (answer.body_text or "")
+        assert answer.kind == "reply_result" and "that mail is dropped" in (answer.body_text or "")
+        assert "send it again" not in (answer.body_text or "")
         (notice,) = outbox(app, "forgery_notice")
         assert notice.to_address == "it@corp.example"
+        assert notice.language == "zh"  # the admin's (the bot's) language, not the denial's
         # Said again: the same answer, the admin is not told twice.
         assert process(app, reply(app, question, "不是我")).outcome == "processed"
         assert len(outbox(app, "forgery_notice")) == 1

@@ -123,8 +123,8 @@ class HandlerContext(Notifier):
         """The directory's word first (a language with a folder); else the language the person just
         wrote in — what they wrote, not the mail of ours they quote nor its subject: Chinese when
         it holds Han characters, English when it holds other letters; with nothing written, the
-        language they last wrote in, else of our mail they answer. What they write in is
-        remembered for the next mails to them (never over the directory's)."""
+        language they last wrote in, else of our mail they answer. `remember_language` keeps it
+        for the next mails to them."""
         if self._language is None:
             languages = self.app.languages
             person = self.person(self.sender_address)
@@ -143,15 +143,25 @@ class HandlerContext(Notifier):
                 sample = f"{self.mail.subject}\n{self.mail.body_text[:2000]}"
                 guess = "zh" if HAN.search(sample) else ("en" if sample.strip() else self.app.config.bot.language)
                 self._language = languages.pick(answered or guess)
-            # One command word ("status", "确认") is weak evidence: remembered from a few words on.
-            if (
-                enough_words(written)
-                and person is not None
-                and not person.language_from_directory
-                and self.sender_proven()
-            ):
-                person.language, person.language_source = self._language, "mail"
         return self._language
+
+    def remember_language(self) -> None:
+        """Keep the language the person wrote this mail in for the next mails to them, never over
+        the directory's. Called for what people write to the bot themselves, not for a draft: an
+        agenda or minutes is written in the meeting's language, for its audience (李娜 writing
+        one English draft for a foreign partner still reads Chinese)."""
+        if self._language is None:
+            return  # nothing was said in a language of their own
+        person = self.person(self.sender_address)
+        # One command word ("status", "确认") is weak evidence: remembered from a few words on.
+        if (
+            person is not None
+            and not person.language_from_directory
+            and person.language != self._language
+            and enough_words(self.written_text()[:2000])
+            and self.sender_proven()
+        ):
+            person.language, person.language_source = self._language, "mail"
 
     def written_text(self) -> str:
         """What the person wrote: quotes, our marker and what follows cut (once per mail: the

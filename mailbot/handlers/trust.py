@@ -198,8 +198,12 @@ def tell_admin_of_forgery(ctx: HandlerContext, held: HeldMail) -> None:
     if not admin:
         return
     original = ctx.session.get(InboundRecord, held.inbound_mail_id)
+    # The admin's own language, else the bot's: not the language the denial happened to be in.
+    person = ctx.person(admin.lower())
+    language = person.language if person is not None and person.language in ctx.app.languages else None
     ctx.send(
         key=f"forgery_notice:{held.id}", kind="forgery_notice", to=admin,
+        language=language or ctx.app.languages.fallback,
         context={
             "address": held.address, "subject": original.subject[:200] if original else "",
             "received_at": held.held_at.astimezone(ctx.app.config.tz).strftime("%Y-%m-%d %H:%M"),
