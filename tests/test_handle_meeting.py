@@ -27,6 +27,16 @@ def test_a_foxmail_gbk_agenda_is_stored_and_acknowledged_with_a_short_notice_war
     (ack,) = outbox(app, "agenda_ack")
     assert ack.to_address == "li.na@corp.example"  # the host sent it from Foxmail
     assert ack.language == "zh"
+    # The minutes are the recorder's to send: the host is told so, and the recorder is asked.
+    text = ack.body_text or ""
+    assert "会后请记录人 王芳 <wang.fang@corp.example> 在 24 小时内把纪要初稿发到 minutes@corp.example" in text
+    assert "会后请记录人 王芳" in (ack.body_html or "")
+    notices = {m.to_address: m.body_text or "" for m in outbox(app, "agenda_notice")}
+    assert (
+        "您是这次会议的记录人：会后请在 24 小时内把纪要初稿发到 minutes@corp.example"
+        in notices["wang.fang@corp.example"]
+    )
+    assert not [a for a, body in notices.items() if "记录人：会后" in body and a != "wang.fang@corp.example"]
     assert "M-1" in ack.subject
     assert "会议名称：Q1 新品上市跨部门协作会" in ack.body_text
     assert "2026年12月2日（周三） 14:00-16:00" in ack.body_text

@@ -145,6 +145,8 @@ def handle_agenda(ctx: HandlerContext, parsed: ParsedMeeting) -> Outcome:
             "warnings": warnings,
             "updated": not created,
             "open_points": open_points,
+            # Who reads it: the minutes are the recorder's to send, said to them by name.
+            "you": ctx.sender_address,
         },
         token_for=meeting.ref,
         meeting_id=meeting.id,
@@ -196,7 +198,9 @@ def notify_attendees(
             continue
         # Someone added by the correction gets a plain invitation: nothing "changed" for them.
         was_invited = before is not None and attendee in before["party"]
-        context = {"meeting": view, "open_points": open_points, "materials_by": materials_by, "no_reply": True}
+        context = {
+            "meeting": view, "open_points": open_points, "materials_by": materials_by, "no_reply": True, "you": attendee,
+        }  # fmt: skip
         context["update"] = update if was_invited else None
         ctx.send(
             key=f"agenda_notice:{meeting.ref}:{ctx.record.id}:{attendee}", kind="agenda_notice", to=attendee,
