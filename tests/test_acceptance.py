@@ -92,6 +92,10 @@ def test_each_action_knows_who_verifies_it(accepted: App) -> None:
     assert (by_ref["A-1"].requester_address, by_ref["A-1"].requester_name) == (REQUESTER, "赵敏")
     assert by_ref["A-2"].requester_address == HOST
     assert by_ref["A-3"].requester_address is None
+    # Both parts of 张伟's request say who verifies A-1 (the HTML table left it out: hand trial 21).
+    request = next(m for m in outbox(accepted, "confirm_request") if m.to_address == "zhang.wei@corp.example")
+    assert f"验收人：赵敏 <{REQUESTER}>" in (request.body_text or "")
+    assert f"验收人 赵敏 &lt;{REQUESTER}&gt;" in (request.body_html or "")
 
 
 def test_done_goes_to_the_requester_who_sends_it_back_then_verifies_it(accepted: App, clock: FixedClock) -> None:
