@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address, HeaderRegistry, UniqueUnstructuredHeader, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import EmailPolicy, Policy
 from email.utils import format_datetime
@@ -669,10 +669,38 @@ class MessageIdListHeader(UnstructuredHeader):
         return f"{self.name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
 
 
+class SubjectHeader(UniqueUnstructuredHeader):
+    """A subject with anything beyond ASCII written whole as RFC 2047 encoded words, cut at
+    characters. The standard library's folding cuts such a subject into encoded words word by
+    word, and loses the space between two of them (RFC 2047 readers drop whitespace between
+    encoded words): "6 overdue — 处理结果" arrived as "6 overdue  —处理结果" (hand trial 21)."""
+
+    # 39 bytes of UTF-8 are 52 characters of base64: with "=?utf-8?b?" and "?=", 64 a line,
+    # "Subject: " and the first word together under the 78 RFC 5322 recommends.
+    CHUNK_BYTES = 39
+
+    def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
+        value = str(self)
+        if value.isascii():
+            return super().fold(policy=policy)
+        words: list[str] = []
+        chunk = b""
+        for char in value:
+            encoded = char.encode("utf-8")
+            if chunk and len(chunk) + len(encoded) > self.CHUNK_BYTES:
+                words.append(chunk)
+                chunk = b""
+            chunk += encoded
+        words.append(chunk)
+        encoded_words = [f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words]
+        return f"{self.name}: " + f"{policy.linesep} ".join(encoded_words) + policy.linesep
+
+
 def outgoing_policy() -> EmailPolicy:
     registry = HeaderRegistry()
     registry.map_to_type("in-reply-to", MessageIdListHeader)
     registry.map_to_type("references", MessageIdListHeader)
+    registry.map_to_type("subject", SubjectHeader)
     return email.policy.default.clone(header_factory=registry)  # type: ignore[no-any-return]
 
 

@@ -6,14 +6,16 @@ import email
 import mailbox
 from datetime import timedelta
 from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from mailbot.app import App
 from mailbot.clock import FixedClock
 from mailbot.delivery.maildir import MaildirDelivery
-from mailbot.outbox import PermanentDeliveryError, TemporaryDeliveryError, enqueue, flush
+from mailbot.outbox import OUTGOING, PermanentDeliveryError, TemporaryDeliveryError, enqueue, flush
 from mailbot.store.models import OutboxMail
 
 HELP_CONTEXT = {"reason": None, "original_subject": "你好", "token": None, "bot_name": "Mailbot",
@@ -101,6 +103,24 @@ def test_a_subject_with_line_breaks_cannot_inject_headers(app: App, tmp_path: Pa
     message = email.message_from_bytes(only.as_bytes(), policy=policy.default)
     assert message["Bcc"] is None
     assert "victim@evil.example" in message["Subject"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: [Weekly status] Week of Mon 21 Dec 2026: 3 meetings, 6 overdue — 处理结果",
+        "【请确认】A-1 输出新品推广活动方案初稿 — 请于 2026年12月4日（周五） 前回复 [#A1.abcdefghij]",
+        "Re: 回复：Q1 新品上市跨部门协作会 Budget review — 未执行",
+    ],
+)
+def test_a_mixed_subject_keeps_every_space_as_mail_clients_decode_it(subject: str) -> None:
+    """An English subject answered in Chinese ("… 6 overdue — 处理结果") arrived as "6 overdue  —处理结果":
+    the standard folding put "—" and "处理结果" in two encoded words, whose space RFC 2047 readers drop."""
+    message = EmailMessage(policy=OUTGOING)
+    message["Subject"] = subject
+    raw = message.as_bytes()
+    assert str(email.message_from_bytes(raw, policy=policy.default)["Subject"]) == subject
+    assert all(len(line) <= 78 for line in raw.decode("ascii").splitlines())
 
 
 class FlakyDelivery:
