@@ -682,7 +682,7 @@ class SubjectHeader(UniqueUnstructuredHeader):
     def fold(self, *, policy: Policy) -> str:  # type: ignore[override]
         value = str(self)
         if value.isascii():
-            return super().fold(policy=policy)
+            return self.fold_ascii(value, policy)
         words: list[str] = []
         chunk = b""
         for char in value:
@@ -694,6 +694,20 @@ class SubjectHeader(UniqueUnstructuredHeader):
         words.append(chunk)
         encoded_words = [f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words]
         return f"{self.name}: " + f"{policy.linesep} ".join(encoded_words) + policy.linesep
+
+    def fold_ascii(self, value: str, policy: Policy) -> str:
+        """Folded at the spaces between words, each fold in place of one space, the first word on
+        the first line: the standard folding moved a long English subject whole to the next line,
+        which reads back with a space in front (" [Due today] A-9 …")."""
+        lines: list[str] = []
+        line = f"{self.name}:"
+        for word in value.split(" "):
+            if len(line) + 1 + len(word) > 78 and line != f"{self.name}:":
+                lines.append(line)
+                line = ""
+            line += " " + word
+        lines.append(line)
+        return policy.linesep.join(lines) + policy.linesep
 
 
 def outgoing_policy() -> EmailPolicy:

@@ -111,6 +111,8 @@ def test_a_subject_with_line_breaks_cannot_inject_headers(app: App, tmp_path: Pa
         "Re: [Weekly status] Week of Mon 21 Dec 2026: 3 meetings, 6 overdue — 处理结果",
         "【请确认】A-1 输出新品推广活动方案初稿 — 请于 2026年12月4日（周五） 前回复 [#A1.abcdefghij]",
         "Re: 回复：Q1 新品上市跨部门协作会 Budget review — 未执行",
+        # Long and English: folded between words, never read back with a space in front.
+        "[3 working days overdue] A-8 Final promotion budget sheet [#A8.iknfkhgmsm]",
     ],
 )
 def test_a_mixed_subject_keeps_every_space_as_mail_clients_decode_it(subject: str) -> None:
