@@ -167,7 +167,7 @@ def candidate_keys(app: App, session: Session, rows: Sequence[ActionItem], tick:
             if (tick.today - found[1]).days > app.policy.reminders.late_window_days:
                 stale.append(action.id)
         if escalation_due(app, action, tick.today):
-            keys.extend(escalation_key(action, to) for to in escalation_recipients(session, action, tick))
+            keys.extend(escalation_key(action, to) for to, _ in escalation_recipients(app, session, action, tick))
     return keys, stale
 
 
@@ -176,8 +176,14 @@ def escalation_due(app: App, action: ActionItem, today: date) -> bool:
     return overdue_working_days(app.calendar, action.due, today) >= app.policy.escalation.after_overdue_working_days
 
 
-def escalation_recipients(session: Session, action: ActionItem, tick: Tick) -> list[str]:
-    """The owner's department heads (looked up once per department and run) and the host."""
+def escalation_recipients(app: App, session: Session, action: ActionItem, tick: Tick) -> list[tuple[str, str]]:
+    """Who is told, each with what they are to the action ("head", "host" or "admin"): the owner's
+    department heads (looked up once per department and run) and the host, never the owner.
+
+    When that leaves nobody — the owner hosts the meeting (or it names no host) and the directory
+    names no other head of their department — the admin is told in the host's place (an admin may
+    give the host's decisions): else a host's own late work would reach nobody above them."""
+    owner = action.owner_address.lower()
     heads: list[str] = []
     if action.department:
         if action.department not in tick.heads:
@@ -187,9 +193,15 @@ def escalation_recipients(session: Session, action: ActionItem, tick: Tick) -> l
                 )
             )
         heads = tick.heads[action.department]
-    return [
-        to for to in dict.fromkeys([*heads, action.meeting.host_address or ""]) if to and to != action.owner_address
-    ]
+    host = action.meeting.host_address or ""
+    told = {to: "head" for to in heads}
+    if host:
+        told[host] = "host"  # a head who hosts gets the host's copy: the host may decide
+    told = {to: reader for to, reader in told.items() if to and to.lower() != owner}
+    admin = app.config.bot.admin
+    if not told and admin and admin.lower() != owner:
+        told[admin] = "admin"
+    return list(told.items())
 
 
 def decided_keys(session: Session, keys: list[str]) -> set[str]:
@@ -246,28 +258,32 @@ def escalate(notifier: Notifier, action: ActionItem, tick: Tick, counts: dict[st
     app, today = notifier.app, tick.today
     if not escalation_due(app, action, today):
         return
-    recipients = escalation_recipients(notifier.session, action, tick)
-    waiting = [to for to in recipients if escalation_key(action, to) not in tick.decided]
+    recipients = escalation_recipients(app, notifier.session, action, tick)
+    waiting = [(to, reader) for to, reader in recipients if escalation_key(action, to) not in tick.decided]
     if not waiting:
         return
     context = {
         "meeting": tick.view(action.meeting), "action": action_view(action),
         "overdue_days": overdue_working_days(app.calendar, action.due, today), "today": today,
+        "owner_is_host": (action.meeting.host_address or "").lower() == action.owner_address.lower(),
+        # Whether the owner is their department's head: the admin's copy then says "the only head".
+        "owner_is_head": action.owner_address.lower() in {h.lower() for h in tick.heads.get(action.department or "", [])},
         **consent_context(app, action),
     }  # fmt: skip
     sent = False
-    for to in waiting:
+    for to, reader in waiting:
         key = escalation_key(action, to)
         tick.decided.add(key)
-        # The host may decide (reschedule, reassign, withdraw): the host's copy lists those commands.
-        audience = "host" if to == action.meeting.host_address else "none"
+        # The host may decide (reschedule, reassign, withdraw), and so may the admin standing in for
+        # a host who owns the action: their copies list those commands; a head's lists none.
+        audience = "none" if reader == "head" else "host"
         sent |= notifier.send(
-            key=key, kind="escalation", to=to, context={**context, "audience": audience},
+            key=key, kind="escalation", to=to, context={**context, "audience": audience, "reader": reader},
             token_for=action.ref, meeting_id=action.meeting_id,
         )  # fmt: skip
     if sent:
         notifier.event("action.escalated", meeting_id=action.meeting_id, action_id=action.id,
-                       detail={"to": recipients})  # fmt: skip
+                       detail={"to": [to for to, _ in recipients]})  # fmt: skip
         post_escalated(notifier, action, context["overdue_days"])  # the project group, queued
         counts["escalations"] += 1
 
