@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot.archive import file_after_commit, minutes_recipe
 from mailbot.groups import post_official
 from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Status
-from mailbot.meetings import action_view, meeting_view
+from mailbot.meetings import action_view, meeting_view, verifier
 from mailbot.notify import Notifier
 from mailbot.outbox import DeferredFile
 from mailbot.store.models import ActionItem, Event, Meeting, MinutesVersion, OutboxMail
@@ -35,15 +35,25 @@ def ask_to_confirm(
     confirm_by: date | None,
     with_todo: bool = True,
     why: dict[str, Any] | None = None,
+    handover: bool = False,
 ) -> bool:
     """A confirmation request for these actions of one meeting, outside the minutes' own round (a
     proxy, a new owner, a new date, an address that works again): one mail, tied by its token to
     the action when there is one, else to the meeting. Like the round's own request it carries the
     minutes in full (every live action, not only those asked about) and the asked actions as
-    calendar tasks — a new date or owner is a calendar change too."""
-    mine = [action_view(a) for a in actions]
+    calendar tasks — a new date or owner is a calendar change too. `handover`: `to` is asked to
+    take the actions over (转交), and sees them as they would hold them (`handover_view`)."""
+
+    def shown(action: ActionItem) -> dict[str, Any]:
+        return handover_view(notifier, meeting, action, to) if handover else action_view(action)
+
+    mine = [shown(a) for a in actions]
     asked = {a.id for a in actions}
-    full = [action_view(a) for a in sorted(meeting.actions, key=lambda a: a.id) if a.status in LIVE or a.id in asked]
+    full = [
+        shown(a) if a.id in asked else action_view(a)
+        for a in sorted(meeting.actions, key=lambda a: a.id)
+        if a.status in LIVE or a.id in asked
+    ]
     view = meeting_view(meeting)
     return notifier.send(
         key=key, kind="confirm_request", to=to,
@@ -52,6 +62,46 @@ def ask_to_confirm(
         token_for=mine[0]["ref"] if len(mine) == 1 else meeting.ref, meeting_id=meeting.id,
         attachments=[notifier.todo_file(mine, view)] if with_todo else [],
     )  # fmt: skip
+
+
+def handover_view(notifier: Notifier, meeting: Meeting, action: ActionItem, to: str) -> dict[str, Any]:
+    """An action as the person it is being handed over to (转交) is asked about it: with them as
+    its owner and awaiting their answer — what they are asked to take on — and whom it comes from.
+    Its stored view would tell them "以下行动项由您负责" above the old owner's name, and "已确认（无需
+    再次确认）" when the old owner had confirmed it."""
+    view = action_view(action)
+    person = notifier.person(to)
+    names = meeting.names or {}
+    view.update(
+        owner=to, owner_name=person.name if person is not None and person.name else names.get(to),
+        department=person.department if person is not None else None,
+        status=Status.AWAITING_CONFIRMATION, consent=None,
+        handover_from=action.owner_address, handover_from_name=action.owner_name or names.get(action.owner_address),
+    )  # fmt: skip
+    return view
+
+
+def hand_over(notifier: Notifier, action: ActionItem, to: str, name: str | None) -> str:
+    """The delegate holds the action from now on (their "确认", or their silence past their own
+    deadline): their name, and their department from the directory (not the old owner's: a
+    department's head follows its own people's actions), else none rather than a guess. Returns
+    the previous owner."""
+    previous = action.owner_address
+    person = notifier.person(to)
+    action.owner_address, action.owner_name = to, name
+    action.department = person.department if person is not None else None
+    action.delegate_address, action.delegate_by = None, None
+    settle_requester(action)
+    action.updated_at = notifier.now
+    return previous
+
+
+def settle_requester(action: ActionItem) -> None:
+    """After a change of owner: nobody verifies their own action, so a requester who is now the
+    owner gives way to the host (unless the host owns it too: then done is final)."""
+    settled = verifier(action.requester_address, action.owner_address, action.meeting.host_address)
+    if settled != action.requester_address:
+        action.requester_address, action.requester_name = settled, None
 
 
 def calendar_tasks(

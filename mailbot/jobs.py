@@ -56,8 +56,8 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("consent", run_consent_deadlines, "each minute: confirmation rounds whose deadline passed "
-        "(their mails leave within the sending hours)", chases=False),
+    Job("consent", run_consent_deadlines, "each minute: confirmation rounds and handovers (转交) whose deadline "
+        "passed (their mails leave within the sending hours)", chases=False),
     Job("reminders", run_reminders, "each minute within the sending hours: reminders before, on and after due; "
         "escalations"),
     Job("minutes nudges", run_minutes_nudges, "each minute within the sending hours: recorders late with the "

@@ -150,6 +150,8 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         "delegate": Verb(ACTORS, "not_owner", "wrong_state"),
         # The delegate's "confirm": the action is theirs from now on.
         "take_over": Verb(frozenset({Role.DELEGATE}), "not_owner", "wrong_state"),
+        # The delegate's "异议：原因": they will not take it; it stays with its owner.
+        "decline": Verb(frozenset({Role.DELEGATE}), "not_owner", "wrong_state"),
         # 验收, or sending the work back.
         "verify": Verb(VERIFIERS, "not_requester", "not_done", never_by=NOT_THE_OWNER, already=frozenset({S.VERIFIED})),
         "reject": Verb(VERIFIERS, "not_requester", "not_done", never_by=NOT_THE_OWNER, already=frozenset({S.VERIFIED})),
@@ -164,6 +166,9 @@ VERBS: Mapping[str, Verb] = MappingProxyType(
         "approve_delay": Verb(HOSTS, "not_host", "wrong_state"),
         # The round's deadline passes in silence: consent.
         "lapse": Verb(frozenset({Role.BOT}), "not_bot", "wrong_state"),
+        # The delegate's deadline passes in silence: the action is theirs, as a request's silence
+        # is consent (the request said "逾期视为默认").
+        "hand_over": Verb(frozenset({Role.BOT}), "not_bot", "wrong_state"),
     }
 )
 
@@ -180,6 +185,8 @@ class Move:
     to_if_delayed: Status | None = None
 
 
+# Where an owner may hand an action over (转交), and where the delegate's silence completes it.
+DELEGABLE = (S.AWAITING_CONFIRMATION, S.ACCEPTED, S.IN_PROGRESS, S.DELAYED)
 # Where the host may give an action a new date or owner: wherever work is still to be done.
 HOST_MAY_MOVE = (S.AWAITING_CONFIRMATION, S.ACCEPTED, S.IN_PROGRESS, S.OBJECTED, S.DELAYED)
 # …and cancel it: also delivered work not yet verified.
@@ -204,14 +211,18 @@ MOVES: tuple[Move, ...] = (
     Move("delay",       S.IN_PROGRESS,            S.DELAYED),
     Move("delay",       S.DELAYED,                S.DELAYED),
     # Naming a delegate changes no status: the action waits for the delegate to take it over.
-    Move("delegate",    S.AWAITING_CONFIRMATION,  S.AWAITING_CONFIRMATION),
-    Move("delegate",    S.ACCEPTED,               S.ACCEPTED),
-    Move("delegate",    S.IN_PROGRESS,            S.IN_PROGRESS),
-    Move("delegate",    S.DELAYED,                S.DELAYED),
+    *(Move("delegate",  s,                        s) for s in DELEGABLE),
     # Taking over keeps the work where it is, and answers a request still open.
     Move("take_over",   S.AWAITING_CONFIRMATION,  S.ACCEPTED,             accepts=True),
     Move("take_over",   S.OBJECTED,               S.ACCEPTED,             accepts=True),
     *(Move("take_over", s, s) for s in Status if s not in (S.AWAITING_CONFIRMATION, S.OBJECTED)),
+    # Declining changes no status: only the pending delegation ends.
+    *(Move("decline",   s, s) for s in Status),
+    # Silence hands over only work still to be agreed or done, the statuses a delegation is made
+    # from: done, objected or cancelled work has moved on since, and its delegation lapses. An
+    # action still awaiting its answer keeps waiting: its round (`lapse`) records the new
+    # owner's silent consent.
+    *(Move("hand_over", s, s) for s in DELEGABLE),
     Move("verify",      S.DONE,                   S.VERIFIED),
     Move("reject",      S.DONE,                   S.IN_PROGRESS,          to_if_delayed=S.DELAYED),
     *(Move("withdraw",  s,                        S.CANCELLED) for s in HOST_MAY_CANCEL),
@@ -238,9 +249,12 @@ AS_VERIFICATION = MappingProxyType({"confirm": "verify", "object": "reject"})
 
 def meant(verb: str, status: str, roles: frozenset[Role]) -> str:
     """The move a reply word asks for, from this person on this action: a delegate's "confirm"
-    takes the action over; the requester's "确认"/"异议" on a done action is 验收 or not."""
+    takes the action over and their "异议" declines it (the two answers their request offers);
+    the requester's "确认"/"异议" on a done action is 验收 or not."""
     if verb == "confirm" and Role.DELEGATE in roles:
         return "take_over"
+    if verb == "object" and Role.DELEGATE in roles:
+        return "decline"
     if verb in AS_VERIFICATION and status == S.DONE and may(AS_VERIFICATION[verb], roles):
         return AS_VERIFICATION[verb]
     return verb

@@ -684,8 +684,9 @@ GREETING = [
     _r("greeting", "good-afternoon-confirm", ZR, "下午好，确认。\n\nBR\n朱镕", style="netease",
        status={"A-4": ACCEPTED}),
     _r("greeting", "attendee-thanks", ATTENDEE, "谢谢王芳整理！\n\n孙磊\n销售部", answered=False),
+    # A bare receipt could be either answer the notice asks for: said back once, with how to object.
     _r("greeting", "attendee-receipt-iphone", ("minutes_notice", "liu.yang"), "收到\n\n发自我的iPhone", style="apple",
-       answered=False),
+       says=("收到，视为您已阅读 M-1 纪要", "请于 2026年12月4日（周五） 前回复“异议：原因”")),
     _r("greeting", "attendee-confirm-minutes", ("minutes_notice", "zhou.ting"), "确认\n\n周婷\n财务部",
        says=("已记录您对 M-1 纪要的确认",)),
 ]

@@ -55,7 +55,7 @@ def test_silence_becomes_consent_after_the_deadline_day_and_the_final_minutes_go
     assert tick(app, clock, "2026-12-04 23:00")["accepted_silently"] == 0  # Friday is still inside the round
     assert [a.status for a in actions(app)] == ["accepted"] + ["awaiting_confirmation"] * 3
     counts = tick(app, clock, "2026-12-07 09:00")
-    assert counts == {"accepted_silently": 3, "confirmed": 1, "disputed": 0, "waiting": 0}
+    assert counts == {"handed_over": 0, "accepted_silently": 3, "confirmed": 1, "disputed": 0, "waiting": 0}
     assert [(a.status, a.consent) for a in actions(app)] == [("accepted", "explicit")] + [("accepted", "silent")] * 3
     (meeting,) = meetings(app)
     assert meeting.status == "confirmed"
@@ -65,7 +65,13 @@ def test_silence_becomes_consent_after_the_deadline_day_and_the_final_minutes_go
     assert "以下为正式版" in body
     assert "确认方式：负责人已回复确认" in body and body.count("确认方式：逾期未回复，视为同意") == 3
     # Again the same day, and a week later: nothing new.
-    assert tick(app, clock, "2026-12-07 09:05") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    assert tick(app, clock, "2026-12-07 09:05") == {
+        "handed_over": 0,
+        "accepted_silently": 0,
+        "confirmed": 0,
+        "disputed": 0,
+        "waiting": 0,
+    }
     tick(app, clock, "2026-12-14 09:00")
     assert len(outbox(app, "final_minutes")) == 9
 
@@ -247,7 +253,7 @@ def test_objections_open_at_the_deadline_go_to_the_host_and_a_new_objection_is_n
     assert tick(app, clock, "2026-12-04 18:00")["disputed"] == 0  # the round is still open
     assert outbox(app, "objections_open") == []
     counts = tick(app, clock, "2026-12-07 09:00")
-    assert counts == {"accepted_silently": 3, "confirmed": 0, "disputed": 1, "waiting": 0}
+    assert counts == {"handed_over": 0, "accepted_silently": 3, "confirmed": 0, "disputed": 1, "waiting": 0}
     (meeting,) = meetings(app)
     assert meeting.status == "disputed"
     (told,) = outbox(app, "objections_open")
@@ -296,7 +302,13 @@ def test_resolving_every_objection_confirms_the_minutes_through_confirm_if_settl
     # The owner, due date and way of acceptance of every action, in the HTML part too.
     assert "完成时限：2026年12月10日" in body and "<chen.zhe@corp.example>" in body
     assert finals[0].body_html is not None and "逾期未回复，视为同意" in finals[0].body_html
-    assert tick(app, clock, "2026-12-08 09:00") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    assert tick(app, clock, "2026-12-08 09:00") == {
+        "handed_over": 0,
+        "accepted_silently": 0,
+        "confirmed": 0,
+        "disputed": 0,
+        "waiting": 0,
+    }
 
 
 def test_nothing_settles_while_an_action_awaits_or_all_are_cancelled(round_open: App, clock: FixedClock) -> None:
@@ -323,7 +335,7 @@ def test_an_away_owner_caught_up_after_downtime_ends_as_daily_ticks_would(round_
             2026, 12, 9
         )
     counts = tick(app, clock, "2026-12-14 09:00")
-    assert counts == {"accepted_silently": 4, "confirmed": 1, "disputed": 0, "waiting": 0}
+    assert counts == {"handed_over": 0, "accepted_silently": 4, "confirmed": 1, "disputed": 0, "waiting": 0}
     a3 = next(a for a in actions(app) if a.ref == "A-3")
     assert (a3.status, a3.consent, a3.confirm_by) == ("accepted", "silent", date(2026, 12, 11))
     assert keys(app) == sorted(
@@ -331,7 +343,13 @@ def test_an_away_owner_caught_up_after_downtime_ends_as_daily_ticks_would(round_
                                                    "zhao.min@corp.example", "zhu.rong@corp.example")),
          "away_notice:M-1:zhao.min@corp.example:2026-12-09", *(f"final_minutes:M-1:v1:{p}" for p in PARTIES)]
     )  # fmt: skip
-    assert tick(app, clock, "2026-12-14 09:00") == {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    assert tick(app, clock, "2026-12-14 09:00") == {
+        "handed_over": 0,
+        "accepted_silently": 0,
+        "confirmed": 0,
+        "disputed": 0,
+        "waiting": 0,
+    }
 
 
 def test_daily_ticks_send_the_same_mails_as_one_late_tick(round_open: App, clock: FixedClock) -> None:

@@ -59,6 +59,12 @@ ACTION: dict[str, Any] = {
     "overdue_days": 3, "escalated": True, "delay_reason": "供应商延迟", "objection_reason": "排期已满",
     "reason": "排期已满", "done_on": "2026-12-07",
 }  # fmt: skip
+# action_view as the person it is handed over to (转交) is asked about it (confirmation.handover_view).
+HANDOVER: dict[str, Any] = {
+    **ACTION, "owner": "sun.lei@corp.example", "owner_name": "孙磊", "department": None,
+    "status": "awaiting_confirmation", "consent": None, "handover_from": "zhang.wei@corp.example",
+    "handover_from_name": "张伟",
+}  # fmt: skip
 COMMON: dict[str, Any] = {
     "token": "A1.qb2iqfzvhd", "original_subject": "任务更新", "bot_address": "minutes@corp.example",
     "bot_name": "Mailbot", "docs_url": "https://wiki.corp.example/mailbot",
@@ -102,7 +108,8 @@ PARAMS: dict[str, Any] = {
     "requester": "li.na@corp.example", "owner": "zhang.wei@corp.example", "date": "2026-12-30", "to": "陈喆",
     "previous": "zhang.wei@corp.example", "meeting": "M-1 Q1 新品上市跨部门协作会", "expires": "2026-12-10",
     "status": "done", "closed": "2026-12-04", "due": "2027-01-10", "text": "下下周",
-    "blocked": ["报告.pdf.exe"], "address": "eve@evil.example", "domains": ["corp.example"],
+    "blocked": ["报告.pdf.exe"], "address": "eve@evil.example", "domains": ["corp.example"], "by": DAY,
+    "deadline": DAY, "sent_to": ["li.na@corp.example", "wang.fang@corp.example"], "recorder": "wang.fang@corp.example",
     "parts": [{"code": "objected", "ref": "A-2", "params": {"reason": "排期已满", "host": "li.na@corp.example"}}],
 }  # fmt: skip
 
@@ -180,11 +187,20 @@ def samples() -> dict[str, list[dict[str, Any]]]:
                            + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION],
                                "why": {"reason": r, "by": "李娜", "old_due": DAY, "previous": "赵敏"}}
                               for r in ("rescheduled", "reassigned", "delegated", "reopened")]
+                           # To the person an action is handed over to (转交): shown as theirs-to-be.
+                           + [{"meeting": MEETING, "mine": [HANDOVER], "actions": [ACTION, HANDOVER],
+                               "why": {"reason": "delegated", "by": "赵敏"}}]
                            + [{"meeting": MEETING, "mine": [ACTION], "actions": [ACTION], **REVISION}],
         "minutes_notice": [{"meeting": MEETING, "actions": [ACTION]},
                            {"meeting": MEETING, "actions": [{**ACTION, "status": "accepted"}], **REVISION}],
         "objection_notice": [{"meeting": MEETING, "action": a, "reason": "排期已满", "by": "chen.zhe@corp.example"}
-                             for a in (ACTION, None)],
+                             for a in (ACTION, None)]
+                            # To the minutes as a whole: the host's copy, and the recorder's.
+                            + [{"meeting": MEETING, "action": None, "reason": "决议第1条写错了", "by": by,
+                                "for_recorder": recorder, "also": also}
+                               for by, recorder, also in (("sun.lei@corp.example", False, ["wang.fang@corp.example"]),
+                                                          ("li.na@corp.example", True, []),
+                                                          ("sun.lei@corp.example", True, ["li.na@corp.example"]))],
         "acceptance_request": [{**meeting_action, "owner": "zhang.wei@corp.example", "note": "方案见附件",
                                 "files": ["活动方案.pdf"], "attached": ["活动方案.pdf"]}],
         "acceptance_result": [{**meeting_action, "by": "zhao.min@corp.example", "rejected": r,
@@ -231,7 +247,13 @@ def samples() -> dict[str, list[dict[str, Any]]]:
         "delay_notice": [{**meeting_action, "old_due": "2026-12-18", "new_due": "2026-12-28", "reason": "档期冲突",
                           "note": n} for n in (None, "讲师下周到岗")],
         "note_notice": [{**meeting_action, "note": "马超这周出差\n名单由我来提交", "writer": "zhao.min@corp.example",
-                         "writer_name": w} for w in ("赵敏", "")],
+                         "writer_name": w} for w in ("赵敏", "")]
+                       # The person named in a 转交 declined: the owner keeps it.
+                       + [{**meeting_action, "note": "下周休假", "writer": "zhou.ting@corp.example", "writer_name": "周婷",
+                           "audience": "progress", "host_copy": False,
+                           "remarks": [{**ACTION, "refs": ["A-1"], "text": "下周休假", "overruled": False,
+                                        "withdrawn": False, "declined": True, "by": "zhou.ting@corp.example",
+                                        "by_name": "周婷", "by_host": False, "yours": True}]}],
         "forgery_notice": [{"address": "zhang.wei@corp.example", "subject": "A-1 完成", "received_at": "2026-12-07 10:00",
                             "inbound_id": 7, "commands": False}],
     }  # fmt: skip

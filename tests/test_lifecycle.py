@@ -49,6 +49,7 @@ done         wrong      DON*       DON        DON        wrong      wrong      w
 delay        wrong      DEL        DEL        DEL        wrong      wrong      wrong      DEL        wrong
 delegate     wrong      =          =          =          wrong      wrong      wrong      =          wrong
 take_over    =          ACC*       =          =          =          =          ACC*       =          =
+decline      =          =          =          =          =          =          =          =          =
 verify       not_done   not_done   not_done   not_done   VER        already    not_done   not_done   not_done
 reject       not_done   not_done   not_done   not_done   PRG|DEL    already    not_done   not_done   not_done
 withdraw     wrong      CAN        CAN        CAN        CAN        wrong      CAN        CAN        already
@@ -58,6 +59,7 @@ reassign     wrong      AWA        AWA        AWA        wrong      wrong      A
 reopen       wrong      wrong      wrong      wrong      PRG        PRG        wrong      wrong      AWA
 approve_delay wrong     DEL        DEL        DEL        wrong      wrong      wrong      DEL        wrong
 lapse        wrong      ACC        wrong      wrong      wrong      wrong      wrong      wrong      wrong
+hand_over    wrong      =          =          =          wrong      wrong      wrong      =          wrong
 """
 CODES = {"wrong": "wrong_state", "no_obj": "no_objection"}
 
@@ -68,11 +70,11 @@ HOSTS = {Role.HOST, Role.ADMIN}
 WHO = {
     "confirm": (OWNERS, "not_owner"), "object": (OWNERS, "not_owner"), "in_progress": (OWNERS, "not_owner"),
     "done": (OWNERS, "not_owner"), "delay": (OWNERS, "not_owner"), "delegate": (OWNERS, "not_owner"),
-    "take_over": ({Role.DELEGATE}, "not_owner"),
+    "take_over": ({Role.DELEGATE}, "not_owner"), "decline": ({Role.DELEGATE}, "not_owner"),
     "verify": (VERIFIERS, "not_requester"), "reject": (VERIFIERS, "not_requester"),
     "withdraw": (HOSTS, "not_host"), "overrule": (HOSTS, "not_host"), "reschedule": (HOSTS, "not_host"),
     "reassign": (HOSTS, "not_host"), "reopen": (HOSTS, "not_host"), "approve_delay": (HOSTS, "not_host"),
-    "lapse": ({Role.BOT}, "not_bot"),
+    "lapse": ({Role.BOT}, "not_bot"), "hand_over": ({Role.BOT}, "not_bot"),
 }  # fmt: skip
 
 
@@ -87,9 +89,12 @@ CELLS = grid()
 
 def meant(verb: str, status: Status, role: Role) -> str:
     """The reply words that mean another move from this person: a delegate's confirm takes the
-    action over; a verifier's confirm/object on done work is 验收 given or refused."""
+    action over and their object declines it; a verifier's confirm/object on done work is 验收
+    given or refused."""
     if verb == "confirm" and role == Role.DELEGATE:
         return "take_over"
+    if verb == "object" and role == Role.DELEGATE:
+        return "decline"
     if verb in ("confirm", "object") and status == S.DONE and role in VERIFIERS:
         return {"confirm": "verify", "object": "reject"}[verb]
     return verb
@@ -160,6 +165,7 @@ def test_nobody_verifies_their_own_work() -> None:
 
 def test_the_delegate_takes_over_even_when_also_the_requester() -> None:
     assert decide("confirm", S.DONE, {Role.DELEGATE, Role.REQUESTER}).move == "take_over"
+    assert decide("object", S.DONE, {Role.DELEGATE, Role.REQUESTER}).move == "decline"
 
 
 def test_a_bad_argument_is_told_after_who_and_before_the_status() -> None:

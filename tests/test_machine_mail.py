@@ -155,7 +155,7 @@ def test_an_outlook_out_of_office_moves_the_owners_deadline_past_the_written_ret
 
     # Monday: the others are accepted by silence, A-3 waits for its own deadline.
     counts = tick(app, clock, "2026-12-07 09:00")
-    assert counts == {"accepted_silently": 3, "confirmed": 0, "disputed": 0, "waiting": 0}
+    assert counts == {"handed_over": 0, "accepted_silently": 3, "confirmed": 0, "disputed": 0, "waiting": 0}
     assert [a.status for a in actions(app)] == ["accepted", "accepted", "awaiting_confirmation", "accepted"]
     assert meetings(app)[0].status == "in_review" and outbox(app, "final_minutes") == []
     assert tick(app, clock, "2026-12-11 22:00")["accepted_silently"] == 0  # the deadline day is inclusive
@@ -283,7 +283,7 @@ def test_a_bounced_confirmation_request_marks_the_owner_and_tells_the_host_once(
     assert len(outbox(app)) == before + 1
     # At the deadline A-4 is not consent; the others are, and the host is not told a second time.
     counts = tick(app, clock, "2026-12-07 09:00")
-    assert counts == {"accepted_silently": 3, "confirmed": 0, "disputed": 0, "waiting": 1}
+    assert counts == {"handed_over": 0, "accepted_silently": 3, "confirmed": 0, "disputed": 0, "waiting": 1}
     assert action(app, "A-4").status == "awaiting_confirmation" and action(app, "A-4").consent is None
     assert len(outbox(app, "bounce_notice")) == 1
     tick(app, clock, "2026-12-14 09:00")

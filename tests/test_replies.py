@@ -264,3 +264,136 @@ def test_after_a_hand_over_the_new_owners_name_goes_with_the_new_address(round_o
     process(app, reply(app, handover, "confirm", style="gmail_en", sender="kevin.wu@corp.example", name="Kevin Wu"))
     a4 = action(app, "A-4")
     assert (a4.owner_address, a4.owner_name) == ("kevin.wu@corp.example", "Kevin Wu")
+
+
+# --- objections to the minutes as a whole (hand trial: r36) ------------------------------------------
+
+
+def notice_to(app: App, address: str) -> object:
+    return next(m for m in outbox(app, "minutes_notice") if m.to_address == address)
+
+
+def test_the_hosts_objection_to_the_minutes_goes_to_the_recorder(round_open: App) -> None:
+    """李娜 (host) wrote "异议：决议第1条写错了…请王芳更正。" to the minutes: she got her own objection
+    back as a 【异议】 notice and an answer saying "已转主持人"; 王芳, who must correct the minutes,
+    got nothing."""
+    app = round_open
+    before = len(outbox(app))
+    text = "异议：决议第1条写错了，应为“由销售部牵头”，请王芳更正。"
+    assert process(app, reply(app, notice_to(app, "li.na@corp.example"), text)).outcome == "processed"
+    new = outbox(app)[before:]
+    assert sorted((m.kind, m.to_address) for m in new) == [
+        ("objection_notice", "wang.fang@corp.example"), ("reply_result", "li.na@corp.example"),
+    ]  # fmt: skip
+    notice = next(m for m in new if m.kind == "objection_notice")
+    body = notice.body_text or ""
+    assert (
+        "您好，主持人 李娜 <li.na@corp.example> 对“Q1 新品上市跨部门协作会”（2026年12月2日（周三））的纪要提出了异议"
+        in body
+    )
+    assert "原因：决议第1条写错了，应为“由销售部牵头”，请王芳更正" in body
+    assert "您是记录人：如需修改，请把更正后的纪要作为新邮件发给机器人（主题带【纪要】和 M-1）" in body
+    assert "A-1 改派" not in body and "改期" not in body  # the host's decisions are not the recorder's
+    assert "主持人 李娜 &lt;li.na@corp.example&gt; 对" in (notice.body_html or "")
+    answer = next(m for m in new if m.kind == "reply_result")
+    assert (
+        "已记录您对 M-1 纪要的异议（原因：决议第1条写错了，应为“由销售部牵头”，请王芳更正），已转记录人 王芳 <wang.fang@corp.example>"
+        in (answer.body_text or "")
+    )
+    assert "已转主持人" not in (answer.body_text or "")
+
+
+def test_an_attendees_objection_to_the_minutes_goes_to_the_host_and_the_recorder(round_open: App) -> None:
+    app = round_open
+    before = len(outbox(app))
+    process(
+        app, reply(app, notice_to(app, "sun.lei@corp.example"), "异议：参会人员里漏了财务部的周婷", style="foxmail")
+    )
+    new = outbox(app)[before:]
+    notices = {m.to_address: m.body_text or "" for m in new if m.kind == "objection_notice"}
+    assert set(notices) == {"li.na@corp.example", "wang.fang@corp.example"}
+    assert "修改纪要：由您或记录人 王芳 <wang.fang@corp.example> 把更正后的纪要" in notices["li.na@corp.example"]
+    assert "这条异议也已转给记录人 王芳 <wang.fang@corp.example>。" in notices["li.na@corp.example"]
+    assert "这条异议也已转给主持人 李娜 <li.na@corp.example>。" in notices["wang.fang@corp.example"]
+    assert "您是记录人" in notices["wang.fang@corp.example"]
+    (answer,) = [m for m in new if m.to_address == "sun.lei@corp.example"]
+    assert "，已转主持人 李娜 <li.na@corp.example> 和记录人 王芳 <wang.fang@corp.example>" in (answer.body_text or "")
+
+
+def test_the_recorders_objection_to_the_minutes_goes_to_the_host_alone(round_open: App) -> None:
+    app = round_open
+    before = len(outbox(app))
+    (ack,) = outbox(app, "minutes_ack")  # what the recorder, who sent the draft, has to answer
+    assert process(app, reply(app, ack, "异议：第二个议题的实际时长记错了")).outcome == "processed"
+    new = outbox(app)[before:]
+    assert sorted((m.kind, m.to_address) for m in new) == [
+        ("objection_notice", "li.na@corp.example"), ("reply_result", "wang.fang@corp.example"),
+    ]  # fmt: skip
+    assert "您好，记录人 王芳 <wang.fang@corp.example> 对" in (new[0].body_text or "")
+
+
+# --- a bare receipt of the minutes (hand trial: r07) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "style"), [("收到\n\n发自我的iPhone", "apple"), ("好的", "foxmail"), ("OK", "gmail_en")]
+)
+def test_a_bare_receipt_of_the_minutes_is_answered_once_with_how_to_object(
+    round_open: App, text: str, style: str
+) -> None:
+    """The minutes notice asks "回复“确认”或“异议：原因”… 逾期视为默认": a bare "收到" could mean either,
+    and was recorded "thanks only: not answered" while the same word from an owner was asked back."""
+    app = round_open
+    before = len(outbox(app))
+    result = process(app, reply(app, notice_to(app, "sun.lei@corp.example"), text, style=style))
+    assert (result.outcome, result.error) == ("answered", "acknowledged without a command")
+    (answer,) = outbox(app)[before:]
+    assert (answer.kind, answer.to_address) == ("reply_result", "sun.lei@corp.example")
+    body = answer.body_text or ""
+    if style == "gmail_en":
+        assert (
+            'Noted: you have read the minutes of M-1 ("OK" or "got it" is neither a confirmation nor an objection)'
+            in body
+        )
+        assert 'reply "object: reason" by Fri 4 Dec 2026' in body
+    else:
+        assert (
+            "收到，视为您已阅读 M-1 纪要（“收到”“好的”不算确认或异议）。如对纪要有异议，请于 2026年12月4日（周五） 前回复“异议：原因”"
+            in body
+        )
+        assert "没有异议无需再回复，逾期视为默认" in body
+        assert "✗" not in body and "没有读" not in body
+        # What to answer is in the body; an attendee holds no action, so the footer lists no owner's commands.
+        assert "“进行中”" not in body.split("\n--\n")[1]
+    # Nothing recorded as consent or objection; a "收到" to this answer is thanks to a mail that asks nothing.
+    with app.db.session() as session:
+        assert not session.scalars(select(Event).where(Event.what.in_(("minutes.confirmed", "minutes.objected")))).all()
+    again = process(app, reply(app, answer, "收到", style=style))
+    assert again.outcome == "acknowledged" and len(outbox(app)) == before + 1
+
+
+def test_thanks_for_the_minutes_and_a_receipt_after_the_round_are_not_answered(
+    round_open: App, clock: FixedClock
+) -> None:
+    app = round_open
+    before = len(outbox(app))
+    for text in ("谢谢王芳整理！\n\n孙磊\n销售部", "收到，辛苦王芳！", "收到，谢谢"):
+        assert process(app, reply(app, notice_to(app, "sun.lei@corp.example"), text)).outcome == "acknowledged", text
+    at(clock, "2026-12-07 10:00")  # the round closed on Fri 12-04: the notice asks nothing any more
+    assert process(app, reply(app, notice_to(app, "liu.yang@corp.example"), "收到")).outcome == "acknowledged"
+    assert len(outbox(app)) == before
+
+
+def test_a_host_who_is_also_the_recorder_is_told_to_send_the_corrected_minutes(round_open: App) -> None:
+    from mailbot.store.models import Meeting
+
+    app = round_open
+    with app.db.transaction() as session:
+        session.scalars(select(Meeting)).one().recorder_address = "li.na@corp.example"
+    before = len(outbox(app))
+    process(app, reply(app, notice_to(app, "li.na@corp.example"), "异议：决议第1条写错了"))
+    (answer,) = outbox(app)[before:]  # nobody else to tell: no notice to herself
+    assert answer.kind == "reply_result" and answer.to_address == "li.na@corp.example"
+    assert "没有其他主持人或记录人可转告：如需修改纪要，请把更正后的纪要作为新邮件发给机器人" in (
+        answer.body_text or ""
+    )

@@ -64,8 +64,8 @@ def kinds_of(cell: str) -> list[str]:
 def test_the_table_names_only_kinds_the_bot_has() -> None:
     columns, rows = contract()
     assert columns == ["Sender", "Owner", "Verifier", "Host", "Recorder", "Parties", "Heads"]
-    assert {"agenda", "minutes", "confirm", "remark", "object", "delay", "done", "verify", "note", "reschedule",
-            "overrule", "withdraw", "final", "reminder", "escalation", "monday"} <= set(rows)  # fmt: skip
+    assert {"agenda", "minutes", "confirm", "remark", "object", "object_minutes", "delay", "done", "verify", "note",
+            "reschedule", "overrule", "withdraw", "final", "reminder", "escalation", "monday"} <= set(rows)  # fmt: skip
     for cells in rows.values():
         assert all(kind in KINDS for cell in cells for kind in kinds_of(cell)), cells
 
@@ -285,3 +285,23 @@ def test_a_withdrawn_action_is_told_to_its_owner_with_or_without_the_hosts_words
     assert told_2.subject.startswith("[Withdrawn] A-2 "), told_2.subject
     assert "Hello, the host withdrew your action A-2: there is nothing more to do on it." in body
     assert "> 研发排期下季度再议" in body
+
+
+def test_an_objection_to_the_minutes_mails_the_host_and_the_recorder_as_the_table_says(round_: Round) -> None:
+    """An attendee's objection to the minutes as a whole reaches the host and the recorder; the
+    host's own reaches the recorder alone (hand trial: it went back to the host, twice, and the
+    recorder who had to correct the minutes heard nothing)."""
+    r, app, clock = round_, round_.app, round_.clock
+    at(clock, "2026-12-02 18:00")
+    feed(app, "outlook_zh_minutes_gbk_html.eml")
+    at(clock, "2026-12-03 10:00")
+    r.new()
+
+    def notice(to: str) -> OutboxMail:
+        return next(m for m in outbox(app, "minutes_notice") if m.to_address == to)
+
+    attendee = "sun.lei@corp.example"
+    r.check("object_minutes", {"Sender": [attendee], "Host": [HOST], "Recorder": [RECORDER]},
+            lambda: process(app, reply(app, notice(attendee), "异议：参会人员里漏了财务部的周婷")))  # fmt: skip
+    r.check("object_minutes", {"Sender": [HOST], "Host": [HOST], "Recorder": [RECORDER]},
+            lambda: process(app, reply(app, notice(HOST), "异议：决议第1条写错了，应为“由销售部牵头”，请王芳更正。")))  # fmt: skip

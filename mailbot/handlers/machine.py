@@ -179,7 +179,10 @@ def note_absence(ctx: HandlerContext, reason: str) -> Outcome:
         ctx.event("mail.ignored", detail={"reason": reason, "absence": "answers no mail of ours"})
         return Outcome("ignored", "auto_reply", error=f"{reason}; answers no mail of ours")
     waiting = waiting_actions(ctx, owner)
-    if not waiting:
+    # Asked to take an action over (转交): their silence would hand it to them, so their absence
+    # is kept too (mailbot/workflow/consent.py moves that deadline past their return).
+    handing = ctx.session.scalar(select(ActionItem.id).where(ActionItem.delegate_address == owner).limit(1))
+    if not waiting and handing is None:
         # Nothing of theirs is waiting on an answer: their absence changes nothing here.
         ctx.event("mail.ignored", detail={"reason": reason})
         return Outcome("ignored", "auto_reply", error=reason)

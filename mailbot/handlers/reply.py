@@ -19,19 +19,19 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from mailbot import groups, people, tokens
-from mailbot.confirmation import ask_to_confirm, confirm_if_settled
+from mailbot.confirmation import ask_to_confirm, confirm_if_settled, hand_over, settle_requester
 from mailbot.formats.dates import read_date
 from mailbot.formats.reader import ReadContext, resolve_person
 from mailbot.handlers import trust
 from mailbot.handlers.base import HandlerContext, Outcome
 from mailbot.handlers.command import open_actions
-from mailbot.lifecycle import LIVE, Decision, Role, Status, decide, roles_of
-from mailbot.meetings import action_view, meeting_view, verifier
+from mailbot.lifecycle import LIVE, UNDER_REVIEW, Decision, Role, Status, decide, roles_of
+from mailbot.meetings import action_view, meeting_view
 from mailbot.message import Attachment
 from mailbot.notify import Notifier
 from mailbot.outbox import OutgoingFile
 from mailbot.recipients import recipient_refusal
-from mailbot.replies.commands import Command, CommandVocabulary, Reading, is_courtesy, read_reply
+from mailbot.replies.commands import Command, CommandVocabulary, Reading, is_courtesy, read_reply, thanks_in
 from mailbot.store.models import ActionItem, Deliverable, Event, Meeting, OutboxMail
 from mailbot.workdays import working_day_on_or_before
 
@@ -135,7 +135,11 @@ def handle_reply(ctx: HandlerContext) -> Outcome:
     if not commands and (notes or acknowledged):
         # Thanks and nothing else ("收到，谢谢" to the final minutes): nothing to answer.
         courteous = not notes and not echoed and all(is_courtesy(a.line, vocabulary) for a in reading.acknowledgements)
-        return words_without_command(ctx, thread, notes, acknowledged, echoed, courteous=courteous)
+        # A receipt that thanks nobody ("收到", "好的", "OK"): it reads as an answer to what was asked.
+        receipt = bool(reading.acknowledgements) and not any(
+            thanks_in(line, vocabulary) for line in (*(a.line for a in reading.acknowledgements), *polite)
+        )
+        return words_without_command(ctx, thread, notes, acknowledged, echoed, courteous=courteous, receipt=receipt)
     if not commands and thread.answered is not None and ctx.sender_address == thread.answered.to_address:
         results.append(Result("", "no_command", ok=False))
     return finish(ctx, thread, results, echoed)
@@ -312,11 +316,13 @@ def words_without_command(
     echoed: list[str],
     *,
     courteous: bool = False,
+    receipt: bool = False,
 ) -> Outcome:
     """A reply in words: "收到" / "谢谢" to a request is never consent — asked back, with one-click
     answers; a remark about an action ("马超这周出差，名单由我来提交") is a note for the host and
     the owner, kept in the action's history. Thanks and nothing else to a mail that asks nothing
-    ("收到，谢谢" to the final minutes) is recorded and not answered: an answer would be noise."""
+    ("收到，谢谢" to the final minutes) is recorded and not answered: an answer would be noise.
+    A bare receipt to the minutes notice while its round is open is answered (`noted_minutes`)."""
     action = thread_action(ctx, thread)
     results: list[Result] = []
     if notes and action is not None:
@@ -327,13 +333,38 @@ def words_without_command(
     if acknowledged and asked:
         results.append(Result("", "acknowledged", ok=False, params={"kind": asked}))
     elif acknowledged and not results:
-        if courteous:
+        noted = noted_minutes(ctx, thread) if receipt else None
+        if noted is not None:
+            results.append(noted)
+        elif courteous:
             return Outcome(
                 "acknowledged", "reply", error="thanks only: not answered", meeting_id=thread_meeting(thread)
             )
-        results.append(Result("", "acknowledged_nothing", ok=False))
+        else:
+            results.append(Result("", "acknowledged_nothing", ok=False))
     quick = asked or None
-    return finish(ctx, thread, results, echoed, quick_kind=quick, answered_only=not notes)
+    # The answer to a receipt of the minutes says in its body what one may still answer; the owner's
+    # commands of the usual footer are not an attendee's.
+    return finish(ctx, thread, results, echoed, quick_kind=quick, answered_only=not notes,
+                  commands=not any(r.code == "minutes_noted" for r in results))  # fmt: skip
+
+
+def noted_minutes(ctx: HandlerContext, thread: Thread) -> Result | None:
+    """ "收到" to the minutes notice, which asked "回复“确认”或“异议：原因”… 逾期视为默认": most
+    likely "noted", but it could be meant as either answer, and every reply is answered. Said back
+    once (a "收到" to this answer thanks a mail that asks nothing): read, no objection recorded,
+    and how to object before the deadline. Thanks ("谢谢王芳整理！") are courtesy to the recorder, not
+    an answer, and stay unanswered; so does a receipt once the round is over (the notice asks
+    nothing any more)."""
+    answered = thread.answered
+    if answered is None or answered.kind != "minutes_notice" or answered.to_address != ctx.sender_address:
+        return None
+    meeting = ctx.session.get(Meeting, answered.meeting_id) if answered.meeting_id else None
+    if meeting is None or meeting.status not in UNDER_REVIEW or meeting.confirm_by is None:
+        return None
+    if ctx.app.today() > meeting.confirm_by:
+        return None
+    return Result("", "minutes_noted", ok=False, params={"meeting": meeting.ref, "deadline": meeting.confirm_by})
 
 
 # The mails that ask their reader for an answer: "收到" to one of them is asked back, with its
@@ -632,9 +663,11 @@ def finish(
     *,
     quick_kind: str | None = None,
     answered_only: bool = False,
+    commands: bool = True,
 ) -> Outcome:
     """The transcript answer. `quick_kind`: show that mail's one-click answers again (with the
-    thread's token); `answered_only`: nothing was asked to change (an acknowledgement asked back)."""
+    thread's token); `answered_only`: nothing was asked to change (an acknowledgement asked back);
+    `commands`: False when the footer should list none (the body says what to answer)."""
     applied = any(r.ok for r in results)
     meeting_id = None
     if thread.obj and thread.obj.startswith("M-"):
@@ -653,6 +686,8 @@ def finish(
         "quick_kind": quick_kind,
         "quick_ref": thread.obj if thread.obj and thread.obj.startswith("A-") else "",
     }
+    if not commands:
+        context["commands"] = False
     token_for = thread.obj if quick_kind and thread.obj and not thread.obj.startswith("H-") else None
     final = take_own_final_minutes(ctx) if applied else None
     context["final"] = final
@@ -674,11 +709,20 @@ def finish(
     return Outcome(outcome, "reply", error=error, meeting_id=meeting_id)
 
 
+# The people a result's answer names, by their keys in its params.
+NAMED_PARAMS = ("to", "told", "sent_to", "owner", "host", "recorder", "requester", "previous")
+
+
 def names_in(ctx: HandlerContext, results: list[Result]) -> dict[str, str]:
-    """The names the meetings of these results know (the host, the owners, the verifier): the
-    answer says "已转主持人 李娜 <li.na@…>", not a bare address."""
+    """The names the meetings of these results know (the host, the recorder, the owners, the
+    verifier), else the directory's: the answer says "已转主持人 李娜 <li.na@…>" and "已请 孙磊
+    <sun.lei@…> 确认接手", not a bare address."""
     names: dict[str, str] = {}
     for result in results:
+        meeting_ref = str(result.params.get("meeting") or "")
+        if meeting_ref.startswith("M-") and meeting_ref[2:].isdigit():
+            meeting = ctx.session.get(Meeting, int(meeting_ref[2:]))
+            names.update((meeting.names or {}) if meeting is not None else {})
         refs = [result.ref, *(part.get("ref") for part in result.params.get("parts") or [])]
         for ref in refs:
             if not ref or not str(ref).startswith("A-") or not str(ref)[2:].isdigit():
@@ -693,6 +737,14 @@ def names_in(ctx: HandlerContext, results: list[Result]) -> dict[str, str]:
             ):
                 if address and name:
                     names.setdefault(address, name)
+    for result in results:
+        for key in NAMED_PARAMS:
+            value = result.params.get(key)
+            for address in value if isinstance(value, list) else [value]:
+                if isinstance(address, str) and "@" in address and address not in names:
+                    person = ctx.person(address)
+                    if person is not None and person.name:
+                        names[address] = person.name
     return names
 
 
@@ -1027,14 +1079,6 @@ def stored_type(attachment: Attachment) -> str:
     return f"{attachment.content_type}; charset={attachment.charset}" if attachment.charset else attachment.content_type
 
 
-def settle_requester(action: ActionItem) -> None:
-    """After a change of owner: nobody verifies their own action, so a requester who is now the
-    owner gives way to the host (unless the host owns it too: then done is final)."""
-    settled = verifier(action.requester_address, action.owner_address, action.meeting.host_address)
-    if settled != action.requester_address:
-        action.requester_address, action.requester_name = settled, None
-
-
 def rework_time(ctx: HandlerContext, action: ActionItem) -> None:
     """Sent back after its due date: the owner gets the policy's working days to rework it, so the
     days the requester took are not counted as the owner's delay (no instant "overdue"/escalation)."""
@@ -1112,17 +1156,37 @@ def on_delegate(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
         return Result(line, "recipient_not_allowed", ok=False, ref=ref, params=refusal)
     move(ctx, action, step.decision)
     action.delegate_address = new_owner
-    change(ctx, action, "action.delegated", to=new_owner)
-    request_confirmation(ctx, action, new_owner, reason="delegated")
-    return Result(line, "delegated", ok=True, ref=ref, params={"to": new_owner})
+    action.delegate_by = handover_deadline(ctx, action)
+    if action.status == Status.AWAITING_CONFIRMATION:
+        # The round waits for whoever will hold the action: the owner's "转交" is no consent, and
+        # the minutes should not become final in the old owner's name while the new one is asked.
+        action.confirm_by = max(action.confirm_by or action.delegate_by, action.delegate_by)
+    change(ctx, action, "action.delegated", to=new_owner, deadline=action.delegate_by.isoformat())
+    request_confirmation(ctx, action, new_owner, reason="delegated", confirm_by=action.delegate_by)
+    return Result(line, "delegated", ok=True, ref=ref, params={"to": new_owner, "by": action.delegate_by})
 
 
-def request_confirmation(ctx: HandlerContext, action: ActionItem, to: str, *, reason: str, **was: Any) -> None:
-    """A repeat request says why it comes and who caused it: "李娜 改期为12月22日（原12月18日）"."""
+def handover_deadline(ctx: HandlerContext, action: ActionItem) -> date:
+    """How long the delegate has to answer: the policy's confirmation window in working days from
+    today, as the first round gets from the day its minutes arrive and as a host's new owner or
+    date gets (`reopen`) — the person is asked today, and their silence will count as taking the
+    action over. Never the first round's deadline, which is usually long past (the request said
+    "请于12月14日前回复" on 12-23). An action whose own round runs longer keeps that end."""
+    fresh = ctx.app.calendar.add_workdays(ctx.app.today(), ctx.app.policy.consent.working_days)
+    if action.status == Status.AWAITING_CONFIRMATION and action.confirm_by is not None:
+        return max(fresh, action.confirm_by)
+    return fresh
+
+
+def request_confirmation(
+    ctx: HandlerContext, action: ActionItem, to: str, *, reason: str, confirm_by: date | None = None, **was: Any
+) -> None:
+    """A repeat request says why it comes and who caused it: "李娜 改期为12月22日（原12月18日）".
+    A delegate is asked to take the action over, by their own deadline."""
     by = next(iter(sorted(sender_names(ctx))), "") or ctx.sender_address
     why = {"reason": reason, "by": by, **{k: v for k, v in was.items() if v is not None}}
     ask_to_confirm(mailer(ctx, action.meeting), action.meeting, [action], to, key=f"confirm_request:{action.ref}:{reason}:{to}:{ctx.record.id}",
-                   confirm_by=action.confirm_by, why=why)  # fmt: skip
+                   confirm_by=confirm_by or action.confirm_by, why=why, handover=reason == "delegated")  # fmt: skip
 
 
 def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: Collection[str] = ()) -> str | None:
@@ -1137,15 +1201,40 @@ def name_of(ctx: HandlerContext, action: ActionItem, address: str, written: Coll
 
 def on_take_over(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
     """The delegate confirms: the action is theirs from now on."""
-    previous = action.owner_address
-    action.owner_address = ctx.sender_address
     # The new owner's own name, never the old one's on the new address ("Kevin Wu <alex.zhao@…>").
-    action.owner_name = name_of(ctx, action, ctx.sender_address, written=sender_names(ctx))
-    action.delegate_address = None
-    settle_requester(action)
+    name = name_of(ctx, action, ctx.sender_address, written=sender_names(ctx))
+    previous = hand_over(ctx, action, ctx.sender_address, name)
     change(ctx, action, "action.owner_changed", previous=previous, new=ctx.sender_address)
     move(ctx, action, step.decision)
     return Result(step.command.line, "taken_over", ok=True, ref=action.ref, params={"previous": previous})
+
+
+def on_decline(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
+    """The delegate will not take it over ("异议：原因" to their request): the delegation ends, and
+    the owner — told "对方确认前仍由您负责" — hears that it stays theirs, and why."""
+    reason = step.command.reason
+    move(ctx, action, step.decision)
+    action.delegate_address, action.delegate_by = None, None
+    change(ctx, action, "action.delegation_declined", delegate=ctx.sender_address, reason=reason)
+    tell_declined(ctx, action, reason)
+    return Result(
+        step.command.line, "declined", ok=True, ref=action.ref, params={"owner": action.owner_address, "reason": reason}
+    )
+
+
+def tell_declined(ctx: HandlerContext, action: ActionItem, reason: str) -> None:
+    """The owner's note that the person they named will not take the action: theirs still, with
+    their own commands below (an answer to the round while it awaits one, else their progress)."""
+    owner, meeting = action.owner_address, action.meeting
+    view = {**remark_view(ctx, Remark(action, [action.ref], [reason]), owner.lower()), "declined": True}
+    mailer(ctx, meeting).send(
+        key=f"note_notice:{action.ref}:{owner.lower()}:{ctx.record.id}", kind="note_notice", to=owner,
+        context={"meeting": meeting_view(meeting), "action": action_view(action), "note": reason,
+                 "writer": ctx.sender_address, "writer_name": writer_name(ctx, meeting), "host_copy": False,
+                 "audience": "owner" if action.status == Status.AWAITING_CONFIRMATION else "progress",
+                 "remarks": [view]},
+        token_for=action.ref, meeting_id=meeting.id,
+    )  # fmt: skip
 
 
 def on_withdraw(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
@@ -1185,6 +1274,9 @@ def on_reassign(ctx: HandlerContext, action: ActionItem, step: Step) -> Result:
         return Result(step.command.line, "recipient_not_allowed", ok=False, ref=action.ref, params=refusal)
     previous, action.owner_address = action.owner_address, new_owner
     action.owner_name = name_of(ctx, action, new_owner)
+    # The host decided who holds it: a handover the old owner asked for is over (else the named
+    # delegate's confirmation, or their silence, would take it from the host's choice).
+    action.delegate_address, action.delegate_by = None, None
     settle_requester(action)
     reopen(ctx, action, step.decision)
     change(ctx, action, "action.reassigned", previous=previous, new=new_owner)
@@ -1232,6 +1324,7 @@ EFFECTS: dict[str, Callable[[HandlerContext, ActionItem, Step], Result]] = {
     "delay": on_delay,
     "delegate": on_delegate,
     "take_over": on_take_over,
+    "decline": on_decline,
     "verify": on_verify,
     "reject": on_verify,
     "withdraw": on_withdraw,
@@ -1263,8 +1356,9 @@ def meeting_of(ctx: HandlerContext, thread: Thread) -> Meeting | None:
 
 
 def minutes_level(ctx: HandlerContext, thread: Thread, command: Command) -> Result:
-    """Confirm/object from someone who owns nothing here: an attendee or department head
-    speaking for the minutes as a whole. Recorded; an objection goes to the host."""
+    """Confirm/object from someone who owns nothing here: an attendee, a department head, the host
+    or the recorder speaking for the minutes as a whole. Recorded; an objection goes to whom it
+    concerns (`objection_readers`)."""
     meeting = meeting_of(ctx, thread)
     if meeting is None or command.verb not in ("confirm", "object"):
         return Result(command.line, "nothing_yours", ok=False)
@@ -1272,11 +1366,35 @@ def minutes_level(ctx: HandlerContext, thread: Thread, command: Command) -> Resu
         ctx.event("minutes.confirmed", meeting_id=meeting.id)
         return Result(command.line, "minutes_confirmed", ok=True, params={"meeting": meeting.ref})
     ctx.event("minutes.objected", meeting_id=meeting.id, detail={"reason": command.reason})
-    if meeting.host_address:
+    readers = objection_readers(ctx, meeting)
+    view = meeting_view(meeting)
+    for to in readers:
+        recorder = to.lower() == (meeting.recorder_address or "").lower() != (meeting.host_address or "").lower()
         mailer(ctx, meeting).send(
-            key=f"objection:{meeting.ref}:{ctx.record.id}", kind="objection_notice", to=meeting.host_address,
-            context={"meeting": meeting_view(meeting), "action": None, "reason": command.reason,
-                     "by": ctx.sender_address},
+            # The host's key as it always was: a mail read again finds the notice already decided.
+            key=f"objection:{meeting.ref}:{ctx.record.id}" + (":recorder" if recorder else ""),
+            kind="objection_notice", to=to,
+            context={"meeting": view, "action": None, "reason": command.reason, "by": ctx.sender_address,
+                     "for_recorder": recorder, "also": [a for a in readers if a != to],
+                     # The recorder's move is in the body (send the corrected minutes); the host's
+                     # decisions on actions are not theirs to give.
+                     **({"audience": "none"} if recorder else {})},
             token_for=meeting.ref, meeting_id=meeting.id,
         )  # fmt: skip
-    return Result(command.line, "minutes_objected", ok=True, params={"meeting": meeting.ref, "reason": command.reason})
+    return Result(
+        command.line, "minutes_objected", ok=True,
+        params={"meeting": meeting.ref, "reason": command.reason, "sent_to": readers,
+                "host": meeting.host_address, "recorder": meeting.recorder_address},
+    )  # fmt: skip
+
+
+def objection_readers(ctx: HandlerContext, meeting: Meeting) -> list[str]:
+    """Who hears of an objection to the minutes as a whole: the host, who decides, and the
+    recorder, who corrects the minutes — never the writer themselves. The host's own objection
+    ("决议第1条写错了，请王芳更正") is an instruction to the recorder; used to go back to the host alone,
+    twice (a notice and the answer), and the recorder heard nothing."""
+    readers: list[str] = []
+    for address in (meeting.host_address, meeting.recorder_address):
+        if address and address.lower() not in {ctx.sender_address.lower(), *(r.lower() for r in readers)}:
+            readers.append(address)
+    return readers

@@ -367,6 +367,15 @@ def is_courtesy(text: str, vocabulary: CommandVocabulary | None = None) -> bool:
     return thanked or not named
 
 
+def thanks_in(text: str, vocabulary: CommandVocabulary | None = None) -> bool:
+    """Whether `text` thanks someone ("谢谢王芳整理！", "收到，辛苦了", "Thanks David"): a [courtesy]
+    word anywhere in it. A bare receipt ("收到", "好的", "OK") has none: it reads as an answer to
+    what was asked, thanks read as courtesy to the people."""
+    vocab = vocabulary or _default_vocabulary()
+    folded = _key(text, vocab.table)
+    return any(" ".join(words) in folded or "".join(words) in folded for words in vocab.courtesy)
+
+
 _DEFAULT: CommandVocabulary | None = None
 
 

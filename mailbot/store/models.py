@@ -358,6 +358,10 @@ class ActionItem(Base):
     objection_reason: Mapped[str | None] = mapped_column(Text)
     # Delegation waits for the new owner's confirmation; until then the old owner stays.
     delegate_address: Mapped[str | None] = mapped_column(String(320))
+    # The delegate's own deadline: their request says "逾期视为默认", so silence past this day hands
+    # the action over (mailbot/workflow/consent.py), as silence accepts any other request. Indexed:
+    # the job asks each minute for the few that passed, among every action ever stored.
+    delegate_by: Mapped[date | None] = mapped_column(Date, index=True)
     delay_reason: Mapped[str | None] = mapped_column(Text)
     # 验收: who verifies the action once it is done (the 需求方 named on it, else the policy's
     # default, usually the host); None when done is final.

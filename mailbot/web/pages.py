@@ -410,7 +410,8 @@ HISTORY_EVENTS = frozenset({
     "action.done", "action.verified", "action.rejected", "action.cancelled", "action.reassigned",
     "action.rescheduled", "action.reopened", "action.escalated", "action.delegated", "action.kept",
     "action.deadline_extended", "action.delay_approved", "action.delay_requested", "action.note",
-    "action.overruled", "action.owner_changed", "action.withdrawn",
+    "action.overruled", "action.owner_changed", "action.withdrawn", "action.delegation_declined",
+    "action.delegation_lapsed",
     "reminder.sent", "acceptance.reminded",
 })  # fmt: skip
 

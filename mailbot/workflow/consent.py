@@ -9,6 +9,10 @@ reachable — or for mail from that address, which clears the mark and asks agai
 round: `reachable_again`), and an owner who is away (their deadline moves past their return, and their proxy,
 if any, is asked).
 
+A delegation (转交) is a request too, with its own deadline (`ActionItem.delegate_by`): the
+delegate's silence past it hands the action over (`hand_over_in_silence`), decided before the
+rounds close, so an action still in its round is accepted in its new owner's name.
+
 The steps a reply or a bounce takes as well (asking to confirm, the final minutes, telling the
 host) are in mailbot/confirmation.py. Keys of this module: `objections_open:M-1:<refs>:<hash of
 refs and reasons>`, `confirm_request:M-1:reachable:<address>:<day>`.
@@ -22,7 +26,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from mailbot.app import App
-from mailbot.confirmation import ask_to_confirm, confirm_if_settled, extend_for_absence, tell_bounce, tell_host
+from mailbot.confirmation import (
+    ask_to_confirm,
+    confirm_if_settled,
+    extend_for_absence,
+    hand_over,
+    tell_bounce,
+    tell_host,
+)
 from mailbot.lifecycle import LIVE, UNDER_REVIEW, UNSETTLED, MeetingStatus, Role, Status, decide
 from mailbot.meetings import action_view
 from mailbot.notify import Notifier
@@ -31,7 +42,8 @@ from mailbot.store.models import ActionItem, Event, Meeting
 
 def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
     today = now.astimezone(app.config.tz).date()
-    counts = {"accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    counts = {"handed_over": 0, "accepted_silently": 0, "confirmed": 0, "disputed": 0, "waiting": 0}
+    hand_over_in_silence(app, now, today, counts)
     with app.db.transaction() as session:
         # Only meetings where a round has run out: an action still awaiting an answer, or objected,
         # past its deadline — or a round with nothing left to answer past its deadline, whose
@@ -57,6 +69,73 @@ def run_consent_deadlines(app: App, now: datetime) -> dict[str, int]:
             notifier = Notifier(app=app, session=session, now=now, actor="mailbot", fallback_language=meeting.language)
             close_round(notifier, meeting, today, counts)
     return counts
+
+
+def hand_over_in_silence(app: App, now: datetime, today: date, counts: dict[str, int]) -> None:
+    """Delegations whose deadline passed without an answer. The delegate's request said "逾期视为
+    默认", as every request does, so their silence takes the action over (recorded as silent, with
+    the deadline). Not from someone who cannot have read the request (their mail bounces) nor from
+    work that moved on meanwhile (done, objected, cancelled): the delegation ends and the owner,
+    who was told "对方确认前仍由您负责", keeps it. A delegate away past the deadline gets a full
+    window after their return, as an owner does."""
+    with app.db.transaction() as session:
+        due = list(
+            session.scalars(
+                select(ActionItem.id)
+                .where(ActionItem.delegate_address.is_not(None), ActionItem.delegate_by < today)
+                .order_by(ActionItem.id)
+            )
+        )
+    for action_id in due:
+        with app.db.transaction() as session:
+            # Locked (PostgreSQL): a second daemon waits, then finds the delegation already decided.
+            action = session.get(ActionItem, action_id, with_for_update=True)
+            if action is None or action.delegate_address is None or action.delegate_by is None:
+                continue
+            if today <= action.delegate_by:  # delegated again meanwhile, with a new deadline
+                continue
+            notifier = Notifier(
+                app=app, session=session, now=now, actor="mailbot", fallback_language=action.meeting.language
+            )
+            if hand_over_silently(notifier, action, today):
+                counts["handed_over"] += 1
+
+
+def hand_over_silently(notifier: Notifier, action: ActionItem, today: date) -> bool:
+    """One delegation past its deadline (see `hand_over_in_silence`); True when the action changed hands."""
+    assert action.delegate_address is not None and action.delegate_by is not None
+    delegate, deadline, meeting = action.delegate_address, action.delegate_by, action.meeting
+    person = notifier.person(delegate)
+    silence = decide("hand_over", action.status, {Role.BOT})
+    if not silence.allowed or (person is not None and person.bouncing):
+        action.delegate_address, action.delegate_by = None, None
+        notifier.event(
+            "action.delegation_lapsed", meeting_id=meeting.id, action_id=action.id,
+            detail={"delegate": delegate, "deadline": deadline.isoformat(),
+                    **({"reason": "bouncing"} if silence.allowed else {"status": str(action.status)})},
+        )  # fmt: skip
+        return False
+    if person is not None and person.away_until is not None and person.away_until >= deadline:
+        moved = notifier.app.calendar.add_workdays(person.away_until, notifier.app.policy.consent.working_days)
+        action.delegate_by = moved
+        if action.status == Status.AWAITING_CONFIRMATION and (action.confirm_by is None or action.confirm_by < moved):
+            action.confirm_by = moved  # the round waits for whoever will hold the action
+        notifier.event(
+            "action.deadline_extended", meeting_id=meeting.id, action_id=action.id,
+            detail={"from": deadline.isoformat(), "to": moved.isoformat(), "away_until": person.away_until.isoformat(),
+                    "delegate": delegate},
+        )  # fmt: skip
+        if today <= moved:
+            return False
+        deadline = moved  # the bot was down past the moved deadline too: decided now, as ticks would have
+    name = person.name if person is not None and person.name else (meeting.names or {}).get(delegate)
+    previous = hand_over(notifier, action, delegate, name)
+    action.status = silence.to
+    notifier.event(
+        "action.owner_changed", meeting_id=meeting.id, action_id=action.id,
+        detail={"previous": previous, "new": delegate, "consent": "silent", "deadline": deadline.isoformat()},
+    )  # fmt: skip
+    return True
 
 
 def wait_for_the_away(
@@ -89,6 +168,8 @@ def close_round(notifier: Notifier, meeting: Meeting, today: date, counts: dict[
         silence = decide("lapse", action.status, {Role.BOT})
         if not silence.allowed or action.confirm_by is None or today <= action.confirm_by:
             continue
+        if action.delegate_address and action.delegate_by and today <= action.delegate_by:
+            continue  # someone else is asked to take it over and may still answer: their silence decides
         owner = notifier.person(action.owner_address)
         if owner is not None and owner.bouncing:
             counts["waiting"] += 1
