@@ -387,15 +387,38 @@ def test_the_tracking_table_keeps_its_format() -> None:
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_second_daemon_skips_the_digest_while_the_first_builds_it(app: App, clock: FixedClock) -> None:
-    from sqlalchemy import text
+    from sqlalchemy.orm import Session
 
-    from mailbot.workflow.digest import DIGEST_LOCK
+    from mailbot.workflow.digest import DIGEST_LOCK, try_lock
 
     three_weeks_on(app, clock)
     day_at(clock, date(2026, 12, 21))
     with app.db.engine.connect() as other, other.begin():
         # The first daemon's run holds the lock: the second does not wait for it, it skips the minute.
-        assert other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": DIGEST_LOCK}).scalar() is True
+        assert try_lock(Session(bind=other), DIGEST_LOCK) is True
         assert run_digest(app, clock.now()) == {"digests": 0}
     assert digest_mails(app) == []
     assert run_digest(app, clock.now()) == {"digests": 10}  # the lock gone, the run is this minute's
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_bot_in_another_schema_of_the_same_database_does_not_block_the_digest(app: App, clock: FixedClock) -> None:
+    """Advisory locks belong to the whole database: a bot in another schema (another company on the
+    server, or a parallel test worker) building its Monday mail must not make this one skip its own."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from mailbot.workflow.digest import DIGEST_LOCK, try_lock
+    from tests.conftest import POSTGRES_URL
+
+    three_weeks_on(app, clock)
+    day_at(clock, date(2026, 12, 21))
+    neighbour = create_engine(POSTGRES_URL)  # the same database, its default schema
+    try:
+        with neighbour.connect() as other, other.begin(), app.db.engine.connect() as ours:
+            schema = text("SELECT current_schema()")
+            assert other.execute(schema).scalar() != ours.execute(schema).scalar()
+            assert try_lock(Session(bind=other), DIGEST_LOCK) is True  # the neighbour's run holds its lock
+            assert run_digest(app, clock.now()) == {"digests": 10}
+    finally:
+        neighbour.dispose()

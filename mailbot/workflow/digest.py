@@ -790,17 +790,22 @@ def run_digest(app: App, now: datetime) -> dict[str, int]:
     return counts
 
 
-# PostgreSQL advisory lock key for the digest run (any constant unique to this job).
-DIGEST_LOCK = 0x4D61696C_0001
+# PostgreSQL advisory lock key for the digest run (any 32-bit constant unique to this job).
+DIGEST_LOCK = 0x4D61_0001
 
 
 def try_lock(session: Session, key: int) -> bool:
     """On PostgreSQL, a transaction-scoped advisory lock taken without waiting: a second daemon
     skips this minute instead of blocking its loop behind the first one's whole run. SQLite
-    serialises writers anyway (one daemon per SQLite file)."""
+    serialises writers anyway (one daemon per SQLite file).
+
+    The lock is the job's and the schema's: advisory locks are shared by the whole database, and
+    two bots in one database, each in its schema (two companies on one server, or the test suite's
+    parallel workers), must not skip each other's Monday mail (one did: a flaky test in CI)."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar())
+    statement = text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))")
+    return bool(session.execute(statement, {"key": key}).scalar())
 
 
 def decide_digests(app: App, session: Session, now: datetime, today: date, label: str, counts: dict[str, int]) -> None:
