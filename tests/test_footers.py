@@ -91,9 +91,26 @@ def test_the_hosts_copy_of_an_escalation_lists_the_hosts_commands_the_heads_none
 
 # Hand trial 14, item 3 -------------------------------------------------------------------------------
 
+# What a host may answer to each mail (hand trial 21: "同意延期" under a delay that needed no
+# approval answered "Nothing to approve"): 改期, 改派 and 撤销 always; 维持 where an objection waits;
+# 同意延期 where a delay waits for approval; 重新打开 where a withdrawn action may come back.
+A2_OBJECTION = {
+    "zh": "回复“A-2 改期 日期”“A-2 改派 姓名”“A-2 撤销”“A-2 维持”，",
+    "en": 'reply "A-2 reschedule DATE", "A-2 reassign NAME", "A-2 overrule" or "A-2 withdraw", or',
+}
+A2_MOVES = {
+    "zh": "回复“A-2 改期 日期”“A-2 改派 姓名”“A-2 撤销”，",
+    "en": 'reply "A-2 reschedule DATE", "A-2 reassign NAME" or "A-2 withdraw", or',
+}
+A2_APPROVAL = {
+    "zh": "回复“A-2 改期 日期”“A-2 改派 姓名”“A-2 撤销”“同意延期”，",
+    "en": 'reply "A-2 reschedule DATE", "A-2 reassign NAME", "approve delay" or "A-2 withdraw", or',
+}
 A2 = {"zh": "回复“A-2 改期 日期”“A-2 改派 姓名”“A-2 撤销”“A-2 维持”“同意延期”“A-2 重新打开”，",
-      "en": 'reply "A-2 reschedule DATE", "A-2 reassign NAME", "A-2 withdraw", "A-2 overrule", "approve delay" or '
-            '"A-2 reopen", or'}  # fmt: skip
+      "en": 'reply "A-2 reschedule DATE", "A-2 reassign NAME", "A-2 overrule", "approve delay", "A-2 reopen" or '
+            '"A-2 withdraw", or'}  # fmt: skip
+EXPECTED = {"objection_notice": A2_OBJECTION, "objections_open": A2_OBJECTION, "delay_notice": A2_MOVES,
+            "escalation": A2_MOVES, "away_notice": A2_MOVES, "bounce_notice": A2_MOVES, "note_notice": A2}  # fmt: skip
 PLACEHOLDER = {
     "zh": "回复“A-编号 改期 日期”“A-编号 改派 姓名”",
     "en": 'reply "A-n reschedule DATE", "A-n reassign NAME"',
@@ -124,7 +141,17 @@ def test_the_hosts_commands_name_the_action_the_mail_is_about(
 ) -> None:
     """A mail about A-2 in a meeting where A-1 is a real action: "A-2 改期", not "A-1 改期"."""
     words = both(renderer, kind, language, {**samples()[kind][0], **extra})
-    assert A2[language] in words and "A-1 " not in words, words
+    assert EXPECTED[kind][language] in words and "A-1 " not in words, words
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_delay_waiting_for_approval_offers_to_approve_it_one_in_force_does_not(
+    renderer: Renderer, language: str
+) -> None:
+    notice = {**samples()["delay_notice"][0], "action": A_2}
+    assert A2_APPROVAL[language] in both(renderer, "delay_notice", language, {**notice, "approval": True})
+    words = both(renderer, "delay_notice", language, notice)
+    assert A2_MOVES[language] in words and ("同意延期" not in words if language == "zh" else "approve" not in words)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
