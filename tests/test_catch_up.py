@@ -5,9 +5,6 @@ the latest mail due, never every mail it missed in the same second. Found in a h
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -17,8 +14,10 @@ from mailbot.clock import FixedClock
 from mailbot.daemon import run_deadlines
 from mailbot.pipeline import process
 from mailbot.store.models import Event, Meeting, OutboxMail, Person
-from tests.helpers import SHANGHAI, actions, at, feed, outbox
+from tests.helpers import actions, at, feed, outbox
 from tests.replying import reply
+from tests.test_acceptance import LINES
+from tests.test_acceptance import minutes_mail as acceptance_minutes
 
 HOST, RECORDER = "li.na@corp.example", "wang.fang@corp.example"
 RECORDER_WHO = "王芳 <wang.fang@corp.example>"
@@ -123,31 +122,9 @@ def test_a_host_who_records_the_meeting_is_nudged_as_the_recorder_only(agenda: A
 
 
 def minutes_mail() -> bytes:
-    """Minutes as Foxmail writes plain text: A-1 张伟 (需求方 赵敏) due Tue 12-15, A-2 陈喆 due
-    Fri 12-18, A-3 李娜 (the host) due Mon 12-21."""
-    message = EmailMessage()
-    message["From"] = '"孙磊" <sun.lei@corp.example>'
-    message["To"] = "minutes@corp.example"
-    message["Cc"] = '"张伟" <zhang.wei@corp.example>, "陈喆" <chen.zhe@corp.example>, "赵敏" <zhao.min@corp.example>'
-    message["Subject"] = "【纪要】渠道价格体系协调会"
-    message["Date"] = format_datetime(datetime(2026, 12, 2, 18, 0, tzinfo=SHANGHAI))
-    message["Message-ID"] = "<minutes-catch-up@foxmail.example>"
-    body = "\n".join(
-        [
-            "会议名称：渠道价格体系协调会",
-            "会议时间：2026年12月2日 10:00-11:30",
-            "主持人：市场部 李娜 <li.na@corp.example>",
-            "记录人：销售部 孙磊 <sun.lei@corp.example>",
-            "参会人员：市场部 张伟、研发部 陈喆、销售部 赵敏",
-            "",
-            "二、行动项",
-            "- 输出华东区价格调整方案；负责人：市场部 张伟 <zhang.wei@corp.example>；需求方：销售部 赵敏；截止：2026-12-15",
-            "- 核算渠道返点成本；负责人：研发部 陈喆 <chen.zhe@corp.example>；截止：2026-12-18",
-            "- 发布新价格通知；负责人：市场部 李娜 <li.na@corp.example>；截止：2026-12-21",
-        ]
-    )
-    message.set_content(body, charset="gbk")
-    return message.as_bytes()
+    """The 验收 tests' Foxmail minutes (GBK plain text): A-1 张伟 (需求方 赵敏) due Tue 12-15, A-2 陈喆
+    due Fri 12-18, A-3 李娜 (the host) due Mon 12-21."""
+    return acceptance_minutes(*LINES)
 
 
 def test_after_a_gap_each_clock_mail_comes_once_per_person_and_action(app: App, clock: FixedClock) -> None:
