@@ -28,14 +28,36 @@ class CheckResult:
     label: str  # what was checked and where, e.g. "IMAP imap.corp.example:993 as minutes@corp.example"
     ok: bool
     detail: str
+    warning: bool = False  # works, but something people will miss: said, without failing the check
 
     @property
     def line(self) -> str:
+        if self.warning:
+            return f"{self.label}: WARNING — {self.detail}"
         return f"{self.label}: {'OK, ' + self.detail if self.ok else 'FAILED — ' + self.detail}"
 
 
 def check_all(config: Config, timeout: float = 15.0) -> list[CheckResult]:
-    return [check_database(config), check_source(config, timeout), check_delivery(config, timeout)]
+    return [
+        check_database(config), check_source(config, timeout), check_delivery(config, timeout), *check_settings(config),
+    ]  # fmt: skip
+
+
+def check_settings(config: Config) -> list[CheckResult]:
+    """Settings whose absence no server reports and nobody notices until a mail goes nowhere."""
+    found = []
+    if not config.bot.admin.strip():
+        found.append(CheckResult(
+            "[bot] admin", True, "none set: a forgery someone denies, a mail that cannot be delivered and an overdue "
+            "action its own host owns (with no department head in the directory) are told to nobody", warning=True,
+        ))  # fmt: skip
+    if not config.trust.authserv_id.strip() and config.trust.unproven != "apply":
+        found.append(CheckResult(
+            "[trust] authserv_id", True, "none set: an agenda, minutes or a new mail is applied only once its sender "
+            "answers a question (replies to the bot's own mails prove themselves); set it to the name your mail "
+            "server writes in Authentication-Results", warning=True,
+        ))  # fmt: skip
+    return found
 
 
 # -- database ------------------------------------------------------------------------------------

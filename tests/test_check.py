@@ -33,10 +33,22 @@ def test_the_embedded_default_checks_ok_and_is_left_unchanged(
     (tmp_path / "bot" / "inbox" / "new" / "1.eml").write_bytes(b"Subject: x\n\nx\n")
     code, lines = check(tmp_path / "bot" / "config.toml", capsys)
     assert code == 0, lines
-    assert len(lines) == 3
+    assert len(lines) == 5
     assert lines[0].startswith("database sqlite:///") and ": OK, schema revision " in lines[0]
     assert lines[1] == f"Maildir inbox {tmp_path / 'bot' / 'inbox'}: OK, 1 mail waiting in new/"
     assert lines[2] == f"Maildir outbox {tmp_path / 'bot' / 'sent'}: OK, writable"
+    # What `init` leaves for the administrator to fill in: said, without failing the check.
+    assert lines[3].startswith("[bot] admin: WARNING — none set: a forgery someone denies")
+    assert lines[4].startswith("[trust] authserv_id: WARNING — none set: an agenda, minutes or a new mail")
+    config = tmp_path / "bot" / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        .replace('admin = ""', 'admin = "it@corp.example"')
+        .replace('authserv_id = ""', 'authserv_id = "mx.corp.example"'),
+        encoding="utf-8",
+    )
+    code, lines = check(config, capsys)
+    assert code == 0 and len(lines) == 3, lines
     # The check wrote nothing it leaves behind, and did not take the waiting mail.
     assert (tmp_path / "bot" / "inbox" / "new" / "1.eml").exists()
     assert not list((tmp_path / "bot").rglob(".mailbot-check-*"))
